@@ -1,0 +1,155 @@
+/* main.c - the powertest command line: global options, then one command. */
+#include <curl/curl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+	"usage: powertest [-c FILE] [-u URL] [-v|-q] COMMAND [options]\n"
+	"\n"
+	"Energy and CO2 of jobs from what Prometheus already knows.\n"
+	"\n"
+	"Commands:\n"
+	"  targets   health of the scrape targets\n"
+	"  report    energy report of one window, one row per node (or device)\n"
+	"  run       run a command, then report exactly its window\n"
+	"  batch     one report row per (task, node) of a jobs file\n"
+	"  export    time series of utilisation, power and energy for Grafana\n"
+	"  serve     answer the Grafana CSV data source over HTTP\n"
+	"  check     validate config and query set, print the PromQL, ping Prometheus\n"
+	"\n"
+	"Global options:\n"
+	"  -c, --config FILE  configuration (default: $POWERTEST_CONFIG, ./powertest.yaml)\n"
+	"  -u, --url URL      Prometheus base URL (overrides prometheus.url)\n"
+	"  -v, --verbose      more messages on stderr\n"
+	"  -q, --quiet        only errors on stderr\n"
+	"  -h, --help         this help; 'powertest COMMAND --help' for a command\n"
+	"  -V, --version      print the version\n"
+	"\n"
+	"Exit codes: 0 ok, 1 something missing, 2 usage or config error,\n"
+	"3 Prometheus or network error, 4 cannot write output.\n";
+
+struct command {
+	const char *name;
+	int (*fn)(const struct pt_cli *, int, char **);
+};
+
+static const struct command commands[] = {
+	{"targets", cmd_targets},
+	{"report", cmd_report},
+	{"run", cmd_run},
+	{"batch", cmd_batch},
+	{"export", cmd_export},
+	{"serve", cmd_serve},
+	{"check", cmd_check},
+	{NULL, NULL}
+};
+
+void pt_msg(const struct pt_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli && cli->verbosity < 0)
+		return;
+	fputs("powertest: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void pt_verbose(const struct pt_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli == NULL || cli->verbosity < 1)
+		return;
+	fputs("powertest: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int pt_fail(const struct pt_error *err)
+{
+	int code = err->code;
+
+	fprintf(stderr, "powertest: %s\n", err->msg[0] ? err->msg : "unknown error");
+	if (code == PT_ENOMEM || code < 1 || code > 4)
+		code = 3;
+	return code;
+}
+
+int pt_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("powertest: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (cmd)
+		fprintf(stderr, " (see 'powertest %s --help')\n", cmd);
+	else
+		fputs(" (see 'powertest --help')\n", stderr);
+	return PT_EUSAGE;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"url", required_argument, NULL, 'u'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}
+	};
+	struct pt_cli cli = {NULL, NULL, 0, argv[0]};
+	const struct command *c;
+	int opt, rc;
+
+	opterr = 0;
+	/* '+' stops at the first non-option: the command name. */
+	while ((opt = getopt_long(argc, argv, "+:c:u:vqhV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': cli.config_path = optarg; break;
+		case 'u': cli.url = optarg; break;
+		case 'v': cli.verbosity = 1; break;
+		case 'q': cli.verbosity = -1; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		case 'V': printf("powertest %s\n", PT_VERSION); return 0;
+		case ':': return pt_usage_error(NULL, "option '%s' needs a value", argv[optind - 1]);
+		default: return pt_usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return pt_usage_error(NULL, "no command given");
+	for (c = commands; c->name; c++)
+		if (strcmp(c->name, argv[optind]) == 0)
+			break;
+	if (c->name == NULL)
+		return pt_usage_error(NULL, "unknown command '%s'", argv[optind]);
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fputs("powertest: cannot initialise libcurl\n", stderr);
+		return 3;
+	}
+	argc -= optind;
+	argv += optind;
+	optind = 0; /* reset getopt for the command (glibc: 0 reinitialises) */
+	rc = c->fn(&cli, argc, argv);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fputs("powertest: cannot write standard output\n", stderr);
+		if (rc == 0 || rc == 1)
+			rc = 4;
+	}
+	curl_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,41 @@
+/* csvout.h - CSV rows (SPEC.md §6) with libcsv quoting, formula guard, atomic replace and locked append. */
+#ifndef PT_CSVOUT_H
+#define PT_CSVOUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "buf.h"
+#include "error.h"
+#include "model.h"
+
+extern const char pt_csv_header_node[];   /* report, one row per node */
+extern const char pt_csv_header_device[]; /* report --by device */
+extern const char pt_csv_header_export[]; /* export */
+
+/* Appends one CSV field (quoted when needed, ' prefixed when it would start
+ * with = + - @), preceded by a comma unless first. */
+int pt_csv_field(struct pt_buf *out, const char *s, bool first, struct pt_error *err) PT_WUR;
+/* Number field: empty when NaN; %.6g-style but never exponent for ordinary
+ * magnitudes; `decimals` fixed digits after the point. */
+int pt_csv_num(struct pt_buf *out, double v, int decimals, struct pt_error *err) PT_WUR;
+
+/* Appends the CSV lines (no header) of rows. */
+int pt_csv_rows(struct pt_buf *out, const struct pt_row *rows, size_t n, struct pt_error *err) PT_WUR;
+int pt_csv_device_rows(struct pt_buf *out, const struct pt_row *rows, size_t n, struct pt_error *err) PT_WUR;
+
+/* An output destination: stdout, FILE replaced atomically, or FILE appended under lock. */
+struct pt_out;
+
+/* path NULL = stdout. With append, takes an exclusive lock on the file (created
+ * if absent) and writes `header` only when the file is empty; an existing
+ * header that differs is PT_EUSAGE. Without append, writes to a temporary file
+ * beside path, renamed over it by pt_out_commit. PT_EWRITE on failure. */
+int pt_out_open(struct pt_out **out, const char *path, bool append, const char *header,
+		struct pt_error *err) PT_WUR;
+int pt_out_write(struct pt_out *o, const char *data, size_t len, struct pt_error *err) PT_WUR;
+/* Flushes, fsyncs, renames / unlocks. PT_EWRITE on any failure (full disk). */
+int pt_out_commit(struct pt_out *o, struct pt_error *err) PT_WUR;
+/* Abandons: removes the temporary file, unlocks; frees. NULL ok. After commit it only frees. */
+void pt_out_free(struct pt_out *o);
+
+#endif

@@ -1,0 +1,38 @@
+/* error.h - error codes and the caller-owned error buffer passed down every call. */
+#ifndef PT_ERROR_H
+#define PT_ERROR_H
+
+#include <stddef.h>
+
+#define PT_WUR __attribute__((warn_unused_result))
+#define PT_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* Stable codes. They are also the CLI's exit codes (SPEC.md §2), so the CLI
+ * maps an error to an exit status without a table. */
+enum pt_code {
+	PT_OK = 0,
+	PT_EMISSING = 1, /* done, but something is missing (target down, no data) */
+	PT_EUSAGE = 2,   /* bad flag, time, duration, YAML, key, query set, jobs file */
+	PT_ENET = 3,     /* Prometheus or network: unreachable, HTTP, PromQL, bad JSON */
+	PT_EWRITE = 4,   /* cannot write the output */
+	PT_ENOMEM = 5    /* out of memory; the CLI reports it as exit 3 */
+};
+
+/* One line of detail, filled by the innermost function that knows what went
+ * wrong; callers propagate the code and never overwrite the message. */
+struct pt_error {
+	int code;
+	char msg[256];
+};
+
+/* Sets err (if not NULL) to code and a printf-formatted one-line message,
+ * and returns code, so callers can write `return pt_error_set(...)`. */
+int pt_error_set(struct pt_error *err, int code, const char *fmt, ...) PT_PRINTF(3, 4);
+
+/* Clears err to PT_OK with an empty message. */
+void pt_error_clear(struct pt_error *err);
+
+/* Convenience: sets PT_ENOMEM and returns it. */
+int pt_error_oom(struct pt_error *err);
+
+#endif

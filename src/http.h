@@ -1,0 +1,58 @@
+/* http.h - libcurl transfers: timeouts, retries with backoff, auth, TLS, size cap. */
+#ifndef PT_HTTP_H
+#define PT_HTTP_H
+
+#include <stddef.h>
+#include "buf.h"
+#include "error.h"
+
+struct pt_http_opts {
+	long connect_timeout_ms; /* 0 = 10 s */
+	long timeout_ms;         /* total per attempt; 0 = 30 s */
+	int retries;             /* extra attempts on connection errors and 5xx */
+	long backoff_ms;         /* first backoff, doubled each retry; 0 = 200 ms */
+	const char *const *headers; /* "Name: value" strings, nheaders of them */
+	size_t nheaders;
+	const char *bearer_token;   /* already read from its file, trimmed */
+	const char *basic_user;
+	const char *basic_password;
+	const char *ca_file;
+	int insecure_skip_verify;
+	size_t max_body;         /* 0 = 256 MiB */
+};
+
+struct pt_http;
+
+/* Creates a client (one curl easy handle reused for keep-alive). The options
+ * are copied. Caller frees with pt_http_free. */
+int pt_http_new(struct pt_http **out, const struct pt_http_opts *opts, struct pt_error *err) PT_WUR;
+void pt_http_free(struct pt_http *h);
+
+/* GET url (or, with form != NULL, POST it as application/x-www-form-urlencoded).
+ * The body goes into `body` (reset first). *status gets the HTTP status.
+ * Returns PT_OK for any HTTP status (callers decide what a 4xx means) after
+ * retrying connection errors and 5xx; PT_ENET with libcurl's own error text
+ * when no answer was had. */
+int pt_http_request(struct pt_http *h, const char *url, const char *form,
+		struct pt_buf *body, long *status, struct pt_error *err) PT_WUR;
+
+/* URL-encodes s into out (appending). */
+int pt_http_urlencode(struct pt_buf *out, const char *s, struct pt_error *err) PT_WUR;
+
+/* Several requests at once over a shared connection pool (curl multi), at most
+ * `concurrency` in flight. Each request has url, optional form, and gets its
+ * own body/status/error; retries as pt_http_request. Returns PT_OK when every
+ * transfer was attempted (check each req's err.code), else the fatal error. */
+struct pt_http_req {
+	const char *url;
+	const char *form;
+	struct pt_buf body;
+	long status;
+	struct pt_error err;
+	void *user;
+};
+int pt_http_multi(struct pt_http *h, struct pt_http_req *reqs, size_t n, int concurrency,
+		void (*on_done)(struct pt_http_req *req, void *ctx), void *ctx,
+		struct pt_error *err) PT_WUR;
+
+#endif

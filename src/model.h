@@ -1,0 +1,129 @@
+/* model.h - power, energy and CO2 arithmetic (SPEC.md §5), TDP and carbon tables. Pure: no I/O but table loading. */
+#ifndef PT_MODEL_H
+#define PT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+#include "error.h"
+
+#define PT_J_PER_WH 3600.0
+
+enum pt_source { PT_SRC_NONE, PT_SRC_MODEL, PT_SRC_MEASURED };
+enum pt_tdp_source { PT_TDP_NONE, PT_TDP_CONFIG, PT_TDP_EXPORTER, PT_TDP_TABLE, PT_TDP_DEFAULT };
+
+const char *pt_source_name(enum pt_source s);         /* "none" "model" "measured" */
+const char *pt_tdp_source_name(enum pt_tdp_source s); /* "" "config" "exporter" "table" "default" */
+
+/* ---- tables (config/data/*.csv) ---- */
+struct pt_tables;
+
+/* Parses the three CSV tables from text (tests) or files. Any may be NULL
+ * (lookups then miss). Caller frees with pt_tables_free. */
+int pt_tables_parse(struct pt_tables **out, const char *cpu_csv, const char *gpu_csv,
+		const char *carbon_csv, struct pt_error *err) PT_WUR;
+int pt_tables_load(struct pt_tables **out, const char *cpu_path, const char *gpu_path,
+		const char *carbon_path, struct pt_error *err) PT_WUR;
+void pt_tables_free(struct pt_tables *t);
+
+/* CPU TDP for a node_cpu_info model_name ("Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz"):
+ * normalised, exact match preferred over the longest contained table name. */
+bool pt_tables_cpu_tdp(const struct pt_tables *t, const char *model_name, double *tdp);
+/* GPU TDP: first case-insensitive substring pattern that matches the name. */
+bool pt_tables_gpu_tdp(const struct pt_tables *t, const char *gpu_name, double *tdp);
+/* Carbon intensity (g/kWh) of an ISO 3166 alpha-2 or alpha-3 country code. */
+bool pt_tables_carbon(const struct pt_tables *t, const char *country, double *g_per_kwh);
+
+/* ---- observations: what Prometheus said about one node over one window ---- */
+/* Every double is NaN when unknown. Energies are joules over the window. */
+struct pt_gpu_obs {
+	char *uuid;
+	char *name;
+	double util;            /* ratio 0..1 */
+	double power_w;         /* measured average */
+	double energy_j;        /* measured over the window */
+	double enforced_limit_w;
+	double limit_w;
+};
+
+struct pt_node_obs {
+	char *node;
+	double cpu_util;        /* ratio 0..1 */
+	double cpu_power_w;     /* measured average */
+	double cpu_energy_j;    /* measured over the window */
+	char *cpu_model;
+	double ram_used_bytes;  /* time-averaged */
+	double ram_total_bytes;
+	struct pt_gpu_obs *gpus;
+	size_t ngpus;
+	size_t gpus_cap;
+	bool any;               /* any series at all for this node */
+};
+
+void pt_node_obs_init(struct pt_node_obs *o);
+void pt_node_obs_clear(struct pt_node_obs *o); /* frees members; NULL ok */
+/* Finds or adds the GPU with this uuid. NULL on OOM. */
+struct pt_gpu_obs *pt_node_obs_gpu(struct pt_node_obs *o, const char *uuid);
+
+/* ---- results ---- */
+struct pt_device_row {
+	char *device;           /* "cpu", "ram" or the GPU uuid */
+	char *model;            /* may be NULL */
+	double util_pct;        /* NaN when unknown */
+	double tdp_watts;       /* NaN when not applicable (ram, measured w/o tdp) */
+	enum pt_tdp_source tdp_source;
+	double power_w;
+	double energy_wh;
+	enum pt_source source;
+	char status[96];
+};
+
+struct pt_row {
+	char *task;
+	char *node;
+	int64_t start_ms, end_ms;
+	double duration_s;
+	double cpu_util_pct, ram_util_pct, ram_used_gib;
+	int gpu_count;
+	double gpu_util_pct;
+	double cpu_power_w, ram_power_w, gpu_power_w, power_w;
+	double cpu_energy_wh, ram_energy_wh, gpu_energy_wh, energy_wh, energy_j;
+	double pue, carbon_intensity, co2_g;
+	enum pt_source cpu_source, gpu_source;
+	double cpu_tdp_watts;   /* for the table view */
+	enum pt_tdp_source cpu_tdp_source;
+	char status[160];       /* "ok", "no_data: reason", "partial: reason" */
+	struct pt_device_row *devices; /* cpu, ram, then each GPU */
+	size_t ndevices;
+};
+
+void pt_row_clear(struct pt_row *r); /* frees members; NULL ok */
+void pt_rows_free(struct pt_row *rows, size_t n);
+
+/* P = idle + (tdp - idle) * u, u clamped to [0, 1]. */
+double pt_model_power(double idle_w, double tdp_w, double util);
+
+/* Turns one node's observations into a row (and its device rows). prefer_measured,
+ * the per-node effective parameters (pt_config_node_power) and the tables decide
+ * TDPs and sources; pue and carbon intensity must be resolved by the caller.
+ * task may be NULL. Only PT_ENOMEM can fail. */
+struct pt_model_in {
+	const struct pt_node_obs *obs;
+	const char *task;
+	int64_t start_ms, end_ms;
+	bool prefer_measured;
+	const struct pt_power_params *power; /* effective for this node */
+	bool cpu_tdp_from_override, gpu_tdp_from_override;
+	double pue, carbon_intensity;
+	const struct pt_tables *tables;
+	const char *window_note; /* e.g. "window shorter than two scrape intervals"; NULL = none */
+};
+int pt_model_node(struct pt_row *out, const struct pt_model_in *in, struct pt_error *err) PT_WUR;
+
+/* Resolves carbon intensity: explicit value, else country via table (PT_EUSAGE
+ * when the code is unknown), else 475 g/kWh (IEA 2019 world average). */
+int pt_model_carbon(double *out, const struct pt_power_params *p, const struct pt_tables *t,
+		struct pt_error *err) PT_WUR;
+
+#endif

@@ -1,0 +1,103 @@
+/* prom.h - the Prometheus HTTP API: query, query_range, targets, buildinfo; JSON -> typed results. */
+#ifndef PT_PROM_H
+#define PT_PROM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "error.h"
+#include "http.h"
+
+enum pt_prom_type { PT_PROM_VECTOR, PT_PROM_MATRIX, PT_PROM_SCALAR, PT_PROM_STRING };
+
+struct pt_label {
+	char *name;
+	char *value;
+};
+
+struct pt_sample {
+	int64_t t_ms;  /* sample time in milliseconds */
+	double v;      /* NaN, +Inf, -Inf are kept as such */
+};
+
+struct pt_series {
+	struct pt_label *labels; /* sorted as the server sent them */
+	size_t nlabels;
+	struct pt_sample *samples; /* one for a vector/scalar, many for a matrix */
+	size_t nsamples;
+};
+
+struct pt_prom_result {
+	enum pt_prom_type type;
+	struct pt_series *series;
+	size_t nseries;
+	char **warnings;
+	size_t nwarnings;
+};
+
+/* Value of label `name` in s, or NULL. */
+const char *pt_series_label(const struct pt_series *s, const char *name);
+
+/* Decodes a /api/v1/query or /api/v1/query_range answer. http_status is the
+ * HTTP status it came with. Error envelopes ("status":"error") and HTTP
+ * 400/422/503 become PT_ENET with "<errorType>: <error>" from the server; a
+ * body that is not Prometheus JSON is PT_ENET "not a Prometheus API answer
+ * (...)". Caller frees *out with pt_prom_result_free. */
+int pt_prom_decode(struct pt_prom_result **out, const char *body, size_t len,
+		long http_status, struct pt_error *err) PT_WUR;
+void pt_prom_result_free(struct pt_prom_result *r);
+
+struct pt_target {
+	char *job;
+	char *instance;
+	char *health;          /* "up", "down", "unknown" */
+	char *last_error;      /* "" when none */
+	char *scrape_url;
+	int64_t last_scrape_ms; /* 0 when never scraped */
+	int64_t scrape_interval_ms; /* 0 when unknown */
+	struct pt_label *labels; /* the target's labels */
+	size_t nlabels;
+};
+
+struct pt_targets {
+	struct pt_target *items;
+	size_t n;
+};
+
+/* Decodes /api/v1/targets. Caller frees with pt_targets_free. */
+int pt_targets_decode(struct pt_targets **out, const char *body, size_t len,
+		long http_status, struct pt_error *err) PT_WUR;
+void pt_targets_free(struct pt_targets *t);
+
+struct pt_prom;
+
+/* A client for the API at base_url (a path prefix is kept: "https://h/prometheus").
+ * Owns an HTTP client built from opts. Caller frees with pt_prom_free. */
+int pt_prom_new(struct pt_prom **out, const char *base_url, const struct pt_http_opts *opts,
+		struct pt_error *err) PT_WUR;
+void pt_prom_free(struct pt_prom *p);
+struct pt_http *pt_prom_http(struct pt_prom *p);
+const char *pt_prom_base_url(const struct pt_prom *p);
+
+/* Instant query evaluated at time_ms, sent as a form-encoded POST. */
+int pt_prom_query(struct pt_prom_result **out, struct pt_prom *p, const char *promql,
+		int64_t time_ms, struct pt_error *err) PT_WUR;
+/* Range query [start_ms, end_ms] at step_ms, POST. */
+int pt_prom_query_range(struct pt_prom_result **out, struct pt_prom *p, const char *promql,
+		int64_t start_ms, int64_t end_ms, int64_t step_ms, struct pt_error *err) PT_WUR;
+/* Builds the form body of a query / query_range (for pt_http_multi). Appends to out. */
+int pt_prom_query_form(struct pt_buf *out, const char *promql, int64_t time_ms,
+		struct pt_error *err) PT_WUR;
+int pt_prom_range_form(struct pt_buf *out, const char *promql, int64_t start_ms,
+		int64_t end_ms, int64_t step_ms, struct pt_error *err) PT_WUR;
+/* Full URL of an API path ("/api/v1/query") for this client. Appends to out. */
+int pt_prom_url(struct pt_buf *out, const struct pt_prom *p, const char *path,
+		struct pt_error *err) PT_WUR;
+
+int pt_prom_targets(struct pt_targets **out, struct pt_prom *p, struct pt_error *err) PT_WUR;
+
+/* GET /api/v1/status/buildinfo; *version gets a malloc'd version string
+ * ("2.42.0"), or "unknown" when the store does not implement the endpoint
+ * but answers queries. Caller frees. */
+int pt_prom_buildinfo(char **version, struct pt_prom *p, struct pt_error *err) PT_WUR;
+
+#endif

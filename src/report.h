@@ -1,0 +1,60 @@
+/* report.h - one window -> rows: expands the query set, asks Prometheus, joins series per node and device, applies the model. */
+#ifndef PT_REPORT_H
+#define PT_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+#include "error.h"
+#include "model.h"
+#include "prom.h"
+#include "queryset.h"
+
+/* Everything a report needs, opened once. */
+struct pt_ctx {
+	struct pt_config *cfg;
+	struct pt_queryset *qs;
+	struct pt_tables *tables;
+	struct pt_prom *prom;
+	double carbon_intensity; /* resolved default */
+};
+
+/* Loads config (path may be NULL), applies url_override, loads the query set
+ * and tables, reads secrets, opens the Prometheus client. Caller frees with
+ * pt_ctx_free. */
+int pt_ctx_open(struct pt_ctx **out, const char *config_path, const char *url_override,
+		struct pt_error *err) PT_WUR;
+void pt_ctx_free(struct pt_ctx *ctx);
+/* Same, without opening a Prometheus client (check, unit tests). */
+int pt_ctx_open_offline(struct pt_ctx **out, const char *config_path, const char *url_override,
+		struct pt_error *err) PT_WUR;
+
+struct pt_window {
+	const char *task;          /* may be NULL */
+	int64_t start_ms, end_ms;
+	const char *const *nodes;  /* requested nodes; 0 = every node with data */
+	size_t nnodes;
+	int64_t scrape_interval_ms; /* 0 = unknown; used to flag short windows */
+};
+
+/* Observations of every node in the window (requested ones always present,
+ * with any == false when nothing came back). Sorted by node name unless nodes
+ * were requested, then in their order. Caller frees with pt_obs_free. */
+int pt_report_observe(struct pt_node_obs **out, size_t *n, struct pt_ctx *ctx,
+		const struct pt_window *w, struct pt_error *err) PT_WUR;
+void pt_obs_free(struct pt_node_obs *obs, size_t n);
+
+/* Observations -> rows through the model. */
+int pt_report_model(struct pt_row **out, size_t *n, const struct pt_ctx *ctx,
+		const struct pt_window *w, const struct pt_node_obs *obs, size_t nobs,
+		struct pt_error *err) PT_WUR;
+
+/* observe + model. Returns PT_OK; the caller looks at row statuses to decide exit 1. */
+int pt_report_window(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
+		const struct pt_window *w, struct pt_error *err) PT_WUR;
+
+/* True when any row (or device row) is not "ok". */
+bool pt_rows_missing(const struct pt_row *rows, size_t n);
+
+#endif

@@ -1,0 +1,30 @@
+/* timefmt.h - RFC 3339 and Unix times, Prometheus durations; all in int64 milliseconds. */
+#ifndef PT_TIMEFMT_H
+#define PT_TIMEFMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "error.h"
+
+/* Parses "2026-11-21T10:00:00Z", "2026-11-21T11:00:00.250+01:00" (also 't',
+ * 'z', ' ' as separator is NOT accepted) or Unix seconds with an optional
+ * fraction ("1763719200", "1763719200.25") into milliseconds since the epoch
+ * (fractions below 1 ms are rounded to nearest). PT_EUSAGE with a message
+ * naming the text on failure. */
+int pt_time_parse(int64_t *out_ms, const char *s, struct pt_error *err) PT_WUR;
+
+/* Parses a Prometheus duration: one or more <int><unit> with units
+ * y w d h m s ms, largest first ("90s", "1h30m", "2d", "500ms"). Zero or
+ * negative durations are errors (PT_EUSAGE). */
+int pt_duration_parse(int64_t *out_ms, const char *s, struct pt_error *err) PT_WUR;
+
+/* Writes "2026-11-21T10:00:00.000Z" (24 chars + NUL) into buf (>= 32 bytes). */
+void pt_time_format(char *buf, size_t size, int64_t ms);
+
+/* Writes a duration Prometheus accepts: "3600s" when whole seconds, else "1500ms". */
+void pt_duration_format(char *buf, size_t size, int64_t ms);
+
+/* Current wall-clock time in milliseconds. */
+int64_t pt_now_ms(void);
+
+#endif
