@@ -16,7 +16,7 @@ enum pt_tdp_source { PT_TDP_NONE, PT_TDP_CONFIG, PT_TDP_EXPORTER, PT_TDP_TABLE, 
 const char *pt_source_name(enum pt_source s);         /* "none" "model" "measured" */
 const char *pt_tdp_source_name(enum pt_tdp_source s); /* "" "config" "exporter" "table" "default" */
 
-/* ---- tables (config/data/*.csv) ---- */
+/* ---- tables: cpu_tdp.csv, gpu_tdp.csv, carbon_intensity.csv ---- */
 struct pt_tables;
 
 /* Parses the three CSV tables from text (tests) or files. Any may be NULL

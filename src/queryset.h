@@ -55,10 +55,10 @@ struct pt_queryset {
 	size_t n;
 };
 
-/* Loads and validates a query-set file. Templates use {{window}} (the window
- * as a Prometheus duration), {{node_matcher}} (a label matcher selecting the
+/* Loads and validates a query-set file. Templates use ${window} (the window
+ * as a Prometheus duration), ${node_matcher} (a label matcher selecting the
  * requested nodes, e.g. instance=~"(gpu01|gpu02)(:[0-9]+)?") and
- * {{node_label}}. Errors (PT_EUSAGE) name file:line. cpu_util and ram_used
+ * ${node_label}. Errors (PT_EUSAGE) name file:line. cpu_util and ram_used
  * are required. Caller frees with pt_queryset_free. */
 int pt_queryset_load(struct pt_queryset **out, const char *path, struct pt_error *err) PT_WUR;
 /* Same, from text; `name` is used in messages. */

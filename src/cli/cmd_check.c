@@ -1,0 +1,111 @@
+/* cmd_check.c - powertest check: validate config and query set, show the PromQL, ping Prometheus. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "timefmt.h"
+
+static const char check_usage[] =
+	"usage: powertest check [--last DUR] [--node NAME]... [--offline]\n"
+	"\n"
+	"Loads and validates the configuration and the query set, prints the PromQL\n"
+	"it would send for a sample window (paste it into Grafana or the Prometheus\n"
+	"UI), and checks that Prometheus answers. Sends no energy queries.\n"
+	"\n"
+	"  --last DUR     sample window length (default 1h)\n"
+	"  --node NAME    sample node filter (repeatable)\n"
+	"  --offline      do not contact Prometheus\n"
+	"  -h, --help     this help\n";
+
+int cmd_check(const struct pt_cli *cli, int argc, char **argv)
+{
+	enum { O_LAST = 256, O_NODE, O_OFFLINE };
+	static const struct option longopts[] = {
+		{"last", required_argument, NULL, O_LAST},
+		{"node", required_argument, NULL, O_NODE},
+		{"offline", no_argument, NULL, O_OFFLINE},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *last = "1h", *path;
+	struct pt_strlist nodes = {0};
+	struct pt_error err = {0, ""};
+	struct pt_ctx *ctx = NULL;
+	struct pt_buf q = {0};
+	struct pt_expand x;
+	bool offline = false;
+	int64_t window;
+	char *version = NULL;
+	int opt, rc, i;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case O_LAST: last = optarg; break;
+		case O_NODE:
+			if (pt_strlist_add(&nodes, optarg) != 0) {
+				rc = pt_fail(&(struct pt_error){PT_ENOMEM, "out of memory"});
+				goto out;
+			}
+			break;
+		case O_OFFLINE: offline = true; break;
+		case 'h': fputs(check_usage, stdout); rc = 0; goto out;
+		case ':': rc = pt_usage_error("check", "option '%s' needs a value", argv[optind - 1]); goto out;
+		default: rc = pt_usage_error("check", "unknown option '%s'", argv[optind - 1]); goto out;
+		}
+	}
+	if (optind < argc) {
+		rc = pt_usage_error("check", "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (pt_duration_parse(&window, last, &err) != PT_OK) {
+		rc = pt_usage_error("check", "%s", err.msg);
+		goto out;
+	}
+	path = pt_config_locate(cli->config_path);
+	if ((offline ? pt_ctx_open_offline(&ctx, path, cli->url, &err) :
+			pt_ctx_open(&ctx, path, cli->url, &err)) != PT_OK) {
+		rc = pt_fail(&err);
+		goto out;
+	}
+	printf("config: %s\n", ctx->cfg->path ? ctx->cfg->path : "(built-in defaults)");
+	printf("query set: %s (%s)\n", ctx->qs->path, ctx->qs->name ? ctx->qs->name : "unnamed");
+	printf("carbon intensity: %.3f g/kWh, PUE %.3f, prefer measured: %s\n",
+			ctx->carbon_intensity, ctx->cfg->power.has_pue ? ctx->cfg->power.pue : 1.0,
+			ctx->cfg->prefer_measured ? "yes" : "no");
+	printf("\nPromQL for a %s window (evaluated at its end):\n", last);
+	x.window_ms = window;
+	x.node_label = ctx->cfg->node_label;
+	x.nodes = nodes.v;
+	x.nnodes = nodes.n;
+	x.strip_port = ctx->cfg->strip_port;
+	for (i = 0; i < PT_Q_COUNT; i++) {
+		const struct pt_query *qq = ctx->qs->q[i];
+
+		if (qq == NULL)
+			continue;
+		pt_buf_reset(&q);
+		if (pt_queryset_expand(&q, qq, &x, &err) != PT_OK) {
+			rc = pt_fail(&err);
+			goto out;
+		}
+		printf("\n# %s (%s:%d)\n%s\n", pt_quantity_name(qq->quantity), ctx->qs->path, qq->line,
+				q.data);
+	}
+	if (!offline) {
+		if (pt_prom_buildinfo(&version, ctx->prom, &err) != PT_OK) {
+			rc = pt_fail(&err);
+			goto out;
+		}
+		printf("\nPrometheus at %s answers (version %s)\n", pt_prom_base_url(ctx->prom), version);
+	}
+	rc = 0;
+out:
+	free(version);
+	pt_buf_free(&q);
+	pt_ctx_free(ctx);
+	pt_strlist_free(&nodes);
+	return rc;
+}

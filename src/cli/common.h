@@ -1,0 +1,43 @@
+/* common.h - pieces the report-writing commands share: windows, formats, output. */
+#ifndef PT_CLI_COMMON_H
+#define PT_CLI_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "model.h"
+#include "report.h"
+
+enum pt_format { PT_FMT_CSV, PT_FMT_TABLE, PT_FMT_JSON };
+
+/* Parses "csv" / "table" / "json"; -1 when unknown. */
+int pt_cli_format(const char *s);
+
+/* Resolves --start/--end/--last into a window. Exactly one of (start and end)
+ * or last; end after start. Prints a usage error and returns 2 on failure. */
+int pt_cli_window(int64_t *start_ms, int64_t *end_ms, const char *cmd, const char *start,
+		const char *end, const char *last);
+
+/* Opens config, query set, tables and client; prints the error and returns
+ * the exit code on failure, 0 on success. */
+int pt_cli_open(struct pt_ctx **ctx, const struct pt_cli *cli);
+
+/* Largest scrape interval among active targets (0 when unknown). */
+int64_t pt_cli_scrape_interval(struct pt_ctx *ctx);
+
+/* Writes rows in the format to path (NULL = stdout; replaced atomically, or
+ * appended under lock). Returns PT_OK or the error. */
+int pt_cli_emit(const struct pt_row *rows, size_t n, enum pt_format fmt, bool by_device,
+		const char *path, bool append, struct pt_error *err);
+
+/* A growable list of --node values (pointers into argv). */
+struct pt_strlist {
+	const char **v;
+	size_t n, cap;
+};
+int pt_strlist_add(struct pt_strlist *l, const char *s);
+void pt_strlist_free(struct pt_strlist *l);
+
+#endif

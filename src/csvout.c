@@ -1,0 +1,354 @@
+/* csvout.c - report rows as CSV, and the output file: stdout, atomic replace, or locked append. */
+#include "csvout.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "timefmt.h"
+
+const char pt_csv_header_node[] =
+	"task,node,start,end,duration_s,cpu_util_pct,ram_util_pct,ram_used_gib,gpu_count,"
+	"gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,power_w,cpu_energy_wh,ram_energy_wh,"
+	"gpu_energy_wh,energy_wh,energy_j,energy_uj,pue,carbon_intensity_g_per_kwh,co2_g,"
+	"cpu_source,gpu_source,status\n";
+
+const char pt_csv_header_device[] =
+	"task,node,device,model,start,end,duration_s,util_pct,tdp_watts,tdp_source,power_w,"
+	"energy_wh,energy_j,energy_uj,source,status\n";
+
+const char pt_csv_header_export[] =
+	"time,node,cpu_util_pct,ram_util_pct,gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,"
+	"power_w,energy_wh\n";
+
+int pt_csv_field(struct pt_buf *out, const char *s, bool first, struct pt_error *err)
+{
+	char guarded[1024];
+	size_t len, need;
+	int rc;
+
+	if (!first && (rc = pt_buf_append(out, ",", 1, err)) != PT_OK)
+		return rc;
+	if (s == NULL || *s == '\0')
+		return PT_OK;
+	/* A cell starting with = + - @ is a formula to spreadsheets: defuse it. */
+	if (strchr("=+-@", s[0])) {
+		snprintf(guarded, sizeof(guarded), "'%s", s);
+		s = guarded;
+	}
+	len = strlen(s);
+	if (strpbrk(s, ",\"\r\n") == NULL && s[0] != ' ' && s[len - 1] != ' ')
+		return pt_buf_append(out, s, len, err);
+	/* libcsv quotes the field and doubles embedded quotes. */
+	need = csv_write(NULL, 0, s, len);
+	{
+		char *q = malloc(need);
+		if (q == NULL)
+			return pt_error_oom(err);
+		csv_write(q, need, s, len);
+		rc = pt_buf_append(out, q, need, err);
+		free(q);
+	}
+	return rc;
+}
+
+int pt_csv_num(struct pt_buf *out, double v, int decimals, struct pt_error *err)
+{
+	int rc;
+
+	if ((rc = pt_buf_append(out, ",", 1, err)) != PT_OK)
+		return rc;
+	if (!isfinite(v))
+		return PT_OK;
+	if (v == 0)
+		v = 0; /* no "-0.000" */
+	return pt_buf_printf(out, err, "%.*f", decimals, v);
+}
+
+static int csv_time(struct pt_buf *out, int64_t ms, struct pt_error *err)
+{
+	char t[40];
+
+	pt_time_format(t, sizeof(t), ms);
+	return pt_csv_field(out, t, false, err);
+}
+
+static int csv_uj(struct pt_buf *out, double energy_j, struct pt_error *err)
+{
+	int rc;
+
+	if ((rc = pt_buf_append(out, ",", 1, err)) != PT_OK)
+		return rc;
+	if (!isfinite(energy_j))
+		return PT_OK;
+	return pt_buf_printf(out, err, "%" PRId64, (int64_t)llround(energy_j * 1e6));
+}
+
+int pt_csv_rows(struct pt_buf *out, const struct pt_row *rows, size_t n, struct pt_error *err)
+{
+	size_t i;
+	int rc = PT_OK;
+
+	for (i = 0; i < n && rc == PT_OK; i++) {
+		const struct pt_row *r = &rows[i];
+
+		if ((rc = pt_csv_field(out, r->task, true, err)) ||
+				(rc = pt_csv_field(out, r->node, false, err)) ||
+				(rc = csv_time(out, r->start_ms, err)) ||
+				(rc = csv_time(out, r->end_ms, err)) ||
+				(rc = pt_csv_num(out, r->duration_s, 3, err)) ||
+				(rc = pt_csv_num(out, r->cpu_util_pct, 3, err)) ||
+				(rc = pt_csv_num(out, r->ram_util_pct, 3, err)) ||
+				(rc = pt_csv_num(out, r->ram_used_gib, 4, err)) ||
+				(rc = pt_buf_printf(out, err, ",%d", r->gpu_count)) ||
+				(rc = pt_csv_num(out, r->gpu_util_pct, 3, err)) ||
+				(rc = pt_csv_num(out, r->cpu_power_w, 3, err)) ||
+				(rc = pt_csv_num(out, r->ram_power_w, 3, err)) ||
+				(rc = pt_csv_num(out, r->gpu_power_w, 3, err)) ||
+				(rc = pt_csv_num(out, r->power_w, 3, err)) ||
+				(rc = pt_csv_num(out, r->cpu_energy_wh, 6, err)) ||
+				(rc = pt_csv_num(out, r->ram_energy_wh, 6, err)) ||
+				(rc = pt_csv_num(out, r->gpu_energy_wh, 6, err)) ||
+				(rc = pt_csv_num(out, r->energy_wh, 6, err)) ||
+				(rc = pt_csv_num(out, r->energy_j, 3, err)) ||
+				(rc = csv_uj(out, r->energy_j, err)) ||
+				(rc = pt_csv_num(out, r->pue, 3, err)) ||
+				(rc = pt_csv_num(out, r->carbon_intensity, 3, err)) ||
+				(rc = pt_csv_num(out, r->co2_g, 4, err)) ||
+				(rc = pt_csv_field(out, pt_source_name(r->cpu_source), false, err)) ||
+				(rc = pt_csv_field(out, pt_source_name(r->gpu_source), false, err)) ||
+				(rc = pt_csv_field(out, r->status, false, err)))
+			break;
+		rc = pt_buf_append(out, "\n", 1, err);
+	}
+	return rc;
+}
+
+int pt_csv_device_rows(struct pt_buf *out, const struct pt_row *rows, size_t n,
+		struct pt_error *err)
+{
+	size_t i, j;
+	int rc = PT_OK;
+
+	for (i = 0; i < n && rc == PT_OK; i++) {
+		const struct pt_row *r = &rows[i];
+
+		for (j = 0; j < r->ndevices && rc == PT_OK; j++) {
+			const struct pt_device_row *d = &r->devices[j];
+			double energy_j = d->energy_wh * 3600.0;
+
+			if ((rc = pt_csv_field(out, r->task, true, err)) ||
+					(rc = pt_csv_field(out, r->node, false, err)) ||
+					(rc = pt_csv_field(out, d->device, false, err)) ||
+					(rc = pt_csv_field(out, d->model, false, err)) ||
+					(rc = csv_time(out, r->start_ms, err)) ||
+					(rc = csv_time(out, r->end_ms, err)) ||
+					(rc = pt_csv_num(out, r->duration_s, 3, err)) ||
+					(rc = pt_csv_num(out, d->util_pct, 3, err)) ||
+					(rc = pt_csv_num(out, d->tdp_watts, 3, err)) ||
+					(rc = pt_csv_field(out, pt_tdp_source_name(d->tdp_source), false, err)) ||
+					(rc = pt_csv_num(out, d->power_w, 3, err)) ||
+					(rc = pt_csv_num(out, d->energy_wh, 6, err)) ||
+					(rc = pt_csv_num(out, energy_j, 3, err)) ||
+					(rc = csv_uj(out, energy_j, err)) ||
+					(rc = pt_csv_field(out, pt_source_name(d->source), false, err)) ||
+					(rc = pt_csv_field(out, d->status, false, err)))
+				break;
+			rc = pt_buf_append(out, "\n", 1, err);
+		}
+	}
+	return rc;
+}
+
+/* ---- output destinations ---- */
+
+struct pt_out {
+	char *path;
+	char *tmp_path;   /* replace mode: the temporary file renamed over path */
+	FILE *f;          /* stdout or the temporary file */
+	int fd;           /* append mode: the locked file, else -1 */
+	struct pt_buf pending; /* append mode: rows written in one go at commit */
+	bool committed;
+};
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Append mode: lock, then check the header the file already has. */
+static int open_append(struct pt_out *o, const char *header, struct pt_error *err)
+{
+	struct stat st;
+	size_t hlen = strlen(header);
+	char *first;
+	ssize_t got;
+
+	o->fd = open(o->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (o->fd < 0)
+		return pt_error_set(err, PT_EWRITE, "cannot open %s: %s", o->path, strerror(errno));
+	while (flock(o->fd, LOCK_EX) != 0) {
+		if (errno != EINTR)
+			return pt_error_set(err, PT_EWRITE, "cannot lock %s: %s", o->path, strerror(errno));
+	}
+	if (fstat(o->fd, &st) != 0)
+		return pt_error_set(err, PT_EWRITE, "cannot stat %s: %s", o->path, strerror(errno));
+	if (st.st_size == 0)
+		return pt_buf_append(&o->pending, header, hlen, err);
+	if ((first = calloc(1, hlen + 1)) == NULL)
+		return pt_error_oom(err);
+	got = pread(o->fd, first, hlen, 0);
+	if (got != (ssize_t)hlen || memcmp(first, header, hlen) != 0) {
+		free(first);
+		return pt_error_set(err, PT_EUSAGE, "%s does not start with this report's CSV header; "
+				"not appending to it", o->path);
+	}
+	free(first);
+	/* A file whose last row lacks its newline gets one, so rows stay whole. */
+	{
+		char last;
+		if (pread(o->fd, &last, 1, st.st_size - 1) == 1 && last != '\n')
+			return pt_buf_append(&o->pending, "\n", 1, err);
+	}
+	return PT_OK;
+}
+
+int pt_out_open(struct pt_out **out, const char *path, bool append, const char *header,
+		struct pt_error *err)
+{
+	struct pt_out *o;
+	int rc = PT_OK, fd;
+
+	*out = NULL;
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return pt_error_oom(err);
+	o->fd = -1;
+	if (path == NULL || strcmp(path, "-") == 0) {
+		o->f = stdout;
+		if (header)
+			rc = pt_out_write(o, header, strlen(header), err);
+		goto out;
+	}
+	if ((o->path = strdup(path)) == NULL) {
+		rc = pt_error_oom(err);
+		goto out;
+	}
+	if (append) {
+		rc = open_append(o, header ? header : "", err);
+		goto out;
+	}
+	if ((o->tmp_path = malloc(strlen(path) + 16)) == NULL) {
+		rc = pt_error_oom(err);
+		goto out;
+	}
+	sprintf(o->tmp_path, "%s.tmp.XXXXXX", path);
+	if ((fd = mkstemp(o->tmp_path)) < 0) {
+		rc = pt_error_set(err, PT_EWRITE, "cannot create a file beside %s: %s", path,
+				strerror(errno));
+		free(o->tmp_path);
+		o->tmp_path = NULL;
+		goto out;
+	}
+	fchmod(fd, 0644);
+	if ((o->f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		rc = pt_error_set(err, PT_EWRITE, "cannot write %s: %s", o->tmp_path, strerror(errno));
+		goto out;
+	}
+	if (header)
+		rc = pt_out_write(o, header, strlen(header), err);
+out:
+	if (rc != PT_OK) {
+		pt_out_free(o);
+		return rc;
+	}
+	*out = o;
+	return PT_OK;
+}
+
+int pt_out_write(struct pt_out *o, const char *data, size_t len, struct pt_error *err)
+{
+	if (o->fd >= 0)
+		return pt_buf_append(&o->pending, data, len, err);
+	if (len && fwrite(data, 1, len, o->f) != len)
+		return pt_error_set(err, PT_EWRITE, "cannot write %s: %s",
+				o->path ? o->path : "standard output", strerror(errno));
+	return PT_OK;
+}
+
+int pt_out_commit(struct pt_out *o, struct pt_error *err)
+{
+	FILE *f = o->f;
+
+	if (o->fd >= 0) {
+		struct stat st;
+		off_t before = fstat(o->fd, &st) == 0 ? st.st_size : -1;
+
+		if (write_all(o->fd, o->pending.data ? o->pending.data : "", o->pending.len) != 0 ||
+				fsync(o->fd) != 0) {
+			int e = errno;
+			/* Take back a partial write so no half row is left behind. */
+			if (before >= 0 && ftruncate(o->fd, before) != 0)
+				e = errno;
+			return pt_error_set(err, PT_EWRITE, "cannot write %s: %s", o->path, strerror(e));
+		}
+		o->committed = true;
+		return PT_OK;
+	}
+	if (o->tmp_path == NULL) {
+		if (fflush(f) != 0 || ferror(f))
+			return pt_error_set(err, PT_EWRITE, "cannot write standard output: %s",
+					strerror(errno));
+		o->committed = true;
+		return PT_OK;
+	}
+	o->f = NULL;
+	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0) {
+		int e = errno;
+		fclose(f);
+		return pt_error_set(err, PT_EWRITE, "cannot write %s: %s", o->path, strerror(e));
+	}
+	if (fclose(f) != 0)
+		return pt_error_set(err, PT_EWRITE, "cannot write %s: %s", o->path, strerror(errno));
+	if (rename(o->tmp_path, o->path) != 0)
+		return pt_error_set(err, PT_EWRITE, "cannot replace %s: %s", o->path, strerror(errno));
+	free(o->tmp_path);
+	o->tmp_path = NULL;
+	o->committed = true;
+	return PT_OK;
+}
+
+void pt_out_free(struct pt_out *o)
+{
+	if (o == NULL)
+		return;
+	if (o->f && o->f != stdout)
+		fclose(o->f);
+	if (o->tmp_path) {
+		unlink(o->tmp_path);
+		free(o->tmp_path);
+	}
+	if (o->fd >= 0)
+		close(o->fd); /* closing releases the lock */
+	pt_buf_free(&o->pending);
+	free(o->path);
+	free(o);
+}

@@ -1,0 +1,664 @@
+/* model.c - power, energy and CO2 of one node over one window, and the TDP and carbon tables. */
+#include "model.h"
+
+#include <ctype.h>
+#include <csv.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* World average when no country or intensity is configured: IEA 2019. */
+#define PT_WORLD_CARBON_G_PER_KWH 475.0
+
+const char *pt_source_name(enum pt_source s)
+{
+	switch (s) {
+	case PT_SRC_MODEL: return "model";
+	case PT_SRC_MEASURED: return "measured";
+	default: return "none";
+	}
+}
+
+const char *pt_tdp_source_name(enum pt_tdp_source s)
+{
+	switch (s) {
+	case PT_TDP_CONFIG: return "config";
+	case PT_TDP_EXPORTER: return "exporter";
+	case PT_TDP_TABLE: return "table";
+	case PT_TDP_DEFAULT: return "default";
+	default: return "";
+	}
+}
+
+/* ---- tables ---- */
+
+struct tdp_entry {
+	char *key;   /* normalised CPU name, lower-case GPU pattern, or country code */
+	double value;
+};
+
+struct table {
+	struct tdp_entry *e;
+	size_t n, cap;
+};
+
+struct pt_tables {
+	struct table cpu;
+	struct table gpu;
+	struct table carbon; /* two entries per country: alpha-3 and alpha-2 */
+};
+
+static void table_free(struct table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->e[i].key);
+	free(t->e);
+}
+
+void pt_tables_free(struct pt_tables *t)
+{
+	if (t == NULL)
+		return;
+	table_free(&t->cpu);
+	table_free(&t->gpu);
+	table_free(&t->carbon);
+	free(t);
+}
+
+static int table_add(struct table *t, const char *key, double value)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		struct tdp_entry *e = realloc(t->e, cap * sizeof(*e));
+		if (e == NULL)
+			return -1;
+		t->e = e;
+		t->cap = cap;
+	}
+	if ((t->e[t->n].key = strdup(key)) == NULL)
+		return -1;
+	t->e[t->n++].value = value;
+	return 0;
+}
+
+/* Lower-cases, drops "(r)", "(tm)", the words "cpu" and "processor", a
+ * "@ 2.10ghz" clock and "NN-core" counts, and collapses spaces: the table
+ * and node_exporter spell the same CPU differently in exactly these ways. */
+static void normalise_cpu(char *out, size_t size, const char *in)
+{
+	char tmp[256], word[128];
+	const char *s;
+	size_t o = 0, w;
+
+	snprintf(tmp, sizeof(tmp), "%s", in);
+	for (char *c = tmp; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	for (char *c; (c = strstr(tmp, "(r)")) || (c = strstr(tmp, "(tm)"));)
+		memmove(c, c + (c[1] == 'r' ? 3 : 4), strlen(c + (c[1] == 'r' ? 3 : 4)) + 1);
+	for (char *c = strchr(tmp, '@'); c; c = NULL)
+		*c = '\0';
+	out[0] = '\0';
+	for (s = tmp; *s;) {
+		while (*s && isspace((unsigned char)*s))
+			s++;
+		for (w = 0; s[w] && !isspace((unsigned char)s[w]); w++)
+			;
+		if (w == 0)
+			break;
+		snprintf(word, sizeof(word), "%.*s", (int)(w < sizeof(word) ? w : sizeof(word) - 1), s);
+		s += w;
+		if (strcmp(word, "cpu") == 0 || strcmp(word, "processor") == 0 ||
+				strstr(word, "-core") != NULL || strcmp(word, "with") == 0)
+			continue;
+		if (o + strlen(word) + 2 > size)
+			break;
+		o += (size_t)snprintf(out + o, size - o, "%s%s", o ? " " : "", word);
+	}
+}
+
+/* libcsv callbacks: collect up to 5 fields of a record, then hand the record on. */
+struct csv_state {
+	char field[5][256];
+	size_t nfields;
+	size_t record;
+	int (*row)(struct pt_tables *, char (*)[256], size_t);
+	struct pt_tables *t;
+	int failed;
+};
+
+static void on_field(void *data, size_t len, void *ctx)
+{
+	struct csv_state *st = ctx;
+
+	if (st->nfields < 5) {
+		snprintf(st->field[st->nfields], sizeof(st->field[0]), "%.*s",
+				(int)(len < 255 ? len : 255), (const char *)data);
+	}
+	st->nfields++;
+}
+
+static void on_record(int c, void *ctx)
+{
+	struct csv_state *st = ctx;
+
+	(void)c;
+	if (st->record++ > 0 && !st->failed && st->row(st->t, st->field, st->nfields) != 0)
+		st->failed = 1;
+	st->nfields = 0;
+}
+
+static int parse_number(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	return (end != s && *end == '\0' && errno == 0 && isfinite(*out) && *out >= 0) ? 0 : -1;
+}
+
+static int cpu_row(struct pt_tables *t, char (*f)[256], size_t n)
+{
+	char key[256];
+	double v;
+
+	if (n < 2 || parse_number(f[1], &v) != 0)
+		return 0; /* rows without a number (a few CPUs have no TDP) are skipped */
+	normalise_cpu(key, sizeof(key), f[0]);
+	return key[0] ? table_add(&t->cpu, key, v) : 0;
+}
+
+static int gpu_row(struct pt_tables *t, char (*f)[256], size_t n)
+{
+	double v;
+
+	if (n < 2 || parse_number(f[1], &v) != 0)
+		return 0;
+	for (char *c = f[0]; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return f[0][0] ? table_add(&t->gpu, f[0], v) : 0;
+}
+
+static int carbon_row(struct pt_tables *t, char (*f)[256], size_t n)
+{
+	double v;
+
+	if (n < 4 || parse_number(f[3], &v) != 0)
+		return 0;
+	for (int i = 0; i < 2; i++)
+		for (char *c = f[i]; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+	if (f[0][0] && table_add(&t->carbon, f[0], v) != 0)
+		return -1;
+	if (f[1][0] && table_add(&t->carbon, f[1], v) != 0)
+		return -1;
+	return 0;
+}
+
+static int parse_table(struct pt_tables *t, const char *text,
+		int (*row)(struct pt_tables *, char (*)[256], size_t), const char *what,
+		struct pt_error *err)
+{
+	struct csv_parser p;
+	struct csv_state *st;
+	int rc = PT_OK;
+
+	if (text == NULL)
+		return PT_OK;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return pt_error_oom(err);
+	st->row = row;
+	st->t = t;
+	if (csv_init(&p, CSV_APPEND_NULL) != 0) {
+		free(st);
+		return pt_error_oom(err);
+	}
+	if (csv_parse(&p, text, strlen(text), on_field, on_record, st) != strlen(text) ||
+			csv_fini(&p, on_field, on_record, st) != 0) {
+		rc = pt_error_set(err, PT_EUSAGE, "cannot parse %s table: %s", what,
+				csv_strerror(csv_error(&p)));
+	} else if (st->failed) {
+		rc = pt_error_oom(err);
+	}
+	csv_free(&p);
+	free(st);
+	return rc;
+}
+
+int pt_tables_parse(struct pt_tables **out, const char *cpu_csv, const char *gpu_csv,
+		const char *carbon_csv, struct pt_error *err)
+{
+	struct pt_tables *t;
+	int rc;
+
+	*out = NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return pt_error_oom(err);
+	if ((rc = parse_table(t, cpu_csv, cpu_row, "CPU TDP", err)) != PT_OK ||
+			(rc = parse_table(t, gpu_csv, gpu_row, "GPU TDP", err)) != PT_OK ||
+			(rc = parse_table(t, carbon_csv, carbon_row, "carbon intensity", err)) != PT_OK) {
+		pt_tables_free(t);
+		return rc;
+	}
+	*out = t;
+	return PT_OK;
+}
+
+static int slurp(char **out, const char *path, struct pt_error *err)
+{
+	FILE *f;
+	long size;
+
+	*out = NULL;
+	if (path == NULL)
+		return PT_OK;
+	if ((f = fopen(path, "rb")) == NULL)
+		return pt_error_set(err, PT_EUSAGE, "cannot read %s: %s", path, strerror(errno));
+	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		return pt_error_set(err, PT_EUSAGE, "cannot read %s: %s", path, strerror(errno));
+	}
+	if ((*out = malloc((size_t)size + 1)) == NULL) {
+		fclose(f);
+		return pt_error_oom(err);
+	}
+	if (fread(*out, 1, (size_t)size, f) != (size_t)size) {
+		free(*out);
+		*out = NULL;
+		fclose(f);
+		return pt_error_set(err, PT_EUSAGE, "cannot read %s", path);
+	}
+	(*out)[size] = '\0';
+	fclose(f);
+	return PT_OK;
+}
+
+int pt_tables_load(struct pt_tables **out, const char *cpu_path, const char *gpu_path,
+		const char *carbon_path, struct pt_error *err)
+{
+	char *cpu = NULL, *gpu = NULL, *carbon = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = slurp(&cpu, cpu_path, err)) == PT_OK &&
+			(rc = slurp(&gpu, gpu_path, err)) == PT_OK &&
+			(rc = slurp(&carbon, carbon_path, err)) == PT_OK)
+		rc = pt_tables_parse(out, cpu, gpu, carbon, err);
+	free(cpu);
+	free(gpu);
+	free(carbon);
+	return rc;
+}
+
+/* True when needle occurs in hay at word boundaries (so "3280" does not
+ * match inside "13280"). */
+static bool contains_word(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	const char *p;
+
+	for (p = hay; (p = strstr(p, needle)) != NULL; p++) {
+		bool left = p == hay || p[-1] == ' ';
+		bool right = p[n] == '\0' || p[n] == ' ';
+		if (left && right)
+			return true;
+	}
+	return false;
+}
+
+bool pt_tables_cpu_tdp(const struct pt_tables *t, const char *model_name, double *tdp)
+{
+	char key[256];
+	size_t i, best = (size_t)-1, best_len = 0;
+
+	if (t == NULL || model_name == NULL)
+		return false;
+	normalise_cpu(key, sizeof(key), model_name);
+	if (key[0] == '\0')
+		return false;
+	for (i = 0; i < t->cpu.n; i++) {
+		size_t len = strlen(t->cpu.e[i].key);
+		if (strcmp(t->cpu.e[i].key, key) == 0) {
+			*tdp = t->cpu.e[i].value;
+			return true;
+		}
+		if (len > best_len && contains_word(key, t->cpu.e[i].key)) {
+			best = i;
+			best_len = len;
+		}
+	}
+	if (best == (size_t)-1)
+		return false;
+	*tdp = t->cpu.e[best].value;
+	return true;
+}
+
+bool pt_tables_gpu_tdp(const struct pt_tables *t, const char *gpu_name, double *tdp)
+{
+	char name[256];
+	size_t i;
+
+	if (t == NULL || gpu_name == NULL)
+		return false;
+	snprintf(name, sizeof(name), "%s", gpu_name);
+	for (char *c = name; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	for (i = 0; i < t->gpu.n; i++) {
+		if (strstr(name, t->gpu.e[i].key)) {
+			*tdp = t->gpu.e[i].value;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool pt_tables_carbon(const struct pt_tables *t, const char *country, double *g_per_kwh)
+{
+	size_t i;
+
+	if (t == NULL || country == NULL)
+		return false;
+	for (i = 0; i < t->carbon.n; i++) {
+		if (strcasecmp(t->carbon.e[i].key, country) == 0) {
+			*g_per_kwh = t->carbon.e[i].value;
+			return true;
+		}
+	}
+	return false;
+}
+
+int pt_model_carbon(double *out, const struct pt_power_params *p, const struct pt_tables *t,
+		struct pt_error *err)
+{
+	if (p->has_carbon_intensity) {
+		*out = p->carbon_intensity;
+		return PT_OK;
+	}
+	if (p->country) {
+		if (!pt_tables_carbon(t, p->country, out))
+			return pt_error_set(err, PT_EUSAGE, "unknown country '%s' for power.country "
+					"(ISO 3166 alpha-2 or alpha-3, e.g. FR or FRA)", p->country);
+		return PT_OK;
+	}
+	*out = PT_WORLD_CARBON_G_PER_KWH;
+	return PT_OK;
+}
+
+/* ---- observations ---- */
+
+void pt_node_obs_init(struct pt_node_obs *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->cpu_util = o->cpu_power_w = o->cpu_energy_j = NAN;
+	o->ram_used_bytes = o->ram_total_bytes = NAN;
+}
+
+void pt_node_obs_clear(struct pt_node_obs *o)
+{
+	size_t i;
+
+	if (o == NULL)
+		return;
+	for (i = 0; i < o->ngpus; i++) {
+		free(o->gpus[i].uuid);
+		free(o->gpus[i].name);
+	}
+	free(o->gpus);
+	free(o->node);
+	free(o->cpu_model);
+	pt_node_obs_init(o);
+}
+
+struct pt_gpu_obs *pt_node_obs_gpu(struct pt_node_obs *o, const char *uuid)
+{
+	struct pt_gpu_obs *g;
+	size_t i;
+
+	for (i = 0; i < o->ngpus; i++)
+		if (strcmp(o->gpus[i].uuid, uuid) == 0)
+			return &o->gpus[i];
+	if (o->ngpus == o->gpus_cap) {
+		size_t cap = o->gpus_cap ? o->gpus_cap * 2 : 4;
+		g = realloc(o->gpus, cap * sizeof(*g));
+		if (g == NULL)
+			return NULL;
+		o->gpus = g;
+		o->gpus_cap = cap;
+	}
+	g = &o->gpus[o->ngpus];
+	memset(g, 0, sizeof(*g));
+	g->util = g->power_w = g->energy_j = g->enforced_limit_w = g->limit_w = NAN;
+	if ((g->uuid = strdup(uuid)) == NULL)
+		return NULL;
+	o->ngpus++;
+	return g;
+}
+
+/* ---- rows ---- */
+
+void pt_row_clear(struct pt_row *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->ndevices; i++) {
+		free(r->devices[i].device);
+		free(r->devices[i].model);
+	}
+	free(r->devices);
+	free(r->task);
+	free(r->node);
+	memset(r, 0, sizeof(*r));
+}
+
+void pt_rows_free(struct pt_row *rows, size_t n)
+{
+	size_t i;
+
+	if (rows == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		pt_row_clear(&rows[i]);
+	free(rows);
+}
+
+double pt_model_power(double idle_w, double tdp_w, double util)
+{
+	if (util < 0)
+		util = 0;
+	if (util > 1)
+		util = 1;
+	return idle_w + (tdp_w - idle_w) * util;
+}
+
+static double sum_known(double a, double b)
+{
+	if (isnan(a))
+		return b;
+	if (isnan(b))
+		return a;
+	return a + b;
+}
+
+/* Appends "; what" (or "what") to a reason list. */
+static void add_reason(char *buf, size_t size, const char *what)
+{
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, size - len, "%s%s", len ? "; " : "", what);
+}
+
+static struct pt_device_row *add_device(struct pt_row *r, const char *device, const char *model)
+{
+	struct pt_device_row *d = &r->devices[r->ndevices];
+
+	memset(d, 0, sizeof(*d));
+	d->util_pct = d->tdp_watts = d->power_w = d->energy_wh = NAN;
+	if ((d->device = strdup(device)) == NULL)
+		return NULL;
+	if (model && (d->model = strdup(model)) == NULL)
+		return NULL;
+	r->ndevices++;
+	return d;
+}
+
+/* Device power from measured energy, measured power or the TDP model, in that
+ * order of preference; returns the source and sets *power_w. */
+static enum pt_source device_power(double *power_w, bool prefer_measured, double energy_j,
+		double measured_w, double util, double idle, double tdp, double duration_s)
+{
+	if (prefer_measured && isfinite(energy_j) && duration_s > 0) {
+		*power_w = energy_j / duration_s;
+		return PT_SRC_MEASURED;
+	}
+	if (prefer_measured && isfinite(measured_w)) {
+		*power_w = measured_w;
+		return PT_SRC_MEASURED;
+	}
+	if (isfinite(util) && isfinite(tdp)) {
+		*power_w = pt_model_power(idle < tdp ? idle : tdp, tdp, util);
+		return PT_SRC_MODEL;
+	}
+	*power_w = NAN;
+	return PT_SRC_NONE;
+}
+
+static void set_device_energy(struct pt_device_row *d, double duration_s)
+{
+	d->energy_wh = isfinite(d->power_w) ? d->power_w * duration_s / PT_J_PER_WH : NAN;
+	snprintf(d->status, sizeof(d->status), "%s", d->source == PT_SRC_NONE ? "no_data" : "ok");
+}
+
+int pt_model_node(struct pt_row *r, const struct pt_model_in *in, struct pt_error *err)
+{
+	const struct pt_node_obs *o = in->obs;
+	const struct pt_power_params *pp = in->power;
+	double d = (double)(in->end_ms - in->start_ms) / 1000.0;
+	double gpu_util_sum = 0, gpu_power = NAN;
+	size_t gpu_util_n = 0, gpu_measured = 0, gpu_model = 0, i;
+	char missing[128] = "";
+	struct pt_device_row *dev;
+
+	memset(r, 0, sizeof(*r));
+	r->start_ms = in->start_ms;
+	r->end_ms = in->end_ms;
+	r->duration_s = d;
+	r->pue = in->pue;
+	r->carbon_intensity = in->carbon_intensity;
+	if ((in->task && (r->task = strdup(in->task)) == NULL) ||
+			(r->node = strdup(o->node)) == NULL ||
+			(r->devices = calloc(o->ngpus + 2, sizeof(*r->devices))) == NULL)
+		goto oom;
+
+	/* CPU */
+	if ((dev = add_device(r, "cpu", o->cpu_model)) == NULL)
+		goto oom;
+	if (in->cpu_tdp_from_override) {
+		dev->tdp_watts = pp->cpu.tdp_watts;
+		dev->tdp_source = PT_TDP_CONFIG;
+	} else if (pt_tables_cpu_tdp(in->tables, o->cpu_model, &dev->tdp_watts)) {
+		dev->tdp_source = PT_TDP_TABLE;
+	} else {
+		dev->tdp_watts = pp->cpu.tdp_watts;
+		dev->tdp_source = PT_TDP_DEFAULT;
+	}
+	dev->util_pct = o->cpu_util * 100.0;
+	dev->source = device_power(&dev->power_w, in->prefer_measured, o->cpu_energy_j,
+			o->cpu_power_w, o->cpu_util, pp->cpu.idle_watts, dev->tdp_watts, d);
+	set_device_energy(dev, d);
+	if (dev->source == PT_SRC_NONE)
+		add_reason(missing, sizeof(missing), "no CPU data");
+	r->cpu_util_pct = dev->util_pct;
+	r->cpu_power_w = dev->power_w;
+	r->cpu_energy_wh = dev->energy_wh;
+	r->cpu_source = dev->source;
+	r->cpu_tdp_watts = dev->tdp_watts;
+	r->cpu_tdp_source = dev->tdp_source;
+
+	/* RAM */
+	if ((dev = add_device(r, "ram", NULL)) == NULL)
+		goto oom;
+	r->ram_used_gib = o->ram_used_bytes / (1024.0 * 1024.0 * 1024.0);
+	r->ram_util_pct = (isfinite(o->ram_total_bytes) && o->ram_total_bytes > 0) ?
+		o->ram_used_bytes / o->ram_total_bytes * 100.0 : NAN;
+	dev->util_pct = r->ram_util_pct;
+	if (isfinite(r->ram_used_gib)) {
+		dev->power_w = pp->ram_watts_per_gib * r->ram_used_gib;
+		dev->source = PT_SRC_MODEL;
+	} else {
+		add_reason(missing, sizeof(missing), "no RAM data");
+	}
+	set_device_energy(dev, d);
+	r->ram_power_w = dev->power_w;
+	r->ram_energy_wh = dev->energy_wh;
+
+	/* GPUs */
+	for (i = 0; i < o->ngpus; i++) {
+		const struct pt_gpu_obs *g = &o->gpus[i];
+
+		if ((dev = add_device(r, g->uuid, g->name)) == NULL)
+			goto oom;
+		if (in->gpu_tdp_from_override) {
+			dev->tdp_watts = pp->gpu.tdp_watts;
+			dev->tdp_source = PT_TDP_CONFIG;
+		} else if (isfinite(g->enforced_limit_w) && g->enforced_limit_w > 0) {
+			dev->tdp_watts = g->enforced_limit_w;
+			dev->tdp_source = PT_TDP_EXPORTER;
+		} else if (isfinite(g->limit_w) && g->limit_w > 0) {
+			dev->tdp_watts = g->limit_w;
+			dev->tdp_source = PT_TDP_EXPORTER;
+		} else if (pt_tables_gpu_tdp(in->tables, g->name, &dev->tdp_watts)) {
+			dev->tdp_source = PT_TDP_TABLE;
+		} else {
+			dev->tdp_watts = pp->gpu.tdp_watts;
+			dev->tdp_source = PT_TDP_DEFAULT;
+		}
+		dev->util_pct = g->util * 100.0;
+		dev->source = device_power(&dev->power_w, in->prefer_measured, g->energy_j,
+				g->power_w, g->util, pp->gpu.idle_watts, dev->tdp_watts, d);
+		set_device_energy(dev, d);
+		if (isfinite(g->util)) {
+			gpu_util_sum += g->util;
+			gpu_util_n++;
+		}
+		if (dev->source == PT_SRC_MEASURED)
+			gpu_measured++;
+		else if (dev->source == PT_SRC_MODEL)
+			gpu_model++;
+		gpu_power = sum_known(gpu_power, dev->power_w);
+	}
+	r->gpu_count = (int)o->ngpus;
+	if (o->ngpus > 0 && gpu_measured + gpu_model < o->ngpus)
+		add_reason(missing, sizeof(missing), "a GPU without data");
+	r->gpu_util_pct = gpu_util_n ? gpu_util_sum / (double)gpu_util_n * 100.0 : NAN;
+	r->gpu_power_w = gpu_power;
+	r->gpu_energy_wh = isfinite(gpu_power) ? gpu_power * d / PT_J_PER_WH : NAN;
+	r->gpu_source = gpu_model ? PT_SRC_MODEL : gpu_measured ? PT_SRC_MEASURED : PT_SRC_NONE;
+
+	/* Totals over the parts that have data; the status says what is missing. */
+	r->power_w = sum_known(sum_known(r->cpu_power_w, r->ram_power_w), r->gpu_power_w);
+	r->energy_wh = sum_known(sum_known(r->cpu_energy_wh, r->ram_energy_wh), r->gpu_energy_wh);
+	r->energy_j = r->energy_wh * PT_J_PER_WH;
+	r->co2_g = r->energy_wh / 1000.0 * r->pue * r->carbon_intensity;
+
+	if (!o->any || isnan(r->power_w)) {
+		snprintf(r->status, sizeof(r->status), "no_data: %s",
+				in->window_note ? in->window_note : "no series for this node in the window");
+		r->power_w = r->energy_wh = r->energy_j = r->co2_g = NAN;
+	} else if (missing[0]) {
+		snprintf(r->status, sizeof(r->status), "partial: %s%s%s", missing,
+				in->window_note ? "; " : "", in->window_note ? in->window_note : "");
+	} else if (in->window_note) {
+		snprintf(r->status, sizeof(r->status), "partial: %s", in->window_note);
+	} else {
+		snprintf(r->status, sizeof(r->status), "ok");
+	}
+	return PT_OK;
+oom:
+	pt_row_clear(r);
+	return pt_error_oom(err);
+}

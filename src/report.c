@@ -1,0 +1,391 @@
+/* report.c - one window -> per-node observations (all queries at once) -> rows through the model. */
+#include "report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "datadir.h"
+
+/* ---- context ---- */
+
+void pt_ctx_free(struct pt_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	pt_prom_free(ctx->prom);
+	pt_tables_free(ctx->tables);
+	pt_queryset_free(ctx->qs);
+	pt_config_free(ctx->cfg);
+	free(ctx);
+}
+
+static int ctx_open(struct pt_ctx **out, const char *config_path, const char *url_override,
+		bool online, struct pt_error *err)
+{
+	struct pt_ctx *ctx;
+	char *qpath = NULL, *cpu = NULL, *gpu = NULL, *carbon = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
+		return pt_error_oom(err);
+	if ((rc = pt_config_load(&ctx->cfg, config_path, err)) != PT_OK)
+		goto out;
+	if (ctx->cfg->queries_path == NULL &&
+			(qpath = pt_datadir_find("queries/default.yaml", err)) == NULL) {
+		rc = err->code;
+		goto out;
+	}
+	if ((rc = pt_queryset_load(&ctx->qs, qpath ? qpath : ctx->cfg->queries_path, err)) != PT_OK)
+		goto out;
+	if ((cpu = pt_datadir_find("data/cpu_tdp.csv", err)) == NULL ||
+			(gpu = pt_datadir_find("data/gpu_tdp.csv", err)) == NULL ||
+			(carbon = pt_datadir_find("data/carbon_intensity.csv", err)) == NULL) {
+		rc = err->code;
+		goto out;
+	}
+	if ((rc = pt_tables_load(&ctx->tables, cpu, gpu, carbon, err)) != PT_OK)
+		goto out;
+	if ((rc = pt_model_carbon(&ctx->carbon_intensity, &ctx->cfg->power, ctx->tables, err)) != PT_OK)
+		goto out;
+	if (online)
+		rc = pt_client_open(&ctx->prom, ctx->cfg, url_override, err);
+out:
+	free(qpath);
+	free(cpu);
+	free(gpu);
+	free(carbon);
+	if (rc != PT_OK) {
+		pt_ctx_free(ctx);
+		return rc;
+	}
+	*out = ctx;
+	return PT_OK;
+}
+
+int pt_ctx_open(struct pt_ctx **out, const char *config_path, const char *url_override,
+		struct pt_error *err)
+{
+	return ctx_open(out, config_path, url_override, true, err);
+}
+
+int pt_ctx_open_offline(struct pt_ctx **out, const char *config_path, const char *url_override,
+		struct pt_error *err)
+{
+	(void)url_override;
+	return ctx_open(out, config_path, NULL, false, err);
+}
+
+/* ---- observations ---- */
+
+/* Nodes by name: an array in first-seen order plus an open-addressing index,
+ * so joining the series of a thousand-node lab stays linear. */
+struct node_set {
+	struct pt_node_obs *obs;
+	size_t n, cap;
+	size_t *slots;   /* index + 1, 0 = empty */
+	size_t nslots;
+};
+
+static size_t hash_str(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static int set_grow_index(struct node_set *set)
+{
+	size_t nslots = set->nslots ? set->nslots * 2 : 64, i;
+	size_t *slots = calloc(nslots, sizeof(*slots));
+
+	if (slots == NULL)
+		return -1;
+	for (i = 0; i < set->n; i++) {
+		size_t h = hash_str(set->obs[i].node) & (nslots - 1);
+		while (slots[h])
+			h = (h + 1) & (nslots - 1);
+		slots[h] = i + 1;
+	}
+	free(set->slots);
+	set->slots = slots;
+	set->nslots = nslots;
+	return 0;
+}
+
+static struct pt_node_obs *set_get(struct node_set *set, const char *node, bool create)
+{
+	size_t h;
+
+	if (set->nslots) {
+		for (h = hash_str(node) & (set->nslots - 1); set->slots[h];
+				h = (h + 1) & (set->nslots - 1))
+			if (strcmp(set->obs[set->slots[h] - 1].node, node) == 0)
+				return &set->obs[set->slots[h] - 1];
+	}
+	if (!create)
+		return NULL;
+	if ((set->n + 1) * 2 > set->nslots && set_grow_index(set) != 0)
+		return NULL;
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 16;
+		struct pt_node_obs *o = realloc(set->obs, cap * sizeof(*o));
+		if (o == NULL)
+			return NULL;
+		set->obs = o;
+		set->cap = cap;
+	}
+	pt_node_obs_init(&set->obs[set->n]);
+	if ((set->obs[set->n].node = strdup(node)) == NULL)
+		return NULL;
+	for (h = hash_str(node) & (set->nslots - 1); set->slots[h]; h = (h + 1) & (set->nslots - 1))
+		;
+	set->slots[h] = ++set->n;
+	return &set->obs[set->n - 1];
+}
+
+void pt_obs_free(struct pt_node_obs *obs, size_t n)
+{
+	size_t i;
+
+	if (obs == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		pt_node_obs_clear(&obs[i]);
+	free(obs);
+}
+
+static int cmp_obs(const void *a, const void *b)
+{
+	return strcmp(((const struct pt_node_obs *)a)->node, ((const struct pt_node_obs *)b)->node);
+}
+
+static int dup_into(char **dst, const char *s)
+{
+	if (*dst || s == NULL)
+		return 0;
+	return (*dst = strdup(s)) ? 0 : -1;
+}
+
+/* Puts one result series into its node's (and device's) observation. */
+static int absorb(struct node_set *set, const struct pt_query *q, const struct pt_series *s,
+		const struct pt_config *cfg, bool only_known, struct pt_error *err)
+{
+	const char *label = q->node_label ? q->node_label : cfg->node_label;
+	const char *value = pt_series_label(s, label);
+	double v = s->nsamples ? s->samples[s->nsamples - 1].v : NAN;
+	struct pt_node_obs *o;
+	struct pt_gpu_obs *g = NULL;
+	char node[256];
+
+	if (value == NULL || *value == '\0')
+		return PT_OK; /* a series that names no node cannot be billed to one */
+	pt_node_name(node, sizeof(node), value, cfg->strip_port);
+	if ((o = set_get(set, node, !only_known)) == NULL)
+		return only_known ? PT_OK : pt_error_oom(err);
+	o->any = true;
+	if (pt_quantity_is_device(q->quantity)) {
+		const char *dev = pt_series_label(s, q->device_label);
+		if (dev == NULL || *dev == '\0')
+			return PT_OK;
+		if ((g = pt_node_obs_gpu(o, dev)) == NULL)
+			return pt_error_oom(err);
+	}
+	v *= pt_unit_scale(q->unit);
+	switch (q->quantity) {
+	case PT_Q_CPU_UTIL: o->cpu_util = v; break;
+	case PT_Q_CPU_POWER: o->cpu_power_w = v; break;
+	case PT_Q_CPU_ENERGY: o->cpu_energy_j = v; break;
+	case PT_Q_CPU_INFO:
+		if (dup_into(&o->cpu_model, pt_series_label(s, q->model_label)) != 0)
+			return pt_error_oom(err);
+		break;
+	case PT_Q_RAM_USED: o->ram_used_bytes = v; break;
+	case PT_Q_RAM_TOTAL: o->ram_total_bytes = v; break;
+	case PT_Q_GPU_UTIL: g->util = v; break;
+	case PT_Q_GPU_POWER: g->power_w = v; break;
+	case PT_Q_GPU_ENERGY: g->energy_j = v; break;
+	case PT_Q_GPU_POWER_LIMIT: g->limit_w = v; break;
+	case PT_Q_GPU_ENFORCED_LIMIT: g->enforced_limit_w = v; break;
+	case PT_Q_GPU_INFO:
+		if (dup_into(&g->name, pt_series_label(s, q->model_label)) != 0)
+			return pt_error_oom(err);
+		break;
+	default: break;
+	}
+	return PT_OK;
+}
+
+static int cmp_gpu(const void *a, const void *b)
+{
+	return strcmp(((const struct pt_gpu_obs *)a)->uuid, ((const struct pt_gpu_obs *)b)->uuid);
+}
+
+int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx,
+		const struct pt_window *w, struct pt_error *err)
+{
+	struct pt_expand x = {w->end_ms - w->start_ms, ctx->cfg->node_label, w->nodes, w->nnodes,
+		ctx->cfg->strip_port};
+	struct pt_http_req reqs[PT_Q_COUNT];
+	const struct pt_query *qs[PT_Q_COUNT];
+	struct pt_buf forms[PT_Q_COUNT], url = {0};
+	struct node_set set = {0};
+	size_t nq = 0, i, j;
+	int rc = PT_OK, qi;
+
+	*out = NULL;
+	*nout = 0;
+	memset(reqs, 0, sizeof(reqs));
+	memset(forms, 0, sizeof(forms));
+	/* Requested nodes come first, in the order asked, each with a row even without data. */
+	for (i = 0; i < w->nnodes; i++) {
+		if (set_get(&set, w->nodes[i], true) == NULL) {
+			rc = pt_error_oom(err);
+			goto out;
+		}
+	}
+	if ((rc = pt_prom_url(&url, ctx->prom, "/api/v1/query", err)) != PT_OK)
+		goto out;
+	for (qi = 0; qi < PT_Q_COUNT; qi++) {
+		struct pt_buf promql = {0};
+		const struct pt_query *q = ctx->qs->q[qi];
+
+		if (q == NULL)
+			continue;
+		rc = pt_queryset_expand(&promql, q, &x, err);
+		if (rc == PT_OK)
+			rc = pt_prom_query_form(&forms[nq], promql.data, w->end_ms, err);
+		pt_buf_free(&promql);
+		if (rc != PT_OK)
+			goto out;
+		qs[nq] = q;
+		reqs[nq].url = url.data;
+		reqs[nq].form = forms[nq].data;
+		nq++;
+	}
+	/* All quantities at once over keep-alive connections. */
+	if ((rc = pt_http_multi(pt_prom_http(ctx->prom), reqs, nq, (int)nq, NULL, NULL, err)) != PT_OK)
+		goto out;
+	for (i = 0; i < nq; i++) {
+		struct pt_prom_result *res = NULL;
+
+		if (reqs[i].err.code != PT_OK) {
+			*err = reqs[i].err;
+			rc = err->code;
+			goto out;
+		}
+		if ((rc = pt_prom_decode(&res, reqs[i].body.data, reqs[i].body.len, reqs[i].status,
+				err)) != PT_OK) {
+			char detail[sizeof(err->msg)];
+			memcpy(detail, err->msg, sizeof(detail));
+			pt_error_set(err, rc, "query for %s: %s", pt_quantity_name(qs[i]->quantity), detail);
+			goto out;
+		}
+		for (j = 0; j < res->nseries && rc == PT_OK; j++)
+			rc = absorb(&set, qs[i], &res->series[j], ctx->cfg, w->nnodes > 0, err);
+		pt_prom_result_free(res);
+		if (rc != PT_OK)
+			goto out;
+	}
+	for (i = 0; i < set.n; i++)
+		if (set.obs[i].ngpus > 1)
+			qsort(set.obs[i].gpus, set.obs[i].ngpus, sizeof(*set.obs[i].gpus), cmp_gpu);
+	if (w->nnodes == 0 && set.n > 1)
+		qsort(set.obs, set.n, sizeof(*set.obs), cmp_obs);
+	*out = set.obs;
+	*nout = set.n;
+	set.obs = NULL;
+	set.n = 0;
+out:
+	pt_obs_free(set.obs, set.n);
+	free(set.slots);
+	for (i = 0; i < PT_Q_COUNT; i++) {
+		pt_buf_free(&forms[i]);
+		pt_buf_free(&reqs[i].body);
+	}
+	pt_buf_free(&url);
+	return rc;
+}
+
+int pt_report_model(struct pt_row **out, size_t *nout, const struct pt_ctx *ctx,
+		const struct pt_window *w, const struct pt_node_obs *obs, size_t nobs,
+		struct pt_error *err)
+{
+	struct pt_row *rows;
+	size_t i;
+	char note[96];
+	const char *window_note = NULL;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	if (w->scrape_interval_ms > 0 && w->end_ms - w->start_ms < 2 * w->scrape_interval_ms) {
+		snprintf(note, sizeof(note), "window shorter than two scrape intervals (%.3gs)",
+				(double)w->scrape_interval_ms / 1000.0);
+		window_note = note;
+	}
+	if ((rows = calloc(nobs ? nobs : 1, sizeof(*rows))) == NULL)
+		return pt_error_oom(err);
+	for (i = 0; i < nobs; i++) {
+		struct pt_power_params pp;
+		struct pt_model_in in;
+		double ci = ctx->carbon_intensity;
+
+		memset(&in, 0, sizeof(in));
+		pt_config_node_power(ctx->cfg, obs[i].node, &pp, &in.cpu_tdp_from_override,
+				&in.gpu_tdp_from_override);
+		if ((pp.has_carbon_intensity || pp.country) &&
+				(rc = pt_model_carbon(&ci, &pp, ctx->tables, err)) != PT_OK) {
+			pt_rows_free(rows, i);
+			return rc;
+		}
+		in.obs = &obs[i];
+		in.task = w->task;
+		in.start_ms = w->start_ms;
+		in.end_ms = w->end_ms;
+		in.prefer_measured = ctx->cfg->prefer_measured;
+		in.power = &pp;
+		in.pue = pp.has_pue ? pp.pue : 1.0;
+		in.carbon_intensity = ci;
+		in.tables = ctx->tables;
+		in.window_note = window_note;
+		if ((rc = pt_model_node(&rows[i], &in, err)) != PT_OK) {
+			pt_rows_free(rows, i);
+			return rc;
+		}
+	}
+	*out = rows;
+	*nout = nobs;
+	return PT_OK;
+}
+
+int pt_report_window(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
+		const struct pt_window *w, struct pt_error *err)
+{
+	struct pt_node_obs *obs = NULL;
+	size_t nobs = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = pt_report_observe(&obs, &nobs, ctx, w, err)) != PT_OK)
+		return rc;
+	rc = pt_report_model(out, n, ctx, w, obs, nobs, err);
+	pt_obs_free(obs, nobs);
+	return rc;
+}
+
+bool pt_rows_missing(const struct pt_row *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(rows[i].status, "ok") != 0)
+			return true;
+	return false;
+}

@@ -1,0 +1,150 @@
+/* test_queryset.c - query-set loading, validation errors with lines, template expansion, node names. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "pt_test.h"
+
+#include "queryset.h"
+
+static void test_queryset__shipped_sets_load(void **state)
+{
+	static const char *const files[] = {
+		PT_SOURCE_DIR "/queries/default.yaml",
+		PT_SOURCE_DIR "/queries/dcgm.yaml",
+		NULL
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; files[i]; i++) {
+		struct pt_queryset *qs = NULL;
+		struct pt_error err = {0, ""};
+
+		assert_int_equal(pt_queryset_load(&qs, files[i], &err), PT_OK);
+		assert_non_null(qs->q[PT_Q_CPU_UTIL]);
+		assert_non_null(qs->q[PT_Q_RAM_USED]);
+		assert_non_null(qs->q[PT_Q_GPU_UTIL]);
+		assert_non_null(qs->q[PT_Q_GPU_INFO]);
+		pt_queryset_free(qs);
+	}
+}
+
+static void test_queryset__errors_name_line(void **state)
+{
+	static const struct {
+		const char *yaml;
+		const char *expect; /* substring of the message */
+	} cases[] = {
+		{"queries:\n  - quantity: cpu_util\n    unit: ratio\n    query: up\n", "at least 'cpu_util' and 'ram_used'"},
+		{"queries:\n  - quantity: cpu_util\n    unit: watts\n    query: up\n", "t.yaml:2: entry 'cpu_util': unit does not fit"},
+		{"queries:\n  - quantity: cpu_utl\n    unit: ratio\n    query: up\n", "t.yaml:2: key 'quantity': unknown quantity 'cpu_utl'"},
+		{"queries:\n  - quantity: cpu_util\n    unit: furlongs\n    query: up\n", "t.yaml:3: key 'unit': unknown unit 'furlongs'"},
+		{"queries:\n  - quantity: cpu_util\n    unit: ratio\n    qeury: up\n", "t.yaml:4: unknown key 'qeury'"},
+		{"queries:\n  - quantity: gpu_util\n    unit: ratio\n    query: up\n", "t.yaml:2: entry 'gpu_util' needs 'device_label'"},
+		{"queries:\n  - quantity: cpu_util\n    unit: ratio\n    query: rate(x[${windw}])\n", "t.yaml:4: key 'query': unknown placeholder '${windw}'"},
+		{"queries:\n  - quantity: cpu_info\n    query: x\n", "needs 'model_label'"},
+		{"queries: [\n", "t.yaml:"},
+		{"foo: 1\n", "t.yaml:1: unknown key 'foo'"},
+		{"queries:\n  - quantity: ram_used\n    unit: bytes\n    query: a\n  - quantity: ram_used\n    unit: bytes\n    query: b\n",
+			"t.yaml:5: quantity 'ram_used' given twice (first at line 2)"},
+		{"queries:\n  - quantity: gpu_util\n    unit: ratio\n    device_label: \"bad-label\"\n    query: x\n", "not a valid label name"},
+		{NULL, NULL}
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; cases[i].yaml; i++) {
+		struct pt_queryset *qs = NULL;
+		struct pt_error err = {0, ""};
+		int rc = pt_queryset_parse(&qs, cases[i].yaml, strlen(cases[i].yaml), "t.yaml", &err);
+
+		if (rc != PT_EUSAGE || strstr(err.msg, cases[i].expect) == NULL)
+			fail_msg("case %zu: rc %d, message '%s', expected '%s'", i, rc, err.msg, cases[i].expect);
+		assert_null(qs);
+	}
+}
+
+static void test_queryset__expand(void **state)
+{
+	static const char yaml[] =
+		"queries:\n"
+		"  - quantity: cpu_util\n"
+		"    unit: ratio\n"
+		"    query: 1 - avg by (${node_label}) (rate(c{mode=\"idle\",${node_matcher}}[${window}]))\n"
+		"  - quantity: ram_used\n"
+		"    unit: bytes\n"
+		"    node_label: Hostname\n"
+		"    query: avg_over_time(m{${node_matcher}}[${window}])\n";
+	static const char *const two[] = {"gpu01", "a.b+c"};
+	struct pt_queryset *qs = NULL;
+	struct pt_error err = {0, ""};
+	struct pt_buf b = {0};
+	struct pt_expand x = {5400 * 1000, "instance", NULL, 0, true};
+
+	(void)state;
+	assert_int_equal(pt_queryset_parse(&qs, yaml, strlen(yaml), "t", &err), PT_OK);
+	assert_int_equal(pt_queryset_expand(&b, qs->q[PT_Q_CPU_UTIL], &x, &err), PT_OK);
+	assert_string_equal(b.data, "1 - avg by (instance) (rate(c{mode=\"idle\",instance=~\".+\"}[5400s]))");
+	pt_buf_reset(&b);
+	x.nodes = two;
+	x.nnodes = 2;
+	x.window_ms = 1500;
+	assert_int_equal(pt_queryset_expand(&b, qs->q[PT_Q_RAM_USED], &x, &err), PT_OK);
+	assert_string_equal(b.data,
+			"avg_over_time(m{Hostname=~\"(gpu01|a\\\\.b\\\\+c)(:[0-9]+)?\"}[1500ms])");
+	pt_buf_free(&b);
+	pt_queryset_free(qs);
+}
+
+static void test_queryset__node_name(void **state)
+{
+	static const struct {
+		const char *in;
+		bool strip;
+		const char *out;
+	} cases[] = {
+		{"gpu01:9100", true, "gpu01"},
+		{"gpu01:9100", false, "gpu01:9100"},
+		{"gpu01", true, "gpu01"},
+		{"[::1]:9100", true, "[::1]"},
+		{"::1", true, "::1"},
+		{"host:abc", true, "host:abc"},
+		{"10.0.0.1:9835", true, "10.0.0.1"},
+		{NULL, false, NULL}
+	};
+	char buf[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; cases[i].in; i++) {
+		pt_node_name(buf, sizeof(buf), cases[i].in, cases[i].strip);
+		assert_string_equal(buf, cases[i].out);
+	}
+}
+
+static void test_queryset__units(void **state)
+{
+	(void)state;
+	assert_double_equal(pt_unit_scale(PT_UNIT_PERCENT), 0.01, 1e-15);
+	assert_double_equal(pt_unit_scale(PT_UNIT_MILLIJOULES), 1e-3, 1e-15);
+	assert_double_equal(pt_unit_scale(PT_UNIT_MICROJOULES), 1e-6, 1e-18);
+	assert_double_equal(pt_unit_scale(PT_UNIT_WATTS), 1.0, 1e-15);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_queryset__shipped_sets_load),
+		cmocka_unit_test(test_queryset__errors_name_line),
+		cmocka_unit_test(test_queryset__expand),
+		cmocka_unit_test(test_queryset__node_name),
+		cmocka_unit_test(test_queryset__units),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
