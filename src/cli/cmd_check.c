@@ -21,11 +21,11 @@ static const char check_usage[] =
 
 int cmd_check(const struct pt_cli *cli, int argc, char **argv)
 {
-	enum { O_LAST = 256, O_NODE, O_OFFLINE };
+	enum { OPT_LAST = 256, OPT_NODE, OPT_OFFLINE };
 	static const struct option longopts[] = {
-		{"last", required_argument, NULL, O_LAST},
-		{"node", required_argument, NULL, O_NODE},
-		{"offline", no_argument, NULL, O_OFFLINE},
+		{"last", required_argument, NULL, OPT_LAST},
+		{"node", required_argument, NULL, OPT_NODE},
+		{"offline", no_argument, NULL, OPT_OFFLINE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -43,14 +43,14 @@ int cmd_check(const struct pt_cli *cli, int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case O_LAST: last = optarg; break;
-		case O_NODE:
+		case OPT_LAST: last = optarg; break;
+		case OPT_NODE:
 			if (pt_strlist_add(&nodes, optarg) != 0) {
 				rc = pt_fail(&(struct pt_error){PT_ENOMEM, "out of memory"});
 				goto out;
 			}
 			break;
-		case O_OFFLINE: offline = true; break;
+		case OPT_OFFLINE: offline = true; break;
 		case 'h': fputs(check_usage, stdout); rc = 0; goto out;
 		case ':': rc = pt_usage_error("check", "option '%s' needs a value", argv[optind - 1]); goto out;
 		default: rc = pt_usage_error("check", "unknown option '%s'", argv[optind - 1]); goto out;

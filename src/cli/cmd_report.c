@@ -25,17 +25,17 @@ static const char report_usage[] =
 
 int cmd_report(const struct pt_cli *cli, int argc, char **argv)
 {
-	enum { O_START = 256, O_END, O_LAST, O_TASK, O_NODE, O_BY, O_APPEND, O_FORMAT };
+	enum { OPT_START = 256, OPT_END, OPT_LAST, OPT_TASK, OPT_NODE, OPT_BY, OPT_APPEND, OPT_FORMAT };
 	static const struct option longopts[] = {
-		{"start", required_argument, NULL, O_START},
-		{"end", required_argument, NULL, O_END},
-		{"last", required_argument, NULL, O_LAST},
-		{"task", required_argument, NULL, O_TASK},
-		{"node", required_argument, NULL, O_NODE},
-		{"by", required_argument, NULL, O_BY},
+		{"start", required_argument, NULL, OPT_START},
+		{"end", required_argument, NULL, OPT_END},
+		{"last", required_argument, NULL, OPT_LAST},
+		{"task", required_argument, NULL, OPT_TASK},
+		{"node", required_argument, NULL, OPT_NODE},
+		{"by", required_argument, NULL, OPT_BY},
 		{"output", required_argument, NULL, 'o'},
-		{"append", no_argument, NULL, O_APPEND},
-		{"format", required_argument, NULL, O_FORMAT},
+		{"append", no_argument, NULL, OPT_APPEND},
+		{"format", required_argument, NULL, OPT_FORMAT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -52,11 +52,11 @@ int cmd_report(const struct pt_cli *cli, int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:o:h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case O_START: start = optarg; break;
-		case O_END: end = optarg; break;
-		case O_LAST: last = optarg; break;
-		case O_TASK: task = optarg; break;
-		case O_NODE:
+		case OPT_START: start = optarg; break;
+		case OPT_END: end = optarg; break;
+		case OPT_LAST: last = optarg; break;
+		case OPT_TASK: task = optarg; break;
+		case OPT_NODE:
 			if (*optarg == '\0') {
 				rc = pt_usage_error("report", "--node needs a node name");
 				goto out;
@@ -66,7 +66,7 @@ int cmd_report(const struct pt_cli *cli, int argc, char **argv)
 				goto out;
 			}
 			break;
-		case O_BY:
+		case OPT_BY:
 			if (strcmp(optarg, "device") == 0) {
 				by_device = true;
 			} else if (strcmp(optarg, "node") != 0) {
@@ -75,8 +75,8 @@ int cmd_report(const struct pt_cli *cli, int argc, char **argv)
 			}
 			break;
 		case 'o': output = optarg; break;
-		case O_APPEND: append = true; break;
-		case O_FORMAT:
+		case OPT_APPEND: append = true; break;
+		case OPT_FORMAT:
 			if ((fmt = pt_cli_format(optarg)) < 0) {
 				rc = pt_usage_error("report", "unknown format '%s' (csv, table, json)", optarg);
 				goto out;

@@ -1,12 +1,6 @@
 /* cmd_todo.c - commands not written yet; each says so and exits 2. */
 #include "cli.h"
 
-int cmd_run(const struct pt_cli *cli, int argc, char **argv)
-{
-	(void)cli; (void)argc;
-	return pt_usage_error(argv[0], "'%s' is not implemented yet", argv[0]);
-}
-
 int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 {
 	(void)cli; (void)argc;

@@ -96,9 +96,9 @@ void pt_strlist_free(struct pt_strlist *l)
 static void cell(struct pt_buf *b, double v, int dec, int width, struct pt_error *err)
 {
 	if (isfinite(v))
-		(void)pt_buf_printf(b, err, " %*.*f", width, dec, v);
+		(void)!pt_buf_printf(b, err, " %*.*f", width, dec, v);
 	else
-		(void)pt_buf_printf(b, err, " %*s", width, "-");
+		(void)!pt_buf_printf(b, err, " %*s", width, "-");
 }
 
 static int table_rows(struct pt_buf *b, const struct pt_row *rows, size_t n, struct pt_error *err)
@@ -112,21 +112,21 @@ static int table_rows(struct pt_buf *b, const struct pt_row *rows, size_t n, str
 		char s[40], e[40];
 		pt_time_format(s, sizeof(s), rows[0].start_ms);
 		pt_time_format(e, sizeof(e), rows[0].end_ms);
-		(void)pt_buf_printf(b, err, "%s%s%s  %s .. %s  (%.3f s)\n\n",
+		(void)!pt_buf_printf(b, err, "%s%s%s  %s .. %s  (%.3f s)\n\n",
 				rows[0].task ? "task " : "", rows[0].task ? rows[0].task : "",
 				rows[0].task ? "," : "", s, e, rows[0].duration_s);
 	}
-	(void)pt_buf_printf(b, err, "%-*s %6s %8s %4s %6s %9s %9s %9s %9s %10s %9s  %-30s %s\n",
+	(void)!pt_buf_printf(b, err, "%-*s %6s %8s %4s %6s %9s %9s %9s %9s %10s %9s  %-30s %s\n",
 			(int)w, "node", "cpu%", "ram GiB", "gpus", "gpu%", "cpu W", "ram W", "gpu W",
 			"total W", "energy Wh", "CO2 g", "cpu / gpu source", "status");
 	for (i = 0; i < n; i++) {
 		const struct pt_row *r = &rows[i];
 		char src[64];
 
-		(void)pt_buf_printf(b, err, "%-*s", (int)w, r->node);
+		(void)!pt_buf_printf(b, err, "%-*s", (int)w, r->node);
 		cell(b, r->cpu_util_pct, 1, 6, err);
 		cell(b, r->ram_used_gib, 2, 8, err);
-		(void)pt_buf_printf(b, err, " %4d", r->gpu_count);
+		(void)!pt_buf_printf(b, err, " %4d", r->gpu_count);
 		cell(b, r->gpu_util_pct, 1, 6, err);
 		cell(b, r->cpu_power_w, 1, 9, err);
 		cell(b, r->ram_power_w, 1, 9, err);
@@ -140,10 +140,10 @@ static int table_rows(struct pt_buf *b, const struct pt_row *rows, size_t n, str
 		else
 			snprintf(src, sizeof(src), "%s / %s", pt_source_name(r->cpu_source),
 					pt_source_name(r->gpu_source));
-		(void)pt_buf_printf(b, err, "  %-30s %s\n", src, r->status);
+		(void)!pt_buf_printf(b, err, "  %-30s %s\n", src, r->status);
 	}
 	if (n > 0)
-		(void)pt_buf_printf(b, err, "\nPUE %.2f, carbon intensity %.1f g/kWh\n",
+		(void)!pt_buf_printf(b, err, "\nPUE %.2f, carbon intensity %.1f g/kWh\n",
 				rows[0].pue, rows[0].carbon_intensity);
 	return err->code;
 }
@@ -153,22 +153,22 @@ static int table_devices(struct pt_buf *b, const struct pt_row *rows, size_t n,
 {
 	size_t i, j;
 
-	(void)pt_buf_printf(b, err, "%-16s %-40s %-28s %6s %8s %-9s %9s %10s %-9s %s\n", "node",
+	(void)!pt_buf_printf(b, err, "%-16s %-40s %-28s %6s %8s %-9s %9s %10s %-9s %s\n", "node",
 			"device", "model", "util%", "TDP W", "TDP from", "power W", "energy Wh", "source",
 			"status");
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < rows[i].ndevices; j++) {
 			const struct pt_device_row *d = &rows[i].devices[j];
 
-			(void)pt_buf_printf(b, err, "%-16s %-40s %-28.28s", rows[i].node, d->device,
+			(void)!pt_buf_printf(b, err, "%-16s %-40s %-28.28s", rows[i].node, d->device,
 					d->model ? d->model : "-");
 			cell(b, d->util_pct, 1, 6, err);
 			cell(b, d->tdp_watts, 0, 8, err);
-			(void)pt_buf_printf(b, err, " %-9s", d->tdp_source ?
+			(void)!pt_buf_printf(b, err, " %-9s", d->tdp_source ?
 					pt_tdp_source_name(d->tdp_source) : "-");
 			cell(b, d->power_w, 1, 9, err);
 			cell(b, d->energy_wh, 4, 10, err);
-			(void)pt_buf_printf(b, err, " %-9s %s\n", pt_source_name(d->source), d->status);
+			(void)!pt_buf_printf(b, err, " %-9s %s\n", pt_source_name(d->source), d->status);
 		}
 	}
 	return err->code;

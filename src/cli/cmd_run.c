@@ -1,0 +1,249 @@
+/* cmd_run.c - powertest run: run a command, wait for the final scrape, report exactly its window. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "timefmt.h"
+
+static const char run_usage[] =
+	"usage: powertest run [options] -- CMD [ARG]...\n"
+	"\n"
+	"Runs CMD (no shell; it keeps the terminal, stdin, stdout and stderr), then\n"
+	"waits until Prometheus has scraped the selected targets past its end and\n"
+	"reports exactly its window.\n"
+	"\n"
+	"  --task NAME        task name for the rows (default: the command's name)\n"
+	"  --node NAME        only this node (repeatable; default: every node)\n"
+	"  --by device        one row per device instead of per node\n"
+	"  -o, --output FILE  write to FILE (replaced atomically) instead of stdout\n"
+	"  --append           add rows to FILE under its header (locked)\n"
+	"  --format FMT       csv (default), table or json\n"
+	"  --wait DUR         longest wait for the final scrape (default: 2 scrape\n"
+	"                     intervals + 10s)\n"
+	"  -h, --help         this help\n"
+	"\n"
+	"SIGINT, SIGTERM and SIGHUP reach the command; its row is still written.\n"
+	"Exit: the command's status when it failed (128+N when killed by signal N),\n"
+	"otherwise the report's (0 ok, 1 missing data, 3 Prometheus, 4 output);\n"
+	"2 when CMD cannot be started or for usage errors.\n";
+
+static volatile sig_atomic_t child_pid;
+
+/* Signals sent to powertest alone (kill, a batch system) are passed on. One
+ * typed at the terminal already reaches the command, which shares our process
+ * group: sending it again would hit the command twice. */
+static void forward(int sig, siginfo_t *info, void *uctx)
+{
+	(void)uctx;
+	if (child_pid > 0 && (info == NULL || info->si_code != SI_KERNEL))
+		kill(child_pid, sig);
+}
+
+/* Starts argv; *pid on success. A command that cannot be executed is an
+ * error here, reported through a close-on-exec pipe, not an exit status. */
+static int spawn(pid_t *pid, char **argv, struct pt_error *err)
+{
+	int pfd[2], e = 0;
+	ssize_t n;
+
+	if (pipe2(pfd, O_CLOEXEC) != 0)
+		return pt_error_set(err, PT_EUSAGE, "cannot create a pipe: %s", strerror(errno));
+	*pid = fork();
+	if (*pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return pt_error_set(err, PT_EUSAGE, "cannot start '%s': %s", argv[0], strerror(errno));
+	}
+	if (*pid == 0) {
+		struct sigaction dfl;
+
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		sigaction(SIGINT, &dfl, NULL);
+		sigaction(SIGTERM, &dfl, NULL);
+		sigaction(SIGHUP, &dfl, NULL);
+		close(pfd[0]);
+		execvp(argv[0], argv);
+		e = errno;
+		if (write(pfd[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while ((n = read(pfd[0], &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	close(pfd[0]);
+	if (n == (ssize_t)sizeof(e)) {
+		while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return pt_error_set(err, PT_EUSAGE, "cannot run '%s': %s", argv[0], strerror(e));
+	}
+	return PT_OK;
+}
+
+int cmd_run(const struct pt_cli *cli, int argc, char **argv)
+{
+	enum { OPT_TASK = 256, OPT_NODE, OPT_BY, OPT_APPEND, OPT_FORMAT, OPT_WAIT };
+	static const struct option longopts[] = {
+		{"task", required_argument, NULL, OPT_TASK},
+		{"node", required_argument, NULL, OPT_NODE},
+		{"by", required_argument, NULL, OPT_BY},
+		{"output", required_argument, NULL, 'o'},
+		{"append", no_argument, NULL, OPT_APPEND},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"wait", required_argument, NULL, OPT_WAIT},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *task = NULL, *output = NULL, *wait_arg = NULL;
+	struct pt_strlist nodes = {0};
+	struct pt_error err = {0, ""};
+	struct pt_ctx *ctx = NULL;
+	struct pt_row *rows = NULL;
+	size_t nrows = 0;
+	struct pt_window w;
+	struct sigaction sa, old_int, old_term, old_hup;
+	bool append = false, by_device = false;
+	int fmt = PT_FMT_CSV, opt, rc, status = 0, cmd_rc = 0;
+	int64_t wait_ms = -1, interval = 0;
+	char s[40], e[40];
+	pid_t pid;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:o:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_TASK: task = optarg; break;
+		case OPT_NODE:
+			if (*optarg == '\0' || pt_strlist_add(&nodes, optarg) != 0) {
+				rc = pt_usage_error("run", "--node needs a node name");
+				goto out;
+			}
+			break;
+		case OPT_BY:
+			if (strcmp(optarg, "device") == 0) {
+				by_device = true;
+			} else if (strcmp(optarg, "node") != 0) {
+				rc = pt_usage_error("run", "--by takes 'node' or 'device', not '%s'", optarg);
+				goto out;
+			}
+			break;
+		case 'o': output = optarg; break;
+		case OPT_APPEND: append = true; break;
+		case OPT_FORMAT:
+			if ((fmt = pt_cli_format(optarg)) < 0) {
+				rc = pt_usage_error("run", "unknown format '%s' (csv, table, json)", optarg);
+				goto out;
+			}
+			break;
+		case OPT_WAIT: wait_arg = optarg; break;
+		case 'h': fputs(run_usage, stdout); rc = 0; goto out;
+		case ':': rc = pt_usage_error("run", "option '%s' needs a value", argv[optind - 1]); goto out;
+		default: rc = pt_usage_error("run", "unknown option '%s'", argv[optind - 1]); goto out;
+		}
+	}
+	if (optind >= argc) {
+		rc = pt_usage_error("run", "no command given: powertest run [options] -- CMD [ARG]...");
+		goto out;
+	}
+	if (append && (output == NULL || fmt != PT_FMT_CSV)) {
+		rc = pt_usage_error("run", "--append needs -o FILE and --format csv");
+		goto out;
+	}
+	if (wait_arg && pt_duration_parse(&wait_ms, wait_arg, &err) != PT_OK) {
+		rc = pt_usage_error("run", "%s", err.msg);
+		goto out;
+	}
+	/* Configuration errors show now, not after a ten-hour job. */
+	if ((rc = pt_cli_open(&ctx, cli)) != 0)
+		goto out;
+	if (task == NULL) {
+		task = strrchr(argv[optind], '/') ? strrchr(argv[optind], '/') + 1 : argv[optind];
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = forward;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
+
+	memset(&w, 0, sizeof(w));
+	w.start_ms = pt_now_ms();
+	if (spawn(&pid, argv + optind, &err) != PT_OK) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+		sigaction(SIGHUP, &old_hup, NULL);
+		rc = pt_fail(&err);
+		goto out;
+	}
+	child_pid = pid;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			status = 0;
+			break;
+		}
+	}
+	w.end_ms = pt_now_ms();
+	child_pid = 0;
+	if (WIFSIGNALED(status))
+		cmd_rc = 128 + WTERMSIG(status);
+	else if (WIFEXITED(status))
+		cmd_rc = WEXITSTATUS(status);
+
+	pt_time_format(s, sizeof(s), w.start_ms);
+	pt_time_format(e, sizeof(e), w.end_ms);
+	pt_verbose(cli, "command ended with status %d; window %s .. %s", cmd_rc, s, e);
+	/* Signals are still forwarded (to nobody) while we wait and report: a
+	 * second Ctrl-C must not lose the row of a job that already ran. */
+	/* Without --wait, a first look tells the scrape interval, which bounds the wait. */
+	rc = pt_report_wait_scraped(ctx, w.end_ms, nodes.v, nodes.n, wait_ms >= 0 ? wait_ms : 0,
+			&interval, &err);
+	if (rc == PT_EMISSING && wait_ms < 0)
+		rc = pt_report_wait_scraped(ctx, w.end_ms, nodes.v, nodes.n,
+				interval > 0 ? 2 * interval + 10000 : 30000, &interval, &err);
+	if (rc == PT_ENET) {
+		rc = pt_fail(&err);
+		pt_msg(cli, "window was %s .. %s; report it later with: powertest report --start %s --end %s",
+				s, e, s, e);
+		goto done;
+	}
+	if (rc == PT_EMISSING)
+		pt_msg(cli, "%s", err.msg);
+	pt_error_clear(&err);
+	w.task = task;
+	w.nodes = nodes.v;
+	w.nnodes = nodes.n;
+	w.scrape_interval_ms = interval;
+	if (pt_report_window(&rows, &nrows, ctx, &w, &err) != PT_OK) {
+		rc = pt_fail(&err);
+		pt_msg(cli, "window was %s .. %s; report it later with: powertest report --start %s --end %s",
+				s, e, s, e);
+		goto done;
+	}
+	if (nrows == 0)
+		pt_msg(cli, "no node has data for the command's window %s .. %s", s, e);
+	if (pt_cli_emit(rows, nrows, (enum pt_format)fmt, by_device, output, append, &err) != PT_OK) {
+		rc = pt_fail(&err);
+		goto done;
+	}
+	rc = (nrows == 0 || pt_rows_missing(rows, nrows)) ? 1 : 0;
+done:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	if (cmd_rc != 0)
+		rc = cmd_rc;
+out:
+	pt_rows_free(rows, nrows);
+	pt_ctx_free(ctx);
+	pt_strlist_free(&nodes);
+	return rc;
+}

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""history.py - synthetic lab history with known values, for backfill tests and the benchmark.
+
+Writes OpenMetrics text that `promtool tsdb create-blocks-from openmetrics`
+turns into TSDB blocks: node_exporter series (CPU seconds per CPU and mode,
+memory, cpu info) on HOST:9100 and nvidia_gpu_exporter series on HOST:9835,
+all piecewise constant per segment, scraped every STEP seconds. Because the
+utilisation and power of every segment are parameters, the expected report of
+any window can be computed here from the SPEC.md formulas, independently of
+powertest's C code.
+
+  history.py write SPEC.json OUT.om         write the OpenMetrics file
+  history.py expect SPEC.json START END [--no-measured] [--config CFG.json]
+                                            print expected per-node figures (JSON)
+  history.py lab N_NODES T0 HOURS OUT.json  make a SPEC for an N-node lab
+"""
+import json
+import random
+import sys
+
+GIB = 1024.0 ** 3
+
+
+def seg_value(segments, seg_len, t0, t):
+    """Value of a piecewise-constant parameter at time t (segments repeat)."""
+    i = int((t - t0) // seg_len) % len(segments)
+    return segments[i]
+
+
+def samples(spec):
+    t0, step, n = spec["t0"], spec["step"], spec["samples"]
+    return [t0 + k * step for k in range(n)]
+
+
+def write(spec, out):
+    t0, seg, step = spec["t0"], spec["segment"], spec["step"]
+    times = samples(spec)
+    fams = {}
+
+    def add(family, kind, name, labels, values):
+        fams.setdefault(family, (kind, []))[1].append((name, labels, values))
+
+    for node in spec["nodes"]:
+        host = node["host"]
+        inst = {"instance": host + ":9100", "job": "node"}
+        ncpu = node["cpus"]
+        for cpu in range(ncpu):
+            idle, user = [], []
+            ci = cu = 1000.0
+            for k, t in enumerate(times):
+                if k > 0:
+                    u = seg_value(node["cpu_util"], seg, t0, times[k - 1])
+                    ci += (1.0 - u) * step
+                    cu += u * step
+                idle.append(ci)
+                user.append(cu)
+            lab = dict(inst, cpu=str(cpu))
+            add("node_cpu_seconds", "counter", "node_cpu_seconds_total", dict(lab, mode="idle"), idle)
+            add("node_cpu_seconds", "counter", "node_cpu_seconds_total", dict(lab, mode="user"), user)
+            add("node_cpu_info", "gauge", "node_cpu_info",
+                dict(inst, cpu=str(cpu), core=str(cpu), family="6", microcode="0x1", model="85",
+                     model_name=node["cpu_model"], package="0", stepping="7", vendor="GenuineIntel"),
+                [1.0] * len(times))
+        total = node["mem_gib"] * GIB
+        add("node_memory_MemTotal_bytes", "gauge", "node_memory_MemTotal_bytes", inst,
+            [total] * len(times))
+        add("node_memory_MemAvailable_bytes", "gauge", "node_memory_MemAvailable_bytes", inst,
+            [total - seg_value(node["ram_used_gib"], seg, t0, t) * GIB for t in times])
+        ginst = {"instance": host + ":9835", "job": "gpu"}
+        for g in node.get("gpus", []):
+            lab = dict(ginst, uuid=g["uuid"])
+            add("nvidia_smi_utilization_gpu_ratio", "gauge", "nvidia_smi_utilization_gpu_ratio", lab,
+                [seg_value(g["util"], seg, t0, t) for t in times])
+            add("nvidia_smi_power_draw_watts", "gauge", "nvidia_smi_power_draw_watts", lab,
+                [seg_value(g["power"], seg, t0, t) for t in times])
+            add("nvidia_smi_enforced_power_limit_watts", "gauge", "nvidia_smi_enforced_power_limit_watts",
+                lab, [g["limit"]] * len(times))
+            add("nvidia_smi_power_limit_watts", "gauge", "nvidia_smi_power_limit_watts", lab,
+                [g["limit"]] * len(times))
+            add("nvidia_smi_gpu_info", "gauge", "nvidia_smi_gpu_info",
+                dict(lab, name=g["name"], driver_version="550.54.15", vbios_version="x"),
+                [1.0] * len(times))
+
+    def fmt_labels(labels):
+        return ",".join('%s="%s"' % (k, v) for k, v in sorted(labels.items()))
+
+    with open(out, "w") as f:
+        for family, (kind, series) in fams.items():
+            f.write("# TYPE %s %s\n" % (family, kind))
+            for name, labels, values in series:
+                ls = fmt_labels(labels)
+                f.write("".join("%s{%s} %r %d\n" % (name, ls, v, t) for t, v in zip(times, values)))
+        f.write("# EOF\n")
+
+
+def mean_over(segments, seg_len, t0, start, end, step):
+    """Time-weighted mean of a piecewise-constant parameter over [start, end]."""
+    total, t = 0.0, start
+    while t < end:
+        nxt = min(end, t0 + (int((t - t0) // seg_len) + 1) * seg_len)
+        total += seg_value(segments, seg_len, t0, t) * (nxt - t)
+        t = nxt
+    return total / (end - start)
+
+
+def expect(spec, start, end, measured=True, cfg=None):
+    """Expected report per node, from SPEC.md §5 with the spec's parameters."""
+    cfg = cfg or {}
+    cpu_default = cfg.get("cpu", {"tdp_watts": 120, "idle_watts": 0})
+    gpu_default = cfg.get("gpu", {"tdp_watts": 250, "idle_watts": 0})
+    w_per_gib = cfg.get("ram_watts_per_gib", 0.375)
+    t0, seg, step = spec["t0"], spec["segment"], spec["step"]
+    d = end - start
+    out = {}
+    for node in spec["nodes"]:
+        u = mean_over(node["cpu_util"], seg, t0, start, end, step)
+        used = mean_over(node["ram_used_gib"], seg, t0, start, end, step)
+        ov = cfg.get("nodes", {}).get(node["host"], {})
+        if "cpu" in ov:
+            tdp, idle = ov["cpu"]["tdp_watts"], ov["cpu"].get("idle_watts", 0)
+        else:
+            tdp, idle = node["cpu_tdp_table"], cpu_default.get("idle_watts", 0)
+        cpu_w = idle + (tdp - idle) * u
+        ram_w = w_per_gib * used
+        gpu_w, gutil = 0.0, []
+        for g in node.get("gpus", []):
+            gu = mean_over(g["util"], seg, t0, start, end, step)
+            gutil.append(gu)
+            if measured:
+                gpu_w += mean_over(g["power"], seg, t0, start, end, step)
+            else:
+                gidle = gpu_default.get("idle_watts", 0)
+                gpu_w += gidle + (g["limit"] - gidle) * gu
+        power = cpu_w + ram_w + gpu_w
+        out[node["host"]] = {
+            "cpu_util_pct": 100 * u,
+            "ram_used_gib": used,
+            "ram_util_pct": 100 * used / node["mem_gib"],
+            "gpu_count": len(node.get("gpus", [])),
+            "gpu_util_pct": 100 * sum(gutil) / len(gutil) if gutil else None,
+            "cpu_power_w": cpu_w,
+            "ram_power_w": ram_w,
+            "gpu_power_w": gpu_w if gutil else None,
+            "power_w": power,
+            "energy_wh": power * d / 3600.0,
+            "energy_j": power * d,
+        }
+    return out
+
+
+def lab(n, t0, hours, seed=7):
+    """A reproducible N-node lab: a third CPU-only, a third 1 GPU, a third 2 GPUs."""
+    rnd = random.Random(seed)
+    cpus = [("Intel(R) Xeon(R) Platinum 8380 CPU @ 2.30GHz", 270.0),
+            ("AMD EPYC 7763 64-Core Processor", 280.0)]
+    gpus = [("NVIDIA A100-SXM4-40GB", 400.0), ("NVIDIA H100 80GB HBM3", 700.0), ("Tesla T4", 70.0)]
+    step, seg = 15, 600
+    nodes = []
+    for i in range(n):
+        model, tdp = cpus[i % 2]
+        node = {"host": "node%04d" % i, "cpus": 2, "cpu_model": model, "cpu_tdp_table": tdp,
+                "mem_gib": 64, "cpu_util": [round(rnd.uniform(0, 1), 3) for _ in range(6)],
+                "ram_used_gib": [round(rnd.uniform(1, 60), 2) for _ in range(6)], "gpus": []}
+        for j in range(i % 3):
+            name, limit = gpus[(i + j) % 3]
+            node["gpus"].append({"uuid": "GPU-%04d-%d" % (i, j), "name": name, "limit": limit,
+                                 "util": [round(rnd.uniform(0, 1), 3) for _ in range(6)],
+                                 "power": [round(rnd.uniform(0.1, 1) * limit, 1) for _ in range(6)]})
+        nodes.append(node)
+    return {"t0": t0, "step": step, "segment": seg, "samples": int(hours * 3600 // step) + 1,
+            "nodes": nodes}
+
+
+def main(argv):
+    if len(argv) >= 4 and argv[1] == "write":
+        write(json.load(open(argv[2])), argv[3])
+    elif len(argv) >= 5 and argv[1] == "expect":
+        cfg = None
+        if "--config" in argv:
+            cfg = json.load(open(argv[argv.index("--config") + 1]))
+        json.dump(expect(json.load(open(argv[2])), float(argv[3]), float(argv[4]),
+                         "--no-measured" not in argv, cfg), sys.stdout, indent=1)
+    elif len(argv) == 6 and argv[1] == "lab":
+        json.dump(lab(int(argv[2]), int(argv[3]), float(argv[4])), open(argv[5], "w"))
+    else:
+        sys.stderr.write(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
