@@ -8,7 +8,7 @@
 
 /* Parses "2026-11-21T10:00:00Z", "2026-11-21T11:00:00.250+01:00" (also 't',
  * 'z', ' ' as separator is NOT accepted) or Unix seconds with an optional
- * fraction ("1763719200", "1763719200.25") into milliseconds since the epoch
+ * fraction ("1795255200", "1795255200.25") into milliseconds since the epoch
  * (fractions below 1 ms are rounded to nearest). PT_EUSAGE with a message
  * naming the text on failure. */
 int pt_time_parse(int64_t *out_ms, const char *s, struct pt_error *err) PT_WUR;

@@ -1,0 +1,1030 @@
+/* config.c - loads and validates the YAML configuration (SPEC.md §3) with libyaml's document API. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "timefmt.h"
+
+/* A config is a few hundred bytes; the cap turns a wrong -c (a log file,
+ * /dev/zero) into an error instead of a long read. */
+#define CONFIG_MAX_BYTES (1024 * 1024)
+#define SECRET_MAX_BYTES (64 * 1024)
+#define RETRIES_MAX 100
+#define KEY_PATH_MAX 256
+
+struct loader {
+	const char *file;       /* as given, for messages */
+	char *dir;              /* its directory, NULL when it has none (relative to cwd) */
+	yaml_document_t *doc;
+	struct pt_config *cfg;
+	struct pt_error *err;
+};
+
+/* Called for each key of a mapping; path is the dotted key path. */
+typedef int (*field_fn)(struct loader *ld, const char *key, yaml_node_t *value,
+		const char *path, void *ctx);
+
+/* Messages are one line: values and keys quoted from YAML (block scalars,
+ * "\n" escapes) and file names may hold line breaks or other controls. */
+static void one_line(struct pt_error *err)
+{
+	char *c;
+
+	if (err == NULL)
+		return;
+	for (c = err->msg; *c != '\0'; c++) {
+		if (*c == '\n' || *c == '\r' || *c == '\t')
+			*c = ' ';
+		else if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	}
+}
+
+/* ---- reading files ---- */
+
+/* Reads the whole file into a NUL-terminated malloc'd buffer. Returns 0 or an
+ * errno value (EFBIG past max) so callers can name the cause with strerror. */
+static int read_all(const char *path, size_t max, char **out, size_t *out_len)
+{
+	FILE *f = NULL;
+	char *data = NULL;
+	size_t len = 0, cap = 0;
+	int rc = 0;
+
+	*out = NULL;
+	*out_len = 0;
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return errno;
+	for (;;) {
+		size_t n;
+
+		if (cap - len < 4096) {
+			char *p;
+
+			cap = cap ? cap * 2 : 8192;
+			p = realloc(data, cap + 1);
+			if (p == NULL) {
+				rc = ENOMEM;
+				goto out;
+			}
+			data = p;
+		}
+		n = fread(data + len, 1, cap - len, f);
+		len += n;
+		if (len > max) {
+			rc = EFBIG;
+			goto out;
+		}
+		if (n == 0) {
+			if (ferror(f))
+				rc = errno ? errno : EIO;
+			break;
+		}
+	}
+	if (rc == 0) {
+		data[len] = '\0';
+		*out = data;
+		*out_len = len;
+		data = NULL;
+	}
+out:
+	free(data);
+	if (f != NULL)
+		fclose(f);
+	return rc;
+}
+
+int pt_read_secret(char **out, const char *path, struct pt_error *err)
+{
+	char *data = NULL;
+	size_t len;
+	int e;
+
+	*out = NULL;
+	e = read_all(path, SECRET_MAX_BYTES, &data, &len);
+	if (e == ENOMEM)
+		return pt_error_oom(err);
+	if (e != 0) {
+		pt_error_set(err, PT_EUSAGE, "cannot read secret file %s: %s", path, strerror(e));
+		one_line(err);
+		return PT_EUSAGE;
+	}
+	/* Editors add a final newline; anything else would end up inside an
+	 * HTTP header, so it is refused rather than sent. */
+	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
+		data[--len] = '\0';
+	if (len == 0) {
+		free(data);
+		pt_error_set(err, PT_EUSAGE, "secret file %s is empty", path);
+		one_line(err);
+		return PT_EUSAGE;
+	}
+	if (strlen(data) != len || strpbrk(data, "\r\n") != NULL) {
+		free(data);
+		pt_error_set(err, PT_EUSAGE, "secret file %s must hold a single line", path);
+		one_line(err);
+		return PT_EUSAGE;
+	}
+	*out = data;
+	return PT_OK;
+}
+
+/* ---- defaults, free ---- */
+
+static void default_power(struct pt_power_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->cpu.tdp_watts = 120.0;
+	p->cpu.idle_watts = 0.0;
+	p->cpu.has_tdp = p->cpu.has_idle = true;
+	p->gpu.tdp_watts = 250.0;
+	p->gpu.idle_watts = 0.0;
+	p->gpu.has_tdp = p->gpu.has_idle = true;
+	p->ram_watts_per_gib = 0.375;
+	p->has_ram = true;
+	p->pue = 1.0;
+	p->has_pue = true;
+	/* The value is only a hint for readers that ignore the flag: left
+	 * unset, pt_model_carbon resolves the default (and country) itself. */
+	p->carbon_intensity = 475.0;
+	p->has_carbon_intensity = false;
+	p->country = NULL;
+}
+
+static int set_defaults(struct pt_config *cfg, struct pt_error *err)
+{
+	cfg->url = strdup("http://127.0.0.1:9090");
+	cfg->node_label = strdup("instance");
+	if (cfg->url == NULL || cfg->node_label == NULL)
+		return pt_error_oom(err);
+	cfg->timeout_ms = 30000;
+	cfg->retries = 2;
+	cfg->strip_port = true;
+	cfg->prefer_measured = true;
+	default_power(&cfg->power);
+	return PT_OK;
+}
+
+void pt_config_free(struct pt_config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	free(cfg->path);
+	free(cfg->url);
+	for (i = 0; i < cfg->nheaders; i++)
+		free(cfg->headers[i]);
+	free(cfg->headers);
+	free(cfg->bearer_token_file);
+	free(cfg->basic_user);
+	free(cfg->basic_password_file);
+	free(cfg->ca_file);
+	free(cfg->node_label);
+	free(cfg->queries_path);
+	free(cfg->power.country);
+	for (i = 0; i < cfg->noverrides; i++) {
+		free(cfg->overrides[i].node);
+		free(cfg->overrides[i].power.country);
+	}
+	free(cfg->overrides);
+	free(cfg);
+}
+
+/* ---- node helpers and messages ---- */
+
+static unsigned long line_of(const yaml_node_t *n)
+{
+	return (unsigned long)n->start_mark.line + 1;
+}
+
+/* YAML's null: an empty plain scalar, ~ or null. Quoted "" is a string. */
+static bool is_null(const yaml_node_t *n)
+{
+	const char *v;
+
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	v = (const char *)n->data.scalar.value;
+	return v[0] == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0
+		|| strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
+}
+
+/* What the user wrote, for "got ..." in messages. */
+static const char *describe(const yaml_node_t *n, char *buf, size_t size)
+{
+	if (n->type == YAML_MAPPING_NODE)
+		return "a mapping";
+	if (n->type == YAML_SEQUENCE_NODE)
+		return "a list";
+	if (is_null(n))
+		return "nothing";
+	snprintf(buf, size, "'%.48s%s'", (const char *)n->data.scalar.value,
+			n->data.scalar.length > 48 ? "..." : "");
+	return buf;
+}
+
+/* "FILE:LINE: key 'PATH': DETAIL", PT_EUSAGE. */
+static int key_error(struct loader *ld, const yaml_node_t *n, const char *path,
+		const char *fmt, ...) PT_PRINTF(4, 5);
+static int key_error(struct loader *ld, const yaml_node_t *n, const char *path,
+		const char *fmt, ...)
+{
+	char detail[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	/* Only a top-level key that is not a word has no path to name. */
+	if (path[0] == '\0')
+		return pt_error_set(ld->err, PT_EUSAGE, "%s:%lu: %s", ld->file, line_of(n), detail);
+	return pt_error_set(ld->err, PT_EUSAGE, "%s:%lu: key '%s': %s", ld->file, line_of(n),
+			path, detail);
+}
+
+/* "must be WANT, got X" for a value of the wrong type or form. */
+static int want_error(struct loader *ld, const yaml_node_t *n, const char *path, const char *want)
+{
+	char buf[64];
+
+	return key_error(ld, n, path, "must be %s, got %s", want, describe(n, buf, sizeof(buf)));
+}
+
+/* The text of a non-null scalar, or an error saying what was wanted. */
+static int get_text(struct loader *ld, const yaml_node_t *n, const char *path, const char *want,
+		const char **out)
+{
+	if (n->type != YAML_SCALAR_NODE || is_null(n))
+		return want_error(ld, n, path, want);
+	/* A "\0" escape would silently cut every C string that follows. */
+	if (strlen((const char *)n->data.scalar.value) != n->data.scalar.length)
+		return key_error(ld, n, path, "must not contain a NUL character");
+	*out = (const char *)n->data.scalar.value;
+	return PT_OK;
+}
+
+static int replace_str(struct loader *ld, char **dst, const char *src)
+{
+	char *p = strdup(src);
+
+	if (p == NULL)
+		return pt_error_oom(ld->err);
+	free(*dst);
+	*dst = p;
+	return PT_OK;
+}
+
+/* Scalars are typed by the key they belong to, not by YAML 1.1's implicit
+ * rules, so "country: NO" stays Norway; booleans take YAML 1.1's words. */
+static int get_bool(struct loader *ld, const yaml_node_t *n, const char *path, bool *out)
+{
+	static const char *const yes[] = {"true", "yes", "on", NULL};
+	static const char *const no[] = {"false", "no", "off", NULL};
+	const char *v;
+	int i;
+
+	if (get_text(ld, n, path, "true or false", &v) != PT_OK)
+		return ld->err->code;
+	for (i = 0; yes[i] != NULL; i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return PT_OK;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return PT_OK;
+		}
+	}
+	return want_error(ld, n, path, "true or false");
+}
+
+/* A finite decimal number >= min. strtod alone would also take "inf",
+ * "nan" and hex, which no one means in a power model. */
+static int get_number(struct loader *ld, const yaml_node_t *n, const char *path, double min,
+		double *out)
+{
+	char want[48];
+	const char *v;
+	char *end;
+	double d;
+
+	snprintf(want, sizeof(want), "a number >= %g", min);
+	if (get_text(ld, n, path, want, &v) != PT_OK)
+		return ld->err->code;
+	if (strspn(v, "0123456789+-.eE") != strlen(v) || strpbrk(v, "0123456789") == NULL)
+		return want_error(ld, n, path, want);
+	errno = 0;
+	d = strtod(v, &end);
+	if (*end != '\0' || errno == ERANGE || !isfinite(d) || d < min)
+		return want_error(ld, n, path, want);
+	*out = d;
+	return PT_OK;
+}
+
+static int get_int_range(struct loader *ld, const yaml_node_t *n, const char *path, long lo,
+		long hi, int *out)
+{
+	char want[64];
+	const char *v;
+	char *end;
+	long l;
+
+	snprintf(want, sizeof(want), "an integer from %ld to %ld", lo, hi);
+	if (get_text(ld, n, path, want, &v) != PT_OK)
+		return ld->err->code;
+	if (!((v[0] >= '0' && v[0] <= '9') || (v[0] == '-' && v[1] >= '0' && v[1] <= '9')))
+		return want_error(ld, n, path, want);
+	errno = 0;
+	l = strtol(v, &end, 10);
+	if (*end != '\0' || errno == ERANGE || l < lo || l > hi)
+		return want_error(ld, n, path, want);
+	*out = (int)l;
+	return PT_OK;
+}
+
+/* A file path; relative ones are relative to the config file's directory
+ * (as Prometheus does for its own files), so the config works from any cwd. */
+static int get_path(struct loader *ld, const yaml_node_t *n, const char *path, char **dst)
+{
+	const char *v;
+	char *p;
+	size_t size;
+
+	if (get_text(ld, n, path, "a file path", &v) != PT_OK)
+		return ld->err->code;
+	if (v[0] == '\0')
+		return want_error(ld, n, path, "a file path");
+	if (v[0] == '/' || ld->dir == NULL)
+		return replace_str(ld, dst, v);
+	size = strlen(ld->dir) + strlen(v) + 2;
+	p = malloc(size);
+	if (p == NULL)
+		return pt_error_oom(ld->err);
+	snprintf(p, size, "%s%s%s", ld->dir, strcmp(ld->dir, "/") == 0 ? "" : "/", v);
+	free(*dst);
+	*dst = p;
+	return PT_OK;
+}
+
+/* Walks a mapping: keys must be scalars, unique and (when keys is not NULL)
+ * one of keys; fn handles each value. A null value stands for an empty
+ * mapping, so "tls:" with everything commented out is fine. */
+static int walk_mapping(struct loader *ld, yaml_node_t *map, const char *path,
+		const char *const *keys, field_fn fn, void *ctx)
+{
+	yaml_node_pair_t *pair, *prev;
+	char buf[64];
+
+	if (is_null(map))
+		return PT_OK;
+	if (map->type != YAML_MAPPING_NODE)
+		return key_error(ld, map, path, "must be a mapping, got %s",
+				describe(map, buf, sizeof(buf)));
+	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = yaml_document_get_node(ld->doc, pair->key);
+		yaml_node_t *v = yaml_document_get_node(ld->doc, pair->value);
+		char child[KEY_PATH_MAX];
+		const char *name;
+		int rc;
+
+		if (k == NULL || v == NULL)
+			return key_error(ld, map, path, "malformed mapping");
+		if (k->type != YAML_SCALAR_NODE)
+			return key_error(ld, k, path, "keys must be plain words, got %s",
+					describe(k, buf, sizeof(buf)));
+		name = (const char *)k->data.scalar.value;
+		snprintf(child, sizeof(child), "%s%s%s", path, path[0] ? "." : "", name);
+		if (strlen(name) != k->data.scalar.length)
+			return key_error(ld, k, child, "must not contain a NUL character");
+		for (prev = map->data.mapping.pairs.start; prev < pair; prev++) {
+			yaml_node_t *pk = yaml_document_get_node(ld->doc, prev->key);
+
+			if (pk != NULL && pk->type == YAML_SCALAR_NODE
+					&& strcmp((const char *)pk->data.scalar.value, name) == 0)
+				return key_error(ld, k, child, "duplicate key (first on line %lu)",
+						line_of(pk));
+		}
+		if (keys != NULL) {
+			char list[160] = "";
+			size_t i, used = 0;
+			bool known = false;
+
+			for (i = 0; keys[i] != NULL; i++) {
+				known = known || strcmp(keys[i], name) == 0;
+				used += (size_t)snprintf(list + used, used < sizeof(list) ? sizeof(list) - used : 0,
+						"%s%s", i ? ", " : "", keys[i]);
+			}
+			if (!known)
+				return key_error(ld, k, child, "unknown key (expected one of: %s)", list);
+		}
+		rc = fn(ld, name, v, child, ctx);
+		if (rc != PT_OK)
+			return rc;
+	}
+	return PT_OK;
+}
+
+/* ---- prometheus: ---- */
+
+struct prom_ctx {
+	const yaml_node_t *bearer;
+	const yaml_node_t *basic;
+	bool basic_user, basic_password;
+};
+
+static int check_url(struct loader *ld, const yaml_node_t *n, const char *path, const char *v)
+{
+	static const char want[] = "an http:// or https:// URL";
+	const char *host;
+	size_t len;
+
+	if (strncasecmp(v, "http://", 7) == 0)
+		host = v + 7;
+	else if (strncasecmp(v, "https://", 8) == 0)
+		host = v + 8;
+	else
+		return want_error(ld, n, path, want);
+	if (host[0] == '\0' || host[0] == '/' || strpbrk(v, " \t\r\n") != NULL)
+		return want_error(ld, n, path, want);
+	/* API paths are appended to the URL; a query or fragment would swallow them. */
+	if (strpbrk(v, "?#") != NULL)
+		return key_error(ld, n, path, "must not have a query or fragment, got '%.64s'", v);
+	if (replace_str(ld, &ld->cfg->url, v) != PT_OK)
+		return ld->err->code;
+	/* Keep a path prefix (Mimir's /prometheus) but drop trailing slashes,
+	 * so url + "/api/v1/query" never has "//". */
+	len = strlen(ld->cfg->url);
+	while (len > 0 && ld->cfg->url[len - 1] == '/')
+		ld->cfg->url[--len] = '\0';
+	return PT_OK;
+}
+
+static bool is_token_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+		|| (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static int on_header(struct loader *ld, const char *key, yaml_node_t *value, const char *path,
+		void *ctx)
+{
+	struct pt_config *cfg = ld->cfg;
+	const char *v;
+	const char *c;
+	char **grown;
+	size_t size;
+
+	(void)ctx;
+	for (c = key; *c != '\0'; c++)
+		if (!is_token_char(*c))
+			break;
+	if (key[0] == '\0' || *c != '\0')
+		return key_error(ld, value, path, "is not a valid HTTP header name");
+	if (get_text(ld, value, path, "a header value", &v) != PT_OK)
+		return ld->err->code;
+	/* A line break would let the value start a header of its own. */
+	if (strpbrk(v, "\r\n") != NULL)
+		return key_error(ld, value, path, "must be a single line");
+	grown = realloc(cfg->headers, (cfg->nheaders + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return pt_error_oom(ld->err);
+	cfg->headers = grown;
+	size = strlen(key) + strlen(v) + 3;
+	cfg->headers[cfg->nheaders] = malloc(size);
+	if (cfg->headers[cfg->nheaders] == NULL)
+		return pt_error_oom(ld->err);
+	snprintf(cfg->headers[cfg->nheaders], size, "%s: %s", key, v);
+	cfg->nheaders++;
+	return PT_OK;
+}
+
+static int on_basic_auth(struct loader *ld, const char *key, yaml_node_t *value, const char *path,
+		void *ctx)
+{
+	struct prom_ctx *pc = ctx;
+	const char *v;
+
+	if (strcmp(key, "username") == 0) {
+		if (get_text(ld, value, path, "a user name", &v) != PT_OK)
+			return ld->err->code;
+		pc->basic_user = true;
+		return replace_str(ld, &ld->cfg->basic_user, v);
+	}
+	pc->basic_password = true;
+	return get_path(ld, value, path, &ld->cfg->basic_password_file);
+}
+
+static int on_tls(struct loader *ld, const char *key, yaml_node_t *value, const char *path,
+		void *ctx)
+{
+	(void)ctx;
+	if (strcmp(key, "ca_file") == 0)
+		return get_path(ld, value, path, &ld->cfg->ca_file);
+	return get_bool(ld, value, path, &ld->cfg->insecure_skip_verify);
+}
+
+static int on_prometheus(struct loader *ld, const char *key, yaml_node_t *value, const char *path,
+		void *ctx)
+{
+	static const char *const basic_keys[] = {"username", "password_file", NULL};
+	static const char *const tls_keys[] = {"ca_file", "insecure_skip_verify", NULL};
+	struct prom_ctx *pc = ctx;
+	struct pt_error ignored;
+	const char *v;
+
+	if (strcmp(key, "url") == 0) {
+		if (get_text(ld, value, path, "an http:// or https:// URL", &v) != PT_OK)
+			return ld->err->code;
+		return check_url(ld, value, path, v);
+	}
+	if (strcmp(key, "timeout") == 0) {
+		if (get_text(ld, value, path, "a duration like 30s or 1m30s", &v) != PT_OK)
+			return ld->err->code;
+		if (pt_duration_parse(&ld->cfg->timeout_ms, v, &ignored) != PT_OK)
+			return want_error(ld, value, path, "a duration like 30s or 1m30s");
+		return PT_OK;
+	}
+	if (strcmp(key, "retries") == 0)
+		return get_int_range(ld, value, path, 0, RETRIES_MAX, &ld->cfg->retries);
+	if (strcmp(key, "headers") == 0)
+		return walk_mapping(ld, value, path, NULL, on_header, NULL);
+	if (strcmp(key, "bearer_token_file") == 0) {
+		pc->bearer = value;
+		return get_path(ld, value, path, &ld->cfg->bearer_token_file);
+	}
+	if (strcmp(key, "basic_auth") == 0) {
+		pc->basic = value;
+		if (walk_mapping(ld, value, path, basic_keys, on_basic_auth, pc) != PT_OK)
+			return ld->err->code;
+		if (!pc->basic_user || !pc->basic_password)
+			return key_error(ld, value, path, "needs both username and password_file");
+		return PT_OK;
+	}
+	return walk_mapping(ld, value, path, tls_keys, on_tls, NULL);
+}
+
+/* ---- nodes: ---- */
+
+/* The label goes into PromQL selectors and by() clauses, so it must be a
+ * Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*. */
+static bool is_label_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'
+				|| (i > 0 && c >= '0' && c <= '9')))
+			return false;
+	}
+	return i > 0;
+}
+
+static int on_nodes(struct loader *ld, const char *key, yaml_node_t *value, const char *path,
+		void *ctx)
+{
+	static const char want[] = "a Prometheus label name like instance";
+	const char *v;
+
+	(void)ctx;
+	if (strcmp(key, "strip_port") == 0)
+		return get_bool(ld, value, path, &ld->cfg->strip_port);
+	if (get_text(ld, value, path, want, &v) != PT_OK)
+		return ld->err->code;
+	if (!is_label_name(v))
+		return want_error(ld, value, path, want);
+	return replace_str(ld, &ld->cfg->node_label, v);
+}
+
+/* ---- power: ---- */
+
+struct device_ctx {
+	struct pt_device_power *d;
+	const yaml_node_t *idle;
+};
+
+static int on_device(struct loader *ld, const char *key, yaml_node_t *value, const char *path,
+		void *ctx)
+{
+	struct device_ctx *dc = ctx;
+
+	if (strcmp(key, "tdp_watts") == 0) {
+		dc->d->has_tdp = true;
+		return get_number(ld, value, path, 0.0, &dc->d->tdp_watts);
+	}
+	dc->idle = value;
+	dc->d->has_idle = true;
+	return get_number(ld, value, path, 0.0, &dc->d->idle_watts);
+}
+
+/* power.cpu / power.gpu. At the top level both values always exist (the
+ * defaults), so idle is checked against the effective TDP; in a per-node
+ * override only when both are given, since the node's TDP may come from the
+ * exporter or a table. */
+static int load_device(struct loader *ld, yaml_node_t *value, const char *path,
+		struct pt_device_power *d)
+{
+	static const char *const keys[] = {"tdp_watts", "idle_watts", NULL};
+	struct device_ctx dc = {d, NULL};
+	char child[KEY_PATH_MAX];
+
+	if (walk_mapping(ld, value, path, keys, on_device, &dc) != PT_OK)
+		return ld->err->code;
+	/* dc.idle: a default idle (0) can never exceed a TDP. */
+	if (d->has_tdp && d->has_idle && d->idle_watts > d->tdp_watts && dc.idle != NULL) {
+		snprintf(child, sizeof(child), "%s.idle_watts", path);
+		return key_error(ld, dc.idle, child, "must not exceed tdp_watts (%g), got %g",
+				d->tdp_watts, d->idle_watts);
+	}
+	return PT_OK;
+}
+
+static int on_ram(struct loader *ld, const char *key, yaml_node_t *value, const char *path,
+		void *ctx)
+{
+	struct pt_power_params *p = ctx;
+
+	(void)key;
+	p->has_ram = true;
+	return get_number(ld, value, path, 0.0, &p->ram_watts_per_gib);
+}
+
+struct power_ctx {
+	struct pt_power_params *p;
+	const yaml_node_t *carbon, *country;
+};
+
+static int on_power(struct loader *ld, const char *key, yaml_node_t *value, const char *path,
+		void *ctx);
+
+/* power: or one of power.nodes: - the same keys, minus the top-level ones. */
+static int load_power(struct loader *ld, yaml_node_t *value, const char *path,
+		const char *const *keys, struct pt_power_params *p)
+{
+	struct power_ctx pc = {p, NULL, NULL};
+	char child[KEY_PATH_MAX];
+
+	if (walk_mapping(ld, value, path, keys, on_power, &pc) != PT_OK)
+		return ld->err->code;
+	if (pc.carbon != NULL && pc.country != NULL) {
+		snprintf(child, sizeof(child), "%s.country", path);
+		return key_error(ld, pc.country, child,
+				"set carbon_intensity_g_per_kwh or country, not both");
+	}
+	return PT_OK;
+}
+
+/* Node overrides may set everything that describes hardware or a site
+ * (cpu, gpu, ram, pue, carbon); prefer_measured stays global because it
+ * is a choice about the query set, not about a node. */
+static int on_override(struct loader *ld, const char *key, yaml_node_t *value, const char *path,
+		void *ctx)
+{
+	static const char *const keys[] = {"pue", "carbon_intensity_g_per_kwh", "country",
+		"cpu", "gpu", "ram", NULL};
+	struct pt_config *cfg = ld->cfg;
+	struct pt_node_override *grown, *ov;
+
+	(void)ctx;
+	if (key[0] == '\0')
+		return key_error(ld, value, path, "node name must not be empty");
+	grown = realloc(cfg->overrides, (cfg->noverrides + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return pt_error_oom(ld->err);
+	cfg->overrides = grown;
+	ov = &cfg->overrides[cfg->noverrides];
+	memset(ov, 0, sizeof(*ov));
+	ov->node = strdup(key);
+	/* Counted before the check so pt_config_free sees it either way. */
+	cfg->noverrides++;
+	if (ov->node == NULL)
+		return pt_error_oom(ld->err);
+	return load_power(ld, value, path, keys, &ov->power);
+}
+
+/* ISO 3166 alpha-2 or alpha-3, stored upper-case; whether the code exists
+ * is the carbon table's call (pt_model_carbon). */
+static int get_country(struct loader *ld, const yaml_node_t *n, const char *path, char **dst)
+{
+	static const char want[] = "an ISO 3166 country code like FR or FRA";
+	const char *v;
+	size_t i, len;
+
+	if (get_text(ld, n, path, want, &v) != PT_OK)
+		return ld->err->code;
+	len = strlen(v);
+	if (len < 2 || len > 3)
+		return want_error(ld, n, path, want);
+	for (i = 0; i < len; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z')))
+			return want_error(ld, n, path, want);
+	if (replace_str(ld, dst, v) != PT_OK)
+		return ld->err->code;
+	for (i = 0; i < len; i++)
+		if ((*dst)[i] >= 'a' && (*dst)[i] <= 'z')
+			(*dst)[i] = (char)((*dst)[i] - 'a' + 'A');
+	return PT_OK;
+}
+
+static int on_power(struct loader *ld, const char *key, yaml_node_t *value, const char *path,
+		void *ctx)
+{
+	static const char *const ram_keys[] = {"watts_per_gib", NULL};
+	struct power_ctx *pc = ctx;
+	struct pt_power_params *p = pc->p;
+
+	if (strcmp(key, "prefer_measured") == 0)
+		return get_bool(ld, value, path, &ld->cfg->prefer_measured);
+	if (strcmp(key, "pue") == 0) {
+		p->has_pue = true;
+		return get_number(ld, value, path, 1.0, &p->pue);
+	}
+	if (strcmp(key, "carbon_intensity_g_per_kwh") == 0) {
+		pc->carbon = value;
+		p->has_carbon_intensity = true;
+		return get_number(ld, value, path, 0.0, &p->carbon_intensity);
+	}
+	if (strcmp(key, "country") == 0) {
+		pc->country = value;
+		return get_country(ld, value, path, &p->country);
+	}
+	if (strcmp(key, "cpu") == 0)
+		return load_device(ld, value, path, &p->cpu);
+	if (strcmp(key, "gpu") == 0)
+		return load_device(ld, value, path, &p->gpu);
+	if (strcmp(key, "ram") == 0)
+		return walk_mapping(ld, value, path, ram_keys, on_ram, p);
+	/* "nodes", only reachable at the top level. */
+	return walk_mapping(ld, value, path, NULL, on_override, NULL);
+}
+
+/* ---- top level ---- */
+
+static int on_top(struct loader *ld, const char *key, yaml_node_t *value, const char *path,
+		void *ctx)
+{
+	static const char *const prom_keys[] = {"url", "timeout", "retries", "headers",
+		"bearer_token_file", "basic_auth", "tls", NULL};
+	static const char *const nodes_keys[] = {"label", "strip_port", NULL};
+	static const char *const power_keys[] = {"prefer_measured", "pue",
+		"carbon_intensity_g_per_kwh", "country", "cpu", "gpu", "ram", "nodes", NULL};
+
+	(void)ctx;
+	if (strcmp(key, "prometheus") == 0) {
+		struct prom_ctx pc = {NULL, NULL, false, false};
+
+		if (walk_mapping(ld, value, path, prom_keys, on_prometheus, &pc) != PT_OK)
+			return ld->err->code;
+		if (pc.bearer != NULL && pc.basic != NULL)
+			return key_error(ld, pc.basic, "prometheus.basic_auth",
+					"set bearer_token_file or basic_auth, not both");
+		return PT_OK;
+	}
+	if (strcmp(key, "nodes") == 0)
+		return walk_mapping(ld, value, path, nodes_keys, on_nodes, NULL);
+	if (strcmp(key, "queries") == 0)
+		return get_path(ld, value, path, &ld->cfg->queries_path);
+	return load_power(ld, value, path, power_keys, &ld->cfg->power);
+}
+
+static int yaml_error(struct loader *ld, const yaml_parser_t *parser, const char *text,
+		size_t len)
+{
+	const char *problem = parser->problem ? parser->problem : "cannot parse";
+
+	/* Reader errors (bad encoding) come with a byte offset, not a mark;
+	 * counting newlines gives the same FILE:LINE form as the others. */
+	if (parser->error == YAML_READER_ERROR) {
+		unsigned long line = 1;
+		size_t i;
+
+		for (i = 0; i < parser->problem_offset && i < len; i++)
+			line += text[i] == '\n';
+		return pt_error_set(ld->err, PT_EUSAGE, "%s:%lu: invalid YAML: %s", ld->file, line,
+				problem);
+	}
+	if (parser->error == YAML_MEMORY_ERROR)
+		return pt_error_oom(ld->err);
+	if (parser->context != NULL)
+		return pt_error_set(ld->err, PT_EUSAGE, "%s:%lu: invalid YAML: %s (%s on line %lu)",
+				ld->file, (unsigned long)parser->problem_mark.line + 1, problem,
+				parser->context, (unsigned long)parser->context_mark.line + 1);
+	return pt_error_set(ld->err, PT_EUSAGE, "%s:%lu: invalid YAML: %s", ld->file,
+			(unsigned long)parser->problem_mark.line + 1, problem);
+}
+
+static int dir_of(struct loader *ld, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t len;
+
+	if (slash == NULL)
+		return PT_OK;
+	len = slash == path ? 1 : (size_t)(slash - path);
+	ld->dir = strndup(path, len);
+	return ld->dir == NULL ? pt_error_oom(ld->err) : PT_OK;
+}
+
+/* Parses text (the whole file) into cfg, which already holds the defaults. */
+static int load_text(struct loader *ld, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc, extra;
+	bool have_parser = false, have_doc = false, have_extra = false;
+	yaml_node_t *root;
+	int rc;
+
+	if (!yaml_parser_initialize(&parser)) {
+		rc = pt_error_oom(ld->err);
+		goto out;
+	}
+	have_parser = true;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		rc = yaml_error(ld, &parser, text, len);
+		goto out;
+	}
+	have_doc = true;
+	ld->doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	if (root == NULL) {
+		/* No document at all (empty or comments only): the defaults. */
+		rc = PT_OK;
+		goto out;
+	}
+	/* A second document would be silently ignored; say so instead. */
+	if (!yaml_parser_load(&parser, &extra)) {
+		rc = yaml_error(ld, &parser, text, len);
+		goto out;
+	}
+	have_extra = true;
+	if (yaml_document_get_root_node(&extra) != NULL) {
+		rc = pt_error_set(ld->err, PT_EUSAGE, "%s:%lu: expected one YAML document, found another",
+				ld->file, (unsigned long)extra.start_mark.line + 1);
+		goto out;
+	}
+	if (root->type != YAML_MAPPING_NODE && !is_null(root)) {
+		char buf[64];
+
+		rc = pt_error_set(ld->err, PT_EUSAGE, "%s:%lu: the top level must be a mapping, got %s",
+				ld->file, line_of(root), describe(root, buf, sizeof(buf)));
+		goto out;
+	}
+	{
+		static const char *const keys[] = {"prometheus", "nodes", "queries", "power", NULL};
+
+		rc = walk_mapping(ld, root, "", keys, on_top, NULL);
+	}
+out:
+	if (have_extra)
+		yaml_document_delete(&extra);
+	if (have_doc)
+		yaml_document_delete(&doc);
+	if (have_parser)
+		yaml_parser_delete(&parser);
+	ld->doc = NULL;
+	return rc;
+}
+
+int pt_config_load(struct pt_config **out, const char *path, struct pt_error *err)
+{
+	struct pt_error local;
+	struct loader ld = {path, NULL, NULL, NULL, err};
+	struct pt_config *cfg = NULL;
+	char *text = NULL;
+	size_t len;
+	int rc, e;
+
+	/* The walkers return ld->err->code, so there is always a buffer. */
+	if (err == NULL)
+		err = ld.err = &local;
+	*out = NULL;
+	cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL) {
+		rc = pt_error_oom(err);
+		goto out;
+	}
+	rc = set_defaults(cfg, err);
+	if (rc != PT_OK || path == NULL)
+		goto out;
+	e = read_all(path, CONFIG_MAX_BYTES, &text, &len);
+	if (e == ENOMEM) {
+		rc = pt_error_oom(err);
+		goto out;
+	}
+	if (e != 0) {
+		rc = pt_error_set(err, PT_EUSAGE, "cannot read config %s: %s", path, strerror(e));
+		goto out;
+	}
+	cfg->path = strdup(path);
+	if (cfg->path == NULL) {
+		rc = pt_error_oom(err);
+		goto out;
+	}
+	ld.cfg = cfg;
+	rc = dir_of(&ld, path);
+	if (rc != PT_OK)
+		goto out;
+	rc = load_text(&ld, text, len);
+out:
+	free(text);
+	free(ld.dir);
+	if (rc != PT_OK) {
+		one_line(err);
+		pt_config_free(cfg);
+		return rc;
+	}
+	*out = cfg;
+	return PT_OK;
+}
+
+const char *pt_config_locate(const char *explicit_path)
+{
+	const char *env;
+
+	if (explicit_path != NULL)
+		return explicit_path;
+	/* A set variable is a choice: a missing file is then an error for the
+	 * loader to report, not a reason to fall back to ./powertest.yaml. */
+	env = getenv("POWERTEST_CONFIG");
+	if (env != NULL && env[0] != '\0')
+		return env;
+	if (access("powertest.yaml", F_OK) == 0)
+		return "./powertest.yaml";
+	return NULL;
+}
+
+void pt_config_node_power(const struct pt_config *cfg, const char *node,
+		struct pt_power_params *out, bool *cpu_tdp_from_override, bool *gpu_tdp_from_override)
+{
+	const struct pt_power_params *ov = NULL;
+	size_t i;
+
+	if (cpu_tdp_from_override != NULL)
+		*cpu_tdp_from_override = false;
+	if (gpu_tdp_from_override != NULL)
+		*gpu_tdp_from_override = false;
+	if (cfg == NULL) {
+		default_power(out);
+		return;
+	}
+	/* A shallow copy: out->country points into cfg. */
+	*out = cfg->power;
+	for (i = 0; node != NULL && i < cfg->noverrides; i++) {
+		if (strcmp(cfg->overrides[i].node, node) == 0) {
+			ov = &cfg->overrides[i].power;
+			break;
+		}
+	}
+	if (ov == NULL)
+		return;
+	if (ov->cpu.has_tdp) {
+		out->cpu.tdp_watts = ov->cpu.tdp_watts;
+		out->cpu.has_tdp = true;
+		if (cpu_tdp_from_override != NULL)
+			*cpu_tdp_from_override = true;
+	}
+	if (ov->cpu.has_idle) {
+		out->cpu.idle_watts = ov->cpu.idle_watts;
+		out->cpu.has_idle = true;
+	}
+	if (ov->gpu.has_tdp) {
+		out->gpu.tdp_watts = ov->gpu.tdp_watts;
+		out->gpu.has_tdp = true;
+		if (gpu_tdp_from_override != NULL)
+			*gpu_tdp_from_override = true;
+	}
+	if (ov->gpu.has_idle) {
+		out->gpu.idle_watts = ov->gpu.idle_watts;
+		out->gpu.has_idle = true;
+	}
+	if (ov->has_ram) {
+		out->ram_watts_per_gib = ov->ram_watts_per_gib;
+		out->has_ram = true;
+	}
+	if (ov->has_pue) {
+		out->pue = ov->pue;
+		out->has_pue = true;
+	}
+	/* Intensity and country are one choice: a node at another site that
+	 * names either one replaces whatever the top level chose. */
+	if (ov->has_carbon_intensity) {
+		out->carbon_intensity = ov->carbon_intensity;
+		out->has_carbon_intensity = true;
+		out->country = NULL;
+	} else if (ov->country != NULL) {
+		out->country = ov->country;
+		out->has_carbon_intensity = false;
+	}
+}
