@@ -38,10 +38,14 @@ struct pt_prom_result {
 const char *pt_series_label(const struct pt_series *s, const char *name);
 
 /* Decodes a /api/v1/query or /api/v1/query_range answer. http_status is the
- * HTTP status it came with. Error envelopes ("status":"error") and HTTP
- * 400/422/503 become PT_ENET with "<errorType>: <error>" from the server; a
- * body that is not Prometheus JSON is PT_ENET "not a Prometheus API answer
- * (...)". Caller frees *out with pt_prom_result_free. */
+ * HTTP status it came with. Errors are all PT_ENET, one line:
+ *   error envelope (any status): "Prometheus error (<errorType>): <error> (HTTP 422)"
+ *   4xx/5xx without the API's JSON: "HTTP 404 from Prometheus (hint): \"<excerpt>\""
+ *   2xx that is not the API's JSON: "answer is not Prometheus JSON (HTTP 200, <what>)"
+ * The fetch functions below say the URL instead ("answer from <url> is...",
+ * "HTTP 404 from <url>", "(HTTP 400 from <url>)"). Series with only native
+ * histograms are skipped with a warning; a string result is one series with a
+ * "__value__" label and a NaN sample. Caller frees *out with pt_prom_result_free. */
 int pt_prom_decode(struct pt_prom_result **out, const char *body, size_t len,
 		long http_status, struct pt_error *err) PT_WUR;
 void pt_prom_result_free(struct pt_prom_result *r);

@@ -95,10 +95,11 @@ static int write_table(struct pt_buf *out, struct pt_target **sel, size_t n, int
 	for (i = 0; i < n; i++) {
 		one_line(sel[i]->last_error);
 		age_text(age, sizeof(age), sel[i], now_ms);
-		/* Ages are right-aligned so the decimals line up. */
-		if ((rc = pt_buf_printf(out, err, "%-*s  %-*s  %-*s  %*s  %s\n", (int)w[0], sel[i]->job,
+		/* Ages are right-aligned so the decimals line up; no trailing blanks. */
+		if ((rc = pt_buf_printf(out, err, "%-*s  %-*s  %-*s  %*s%s%s\n", (int)w[0], sel[i]->job,
 				(int)w[1], sel[i]->instance, (int)w[2], sel[i]->health, (int)w[3],
-				age[0] ? age : "never", sel[i]->last_error)) != PT_OK)
+				age[0] ? age : "never", sel[i]->last_error[0] ? "  " : "",
+				sel[i]->last_error)) != PT_OK)
 			return rc;
 	}
 	return PT_OK;
