@@ -64,6 +64,12 @@ int pt_report_window(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
 int pt_report_wait_scraped(struct pt_ctx *ctx, int64_t end_ms, const char *const *nodes,
 		size_t nnodes, int64_t timeout_ms, int64_t *interval_ms, struct pt_error *err) PT_WUR;
 
+/* The distinct node names of the active targets, in the targets API's order
+ * (a `run` without --node reports these, so each gets a row even when the
+ * window was too short for data). Free with pt_strv_free. */
+int pt_report_target_nodes(char ***out, size_t *n, struct pt_ctx *ctx, struct pt_error *err) PT_WUR;
+void pt_strv_free(char **v, size_t n);
+
 /* True when any row (or device row) is not "ok". */
 bool pt_rows_missing(const struct pt_row *rows, size_t n);
 

@@ -48,27 +48,35 @@ static void forward(int sig, siginfo_t *info, void *uctx)
 
 /* Starts argv; *pid on success. A command that cannot be executed is an
  * error here, reported through a close-on-exec pipe, not an exit status. */
-static int spawn(pid_t *pid, char **argv, struct pt_error *err)
+static int spawn(pid_t *pid, char **argv, const struct sigaction old[3], struct pt_error *err)
 {
 	int pfd[2], e = 0;
 	ssize_t n;
+	sigset_t block, prev;
 
 	if (pipe2(pfd, O_CLOEXEC) != 0)
 		return pt_error_set(err, PT_EUSAGE, "cannot create a pipe: %s", strerror(errno));
+	/* Signals wait until child_pid is known in the parent and until the
+	 * child has its own dispositions back. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &prev);
 	*pid = fork();
 	if (*pid < 0) {
+		sigprocmask(SIG_SETMASK, &prev, NULL);
 		close(pfd[0]);
 		close(pfd[1]);
 		return pt_error_set(err, PT_EUSAGE, "cannot start '%s': %s", argv[0], strerror(errno));
 	}
 	if (*pid == 0) {
-		struct sigaction dfl;
-
-		memset(&dfl, 0, sizeof(dfl));
-		dfl.sa_handler = SIG_DFL;
-		sigaction(SIGINT, &dfl, NULL);
-		sigaction(SIGTERM, &dfl, NULL);
-		sigaction(SIGHUP, &dfl, NULL);
+		/* The command gets the dispositions powertest was started with (an
+		 * ignored SIGHUP under nohup stays ignored); exec resets handlers. */
+		sigaction(SIGINT, &old[0], NULL);
+		sigaction(SIGTERM, &old[1], NULL);
+		sigaction(SIGHUP, &old[2], NULL);
+		sigprocmask(SIG_SETMASK, &prev, NULL);
 		close(pfd[0]);
 		execvp(argv[0], argv);
 		e = errno;
@@ -76,11 +84,14 @@ static int spawn(pid_t *pid, char **argv, struct pt_error *err)
 			_exit(127);
 		_exit(127);
 	}
+	child_pid = *pid;
+	sigprocmask(SIG_SETMASK, &prev, NULL);
 	close(pfd[1]);
 	while ((n = read(pfd[0], &e, sizeof(e))) < 0 && errno == EINTR)
 		;
 	close(pfd[0]);
 	if (n == (ssize_t)sizeof(e)) {
+		child_pid = 0;
 		while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		return pt_error_set(err, PT_EUSAGE, "cannot run '%s': %s", argv[0], strerror(e));
@@ -109,7 +120,9 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 	struct pt_row *rows = NULL;
 	size_t nrows = 0;
 	struct pt_window w;
-	struct sigaction sa, old_int, old_term, old_hup;
+	char **target_nodes = NULL;
+	size_t ntarget_nodes = 0;
+	struct sigaction sa, old[3];
 	bool append = false, by_device = false;
 	int fmt = PT_FMT_CSV, opt, rc, status = 0, cmd_rc = 0;
 	int64_t wait_ms = -1, interval = 0;
@@ -171,20 +184,19 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 	sa.sa_sigaction = forward;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	sigaction(SIGHUP, &sa, &old_hup);
+	sigaction(SIGINT, &sa, &old[0]);
+	sigaction(SIGTERM, &sa, &old[1]);
+	sigaction(SIGHUP, &sa, &old[2]);
 
 	memset(&w, 0, sizeof(w));
 	w.start_ms = pt_now_ms();
-	if (spawn(&pid, argv + optind, &err) != PT_OK) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
-		sigaction(SIGHUP, &old_hup, NULL);
+	if (spawn(&pid, argv + optind, old, &err) != PT_OK) {
+		sigaction(SIGINT, &old[0], NULL);
+		sigaction(SIGTERM, &old[1], NULL);
+		sigaction(SIGHUP, &old[2], NULL);
 		rc = pt_fail(&err);
 		goto out;
 	}
-	child_pid = pid;
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			status = 0;
@@ -221,6 +233,16 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 	w.task = task;
 	w.nodes = nodes.v;
 	w.nnodes = nodes.n;
+	/* Without --node, every node Prometheus scrapes gets a row: a command too
+	 * short for data shows as no_data, not as nothing. */
+	if (nodes.n == 0) {
+		if (pt_report_target_nodes(&target_nodes, &ntarget_nodes, ctx, &err) != PT_OK) {
+			rc = pt_fail(&err);
+			goto done;
+		}
+		w.nodes = (const char *const *)target_nodes;
+		w.nnodes = ntarget_nodes;
+	}
 	w.scrape_interval_ms = interval;
 	if (pt_report_window(&rows, &nrows, ctx, &w, &err) != PT_OK) {
 		rc = pt_fail(&err);
@@ -236,12 +258,13 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 	}
 	rc = (nrows == 0 || pt_rows_missing(rows, nrows)) ? 1 : 0;
 done:
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigaction(SIGHUP, &old_hup, NULL);
+	sigaction(SIGINT, &old[0], NULL);
+	sigaction(SIGTERM, &old[1], NULL);
+	sigaction(SIGHUP, &old[2], NULL);
 	if (cmd_rc != 0)
 		rc = cmd_rc;
 out:
+	pt_strv_free(target_nodes, ntarget_nodes);
 	pt_rows_free(rows, nrows);
 	pt_ctx_free(ctx);
 	pt_strlist_free(&nodes);
