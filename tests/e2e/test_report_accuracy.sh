@@ -81,7 +81,7 @@ assert_eq 2 "$(grep -c '^,hosta,' <<<"$OUT")" "a CPU-only node has cpu and ram r
 # A node filter is pushed into PromQL; an unknown node gets a no_data row and exit 1.
 assert_exit 1 pt -c "$PT_TMP/cfg.yaml" report --start $((t0 + 600)) --end $((t0 + 4200)) --node hostc --node ghost
 assert_eq 3 "$(wc -l <<<"$OUT" | tr -d ' ')" "header + 2 rows"
-assert_match "$OUT" $'\nghost,.*,no_data: ' "ghost is no_data"
+assert_match "$OUT" $'\n,ghost,.*,no_data: ' "ghost is no_data"
 assert_match "$OUT" $'\n,hostc,.*,ok' "hostc present"
 assert_not_contains "$OUT" "hosta" "other nodes filtered out"
 
