@@ -8,25 +8,10 @@ TOOLS=$PT_SOURCE_DIR/tests/tools
 # Six hours of history ending two hours ago, on 10-minute segment boundaries.
 now=$(date +%s)
 t0=$(( (now - 8 * 3600) / 600 * 600 ))
-cat >"$PT_TMP/spec.json" <<JSON
-{"t0": $t0, "step": 15, "segment": 600, "samples": 1441, "nodes": [
- {"host": "hosta", "cpus": 2, "cpu_model": "Intel(R) Xeon(R) Platinum 8380 CPU @ 2.30GHz",
-  "cpu_tdp_table": 270, "mem_gib": 64,
-  "cpu_util": [0.2, 0.8, 0.5, 0.35, 0.9, 0.6], "ram_used_gib": [10, 20, 15, 30, 25, 12]},
- {"host": "hostb", "cpus": 4, "cpu_model": "AMD EPYC 7763 64-Core Processor",
-  "cpu_tdp_table": 280, "mem_gib": 128,
-  "cpu_util": [0.7, 0.75, 0.4, 0.55, 0.65, 0.5], "ram_used_gib": [40, 42, 50, 44, 41, 48],
-  "gpus": [{"uuid": "GPU-b0", "name": "NVIDIA A100-SXM4-40GB", "limit": 400,
-            "util": [0.9, 0.85, 0.6, 0.7, 0.95, 0.8], "power": [350, 330, 250, 280, 380, 320]}]},
- {"host": "hostc", "cpus": 2, "cpu_model": "AMD EPYC 7763 64-Core Processor",
-  "cpu_tdp_table": 280, "mem_gib": 256,
-  "cpu_util": [0.3, 0.35, 0.45, 0.4, 0.3, 0.5], "ram_used_gib": [100, 110, 90, 120, 105, 95],
-  "gpus": [{"uuid": "GPU-c0", "name": "NVIDIA H100 80GB HBM3", "limit": 700,
-            "util": [0.5, 0.6, 0.55, 0.7, 0.65, 0.6], "power": [400, 450, 420, 500, 480, 440]},
-           {"uuid": "GPU-c1", "name": "Tesla T4", "limit": 70,
-            "util": [0.4, 0.5, 0.45, 0.6, 0.55, 0.5], "power": [40, 45, 42, 50, 48, 44]}]}
-]}
-JSON
+# Three nodes with 0, 1 and 2 GPUs of different models (tests/fixtures/lab3.json),
+# moved to this time.
+python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); s["t0"] = int(sys.argv[2]); json.dump(s, sys.stdout)' \
+	"$PT_SOURCE_DIR/tests/fixtures/lab3.json" "$t0" >"$PT_TMP/spec.json"
 python3 "$TOOLS/history.py" write "$PT_TMP/spec.json" "$PT_TMP/history.om" || fatal "generator"
 lab_start --no-exporters --backfill "$PT_TMP/history.om" >/dev/null
 

@@ -9,7 +9,8 @@ utilisation and power of every segment are parameters, the expected report of
 any window can be computed here from the SPEC.md formulas, independently of
 powertest's C code.
 
-  history.py write SPEC.json OUT.om         write the OpenMetrics file
+  history.py write SPEC.json OUT.om [--ms]  write the OpenMetrics file (--ms: text
+                                            format with ms timestamps, for VictoriaMetrics)
   history.py expect SPEC.json START END [--no-measured] [--config CFG.json]
                                             print expected per-node figures (JSON)
   history.py lab N_NODES T0 HOURS OUT.json  make a SPEC for an N-node lab
@@ -32,7 +33,9 @@ def samples(spec):
     return [t0 + k * step for k in range(n)]
 
 
-def write(spec, out):
+def write(spec, out, ms=False):
+    """OpenMetrics (seconds, # EOF) for promtool; with ms, the Prometheus text
+    format with millisecond timestamps that VictoriaMetrics imports."""
     t0, seg, step = spec["t0"], spec["segment"], spec["step"]
     times = samples(spec)
     fams = {}
@@ -89,8 +92,10 @@ def write(spec, out):
             f.write("# TYPE %s %s\n" % (family, kind))
             for name, labels, values in series:
                 ls = fmt_labels(labels)
-                f.write("".join("%s{%s} %r %d\n" % (name, ls, v, t) for t, v in zip(times, values)))
-        f.write("# EOF\n")
+                f.write("".join("%s{%s} %r %d\n" % (name, ls, v, t * 1000 if ms else t)
+                                for t, v in zip(times, values)))
+        if not ms:
+            f.write("# EOF\n")
 
 
 def mean_over(segments, seg_len, t0, start, end, step):
@@ -173,7 +178,7 @@ def lab(n, t0, hours, seed=7):
 
 def main(argv):
     if len(argv) >= 4 and argv[1] == "write":
-        write(json.load(open(argv[2])), argv[3])
+        write(json.load(open(argv[2])), argv[3], "--ms" in argv)
     elif len(argv) >= 5 and argv[1] == "expect":
         cfg = None
         if "--config" in argv:
