@@ -127,7 +127,7 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 	int fmt = PT_FMT_CSV, opt, rc, status = 0, cmd_rc = 0;
 	int64_t wait_ms = -1, interval = 0;
 	char s[40], e[40];
-	pid_t pid;
+	pid_t pid = -1;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:o:h", longopts, NULL)) != -1) {
