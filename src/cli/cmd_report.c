@@ -107,7 +107,7 @@ int cmd_report(const struct pt_cli *cli, int argc, char **argv)
 	w.task = task;
 	w.nodes = nodes.v;
 	w.nnodes = nodes.n;
-	w.scrape_interval_ms = pt_cli_scrape_interval(ctx);
+	w.scrape_interval_ms = pt_cli_scrape_interval(ctx, w.end_ms - w.start_ms);
 	if (pt_report_window(&rows, &nrows, ctx, &w, &err) != PT_OK) {
 		rc = pt_fail(&err);
 		goto out;

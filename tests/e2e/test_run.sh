@@ -36,6 +36,10 @@ PY
 # The command's failure is run's exit status; its row is still written.
 assert_exit 3 pt -u "$PT_URL" run --task fails -o "$PT_TMP/fail.csv" -- sh -c 'exit 3'
 assert_eq 2 "$(wc -l <"$PT_TMP/fail.csv" | tr -d ' ')" "row written for a failing command"
+assert_contains "$(cat "$PT_TMP/fail.csv")" "window shorter than two scrape intervals (1s)" "a too-short command is flagged"
+# The same for report: a window of less than two scrape intervals (1 s here).
+assert_exit 1 pt -u "$PT_URL" report --last 1500ms --node 127.0.0.1
+assert_contains "$OUT" "window shorter than two scrape intervals" "short report window flagged"
 assert_exit 143 pt -u "$PT_URL" run -o "$PT_TMP/term.csv" -- sh -c 'kill -TERM $$'
 
 # Ctrl-C: SIGINT to the whole process group, as a terminal sends it; and to powertest alone.
