@@ -73,13 +73,13 @@ done
 # libpowertest.so is the development link to the versioned library the loader uses.
 assert_match "$(readlink "$libdir/libpowertest.so" || true)" '^libpowertest\.so\.[0-9]+' "libpowertest.so links to its soname"
 soname=$(objdump -p "$libdir/libpowertest.so" 2>/dev/null | awk '$1 == "SONAME" {print $2}')
-[[ -n $soname && -e $libdir/$soname ]] && ok "soname $soname installed" || fail "soname '$soname' not installed"
+if [[ -n $soname && -e $libdir/$soname ]]; then ok "soname $soname installed"; else fail "soname '$soname' not installed"; fi
 for f in $(cd "$PT_SOURCE_DIR" && ls queries/*.yaml); do
 	[[ -f $prefix/share/powertest/$f ]] || fail "query set $f not installed"
 done
 
 # ---- the installed binary finds its own data, from any directory ----
-cd "$elsewhere"
+cd "$elsewhere" || fatal "cannot cd to $elsewhere"
 assert_exit 0 env -u POWERTEST_DATA_DIR -u POWERTEST_CONFIG "$prefix/bin/powertest" -v check --offline
 qs=$(sed -n 's/^query set: \(.*\) (.*)$/\1/p' "$OUT_FILE")
 assert_eq "$(real "$prefix/share/powertest/queries/default.yaml")" "$(real "${qs:-/nonexistent}")" \
@@ -97,7 +97,8 @@ assert_exit 0 c++ -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -fsyntax-on
 	-I"$prefix/include" "$PT_TMP/hdr.c"
 
 # ---- tests/api/measure.c against the installed library, through pkg-config ----
-export PKG_CONFIG_PATH=$(dirname "$pc")
+PKG_CONFIG_PATH=$(dirname "$pc")
+export PKG_CONFIG_PATH
 unset PKG_CONFIG_LIBDIR
 assert_exit 0 pkg-config --exists --print-errors powertest
 assert_eq "$(real "$libdir")" "$(real "$(pkg-config --variable=libdir powertest)")" "pkg-config libdir is the prefix's"
@@ -108,6 +109,7 @@ libs=$(pkg-config --libs powertest)
 # goes on to libcurl's private libraries, for a fully static program: Debian
 # does not install those.) -lpowertest would pick the .so: name the archive.
 assert_contains "$(pkg-config --static --libs powertest)" "-lcsv -lm" "Libs.private"
+# shellcheck disable=SC2046 # a list of package names
 static_libs="-L$libdir -l:libpowertest.a -lcsv -lm $(pkg-config --libs $(pkg-config --print-requires-private powertest))"
 src=$PT_SOURCE_DIR/tests/api/measure.c
 warn=(-std=c99 -Wall -Wextra -Wpedantic -Wstrict-prototypes -Werror)
@@ -126,7 +128,7 @@ node=${PT_LAB_NODE_INSTANCE%:*}
 # Shared library, every node: the lab has one, so one row.
 assert_exit 0 env -u POWERTEST_DATA_DIR -u POWERTEST_CONFIG "$PT_TMP/measure-shared" --seconds 3 \
 	"$PT_URL" "$PT_TMP/shared.csv" "$PT_TMP/shared-append.csv"
-echo "$OUT" | sed 's/^/    /'
+sed 's/^/    /' "$OUT_FILE"
 loop=$(sed -n 's/^measure: busy loop ran \([0-9.]*\) s.*/\1/p' "$OUT_FILE")
 assert_eq ok "$(csv_check "$PT_TMP/shared.csv" 1 "$node" api-measure "${loop:-0}" 2>&1)" "shared.csv: header, one row per node"
 assert_eq ok "$(csv_check "$PT_TMP/shared-append.csv" 2 "$node" api-measure "${loop:-0}" 2>&1)" "shared-append.csv: one header, two appended rows"
@@ -142,7 +144,7 @@ fi
 # Static library, one named node.
 assert_exit 0 env -u POWERTEST_DATA_DIR -u POWERTEST_CONFIG "$PT_TMP/measure-static" --node "$node" \
 	--seconds 2 "$PT_URL" "$PT_TMP/static.csv"
-echo "$OUT" | sed 's/^/    /'
+sed 's/^/    /' "$OUT_FILE"
 loop=$(sed -n 's/^measure: busy loop ran \([0-9.]*\) s.*/\1/p' "$OUT_FILE")
 assert_eq ok "$(csv_check "$PT_TMP/static.csv" 1 "$node" api-measure "${loop:-0}" 2>&1)" "static.csv: header, the node's row"
 
