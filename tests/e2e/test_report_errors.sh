@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# test_report_errors.sh - bad input of every kind gets one 'powertest: ' line and
+# its documented exit code, and nothing already written is lost or half-written.
+source "$(dirname "$0")/lib.sh"
+
+lab_start >/dev/null
+sleep 2.5 # two scrapes, so a 2 s window has data
+one_line() { # one_line WHAT: stderr is exactly one 'powertest: ' line
+	if [[ $(wc -l <"$ERR_FILE") -eq 1 && $ERR == "powertest: "* ]]; then ok "$1: one line"; else fail "$1: stderr is: $ERR"; fi
+}
+
+# Usage errors: exit 2.
+for args in "report" "report --last 1h --start 1" "report --start 2 --end 1" "report --start yesterday --end 1" \
+	"report --last 1fortnight" "report --last 1h --format xml" "report --last 1h --by gpu" \
+	"report --last 1h --append" "report --last 1h extra" "report --last" "nosuch" "--bogus targets"; do
+	# shellcheck disable=SC2086 # word splitting wanted
+	assert_exit 2 pt -u "$PT_URL" $args
+	one_line "$args"
+done
+
+# Configuration errors: exit 2, naming file, line and key.
+printf 'prometheus:\n  url: %s\npower:\n  pue: 0.5\n' "$PT_URL" >"$PT_TMP/bad.yaml"
+assert_exit 2 pt -c "$PT_TMP/bad.yaml" report --last 1h
+assert_contains "$ERR" "bad.yaml:4" "file and line"
+assert_contains "$ERR" "pue" "key"
+printf 'prometheus:\n  url: %s\n  colour: blue\n' "$PT_URL" >"$PT_TMP/unknown.yaml"
+assert_exit 2 pt -c "$PT_TMP/unknown.yaml" report --last 1h
+assert_contains "$ERR" "unknown.yaml:3" "unknown key line"
+printf 'queries:\n  - quantity: cpu_util\n    unit: ratio\n    query: up\n' >"$PT_TMP/q.yaml"
+printf 'prometheus: {url: %s}\nqueries: q.yaml\n' "$PT_URL" >"$PT_TMP/qs.yaml"
+assert_exit 2 pt -c "$PT_TMP/qs.yaml" report --last 1h
+assert_contains "$ERR" "q.yaml" "query-set errors name the query set"
+POWERTEST_CONFIG=$PT_TMP/bad.yaml assert_exit 2 pt report --last 1h
+assert_contains "$ERR" "bad.yaml" "\$POWERTEST_CONFIG is read"
+
+# PromQL the server rejects: exit 3 with the server's message.
+printf 'queries:\n  - quantity: cpu_util\n    unit: ratio\n    query: "rate(up[${window}]"\n  - quantity: ram_used\n    unit: bytes\n    query: up\n' >"$PT_TMP/q2.yaml"
+printf 'prometheus: {url: %s}\nqueries: q2.yaml\n' "$PT_URL" >"$PT_TMP/qs2.yaml"
+assert_exit 3 pt -c "$PT_TMP/qs2.yaml" report --last 1h
+assert_contains "$ERR" "bad_data" "server's error type"
+one_line "PromQL error"
+
+# Output that cannot be written: exit 4; an existing file is left as it was.
+echo "keep me" >"$PT_TMP/old.csv"
+assert_exit 4 pt -u "$PT_URL" report --last 2s -o "$PT_TMP/nodir/out.csv"
+one_line "missing directory"
+assert_exit 4 sh -c "\"$PT_BIN\" -u \"$PT_URL\" report --last 2s >/dev/full"
+assert_contains "$ERR" "powertest: " "full disk on stdout"
+assert_exit 3 pt -u "http://127.0.0.1:$(free_port)" report --last 1h -o "$PT_TMP/old.csv"
+assert_eq "keep me" "$(cat "$PT_TMP/old.csv")" "an unreachable Prometheus leaves the old file whole"
+assert_exit 2 pt -u "$PT_URL" report --last 1h --start x -o "$PT_TMP/old.csv"
+assert_eq "keep me" "$(cat "$PT_TMP/old.csv")" "a usage error leaves the old file whole"
+assert_exit 2 pt -u "$PT_URL" report --last 2s -o "$PT_TMP/old.csv" --append
+assert_contains "$ERR" "header" "appending under another header is refused"
+assert_eq "keep me" "$(cat "$PT_TMP/old.csv")" "and the file is untouched"
+leftovers=$(find "$PT_TMP" -name '*.tmp.*' | wc -l)
+assert_eq 0 "$leftovers" "no temporary files left behind"
+
+# A good report replaces the file atomically.
+assert_exit 0 pt -u "$PT_URL" report --last 2s --node 127.0.0.1 -o "$PT_TMP/old.csv"
+assert_match "$(head -1 "$PT_TMP/old.csv")" "^task,node,start,end," "replaced with a report"
+pass
