@@ -1,6 +1,7 @@
-/* datadir.c - finds query sets and data tables: $POWERTEST_DATA_DIR, next to the program, installed, source tree. */
+/* datadir.c - finds query sets and data tables: $POWERTEST_DATA_DIR, next to the program or library, installed, source tree. */
 #include "datadir.h"
 
+#include <dlfcn.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -72,6 +73,33 @@ static char *beside_program(const char *name, bool *oom)
 	return take_if_readable(path_printf("%s/../share/powertest/%s", exe, name), oom);
 }
 
+/* Any object of this library: dladdr() on it names the file the library
+ * was loaded from. */
+static const char pt_datadir_anchor;
+
+/* <dir of the library>/../share/powertest/<name>, or ../../share/... for a
+ * multiarch libdir (lib/x86_64-linux-gnu): a program linked to an installed
+ * libpowertest.so finds that install's data wherever the program lives. With
+ * the static library the "library" is the program, as beside_program. */
+static char *beside_library(const char *name, bool *oom)
+{
+	char dir[PATH_MAX];
+	char *slash, *p;
+	Dl_info info;
+
+	if (dladdr(&pt_datadir_anchor, &info) == 0 || info.dli_fname == NULL ||
+			realpath(info.dli_fname, dir) == NULL)
+		return NULL;
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		return NULL;
+	*slash = '\0';
+	p = take_if_readable(path_printf("%s/../share/powertest/%s", dir, name), oom);
+	if (p == NULL && !*oom)
+		p = take_if_readable(path_printf("%s/../../share/powertest/%s", dir, name), oom);
+	return p;
+}
+
 /* The source tree keeps data tables in config/data/, not data/. */
 static char *in_source_tree(const char *name, bool *oom)
 {
@@ -96,6 +124,8 @@ char *pt_datadir_find(const char *name, struct pt_error *err)
 		p = take_if_readable(path_printf("%s/%s", env, name), &oom);
 	if (p == NULL && !oom)
 		p = beside_program(name, &oom);
+	if (p == NULL && !oom)
+		p = beside_library(name, &oom);
 	if (p == NULL && !oom && PT_DATA_INSTALL_DIR[0] != '\0')
 		p = take_if_readable(path_printf("%s/%s", PT_DATA_INSTALL_DIR, name), &oom);
 	if (p == NULL && !oom)
@@ -107,7 +137,7 @@ char *pt_datadir_find(const char *name, struct pt_error *err)
 	else
 		pt_error_set(err, PT_EUSAGE,
 				"cannot find '%s' (looked in $POWERTEST_DATA_DIR, "
-				"../share/powertest beside the program, %s, the source tree)",
+				"../share/powertest beside the program and the library, %s, the source tree)",
 				name, PT_DATA_INSTALL_DIR);
 	return NULL;
 }

@@ -6,7 +6,8 @@
 
 /* Finds `name` ("queries/default.yaml", "data/cpu_tdp.csv") in, in order:
  * $POWERTEST_DATA_DIR, <dir of the running program>/../share/powertest,
- * the install data dir, and the source tree (queries/, config/data/).
+ * <dir of libpowertest>/../share/powertest (or ../../share for a multiarch
+ * libdir), the install data dir, and the source tree (queries/, config/data/).
  * Returns a malloc'd path the caller frees, or NULL with PT_EUSAGE. */
 char *pt_datadir_find(const char *name, struct pt_error *err);
 

@@ -228,6 +228,8 @@ static int parse_table(struct pt_tables *t, const char *text,
 	return rc;
 }
 
+static int cmp_entry(const void *a, const void *b);
+
 int pt_tables_parse(struct pt_tables **out, const char *cpu_csv, const char *gpu_csv,
 		const char *carbon_csv, struct pt_error *err)
 {
@@ -243,6 +245,10 @@ int pt_tables_parse(struct pt_tables **out, const char *cpu_csv, const char *gpu
 		pt_tables_free(t);
 		return rc;
 	}
+	/* Sorted for binary search; equal names keep their first TDP (stable
+	 * enough: the table has no conflicting duplicates). */
+	if (t->cpu.n)
+		qsort(t->cpu.e, t->cpu.n, sizeof(*t->cpu.e), cmp_entry);
 	*out = t;
 	return PT_OK;
 }
@@ -293,46 +299,60 @@ int pt_tables_load(struct pt_tables **out, const char *cpu_path, const char *gpu
 	return rc;
 }
 
-/* True when needle occurs in hay at word boundaries (so "3280" does not
- * match inside "13280"). */
-static bool contains_word(const char *hay, const char *needle)
+static int cmp_entry(const void *a, const void *b)
 {
-	size_t n = strlen(needle);
-	const char *p;
-
-	for (p = hay; (p = strstr(p, needle)) != NULL; p++) {
-		bool left = p == hay || p[-1] == ' ';
-		bool right = p[n] == '\0' || p[n] == ' ';
-		if (left && right)
-			return true;
-	}
-	return false;
+	return strcmp(((const struct tdp_entry *)a)->key, ((const struct tdp_entry *)b)->key);
 }
 
+static const struct tdp_entry *cpu_find(const struct pt_tables *t, const char *key)
+{
+	struct tdp_entry probe = {(char *)key, 0};
+
+	return t->cpu.n ? bsearch(&probe, t->cpu.e, t->cpu.n, sizeof(*t->cpu.e), cmp_entry) : NULL;
+}
+
+/* An exact match of the normalised name wins; otherwise the longest table
+ * name contained in it at word boundaries ("amd epyc 7763" in "amd epyc 7763
+ * eng sample"). Every run of whole words is looked up in the sorted table, so
+ * a lookup costs words^2 * log(table), not a scan of 4,900 names. */
 bool pt_tables_cpu_tdp(const struct pt_tables *t, const char *model_name, double *tdp)
 {
-	char key[256];
-	size_t i, best = (size_t)-1, best_len = 0;
+	char key[256], span[256];
+	const char *starts[64];
+	const struct tdp_entry *e, *best = NULL;
+	size_t nwords = 0, i, j, best_len = 0;
+	const char *c;
 
 	if (t == NULL || model_name == NULL)
 		return false;
 	normalise_cpu(key, sizeof(key), model_name);
 	if (key[0] == '\0')
 		return false;
-	for (i = 0; i < t->cpu.n; i++) {
-		size_t len = strlen(t->cpu.e[i].key);
-		if (strcmp(t->cpu.e[i].key, key) == 0) {
-			*tdp = t->cpu.e[i].value;
-			return true;
-		}
-		if (len > best_len && contains_word(key, t->cpu.e[i].key)) {
-			best = i;
-			best_len = len;
+	if ((e = cpu_find(t, key)) != NULL) {
+		*tdp = e->value;
+		return true;
+	}
+	for (c = key; *c && nwords < 64; c++)
+		if (c == key || c[-1] == ' ')
+			starts[nwords++] = c;
+	for (i = 0; i < nwords; i++) {
+		for (j = i + 1; j <= nwords; j++) {
+			const char *end = j < nwords ? starts[j] - 1 : key + strlen(key);
+			size_t len = (size_t)(end - starts[i]);
+
+			if (len <= best_len)
+				continue;
+			memcpy(span, starts[i], len);
+			span[len] = '\0';
+			if ((e = cpu_find(t, span)) != NULL) {
+				best = e;
+				best_len = len;
+			}
 		}
 	}
-	if (best == (size_t)-1)
+	if (best == NULL)
 		return false;
-	*tdp = t->cpu.e[best].value;
+	*tdp = best->value;
 	return true;
 }
 

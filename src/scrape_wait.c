@@ -70,7 +70,7 @@ int pt_report_wait_scraped(struct pt_ctx *ctx, int64_t end_ms, const char *const
 			return PT_OK;
 		if (pt_now_ms() >= deadline)
 			return pt_error_set(err, PT_EMISSING,
-					"%zu target(s) not scraped since the command ended; reporting anyway",
+					"%zu target(s) not scraped since the end of the window; reporting anyway",
 					pending);
 		nanosleep(&pause, NULL);
 	}
