@@ -101,20 +101,15 @@ static int spawn(pid_t *pid, char **argv, const struct sigaction old[3], struct 
 
 int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 {
-	enum { OPT_TASK = 256, OPT_NODE, OPT_BY, OPT_APPEND, OPT_FORMAT, OPT_WAIT };
+	enum { OPT_WAIT = 256 };
 	static const struct option longopts[] = {
-		{"task", required_argument, NULL, OPT_TASK},
-		{"node", required_argument, NULL, OPT_NODE},
-		{"by", required_argument, NULL, OPT_BY},
-		{"output", required_argument, NULL, 'o'},
-		{"append", no_argument, NULL, OPT_APPEND},
-		{"format", required_argument, NULL, OPT_FORMAT},
+		PT_OUT_LONGOPTS,
 		{"wait", required_argument, NULL, OPT_WAIT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
-	const char *task = NULL, *output = NULL, *wait_arg = NULL;
-	struct pt_strlist nodes = {0};
+	const char *wait_arg = NULL, *task;
+	struct pt_out_opts o = {0};
 	struct pt_error err = {0, ""};
 	struct pt_ctx *ctx = NULL;
 	struct pt_row *rows = NULL;
@@ -123,8 +118,7 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 	char **target_nodes = NULL;
 	size_t ntarget_nodes = 0;
 	struct sigaction sa, old[3];
-	bool append = false, by_device = false;
-	int fmt = PT_FMT_CSV, opt, rc, status = 0, cmd_rc = 0;
+	int opt, rc, status = 0, cmd_rc = 0;
 	int64_t wait_ms = -1, interval = 0;
 	char s[40], e[40];
 	pid_t pid = -1;
@@ -132,43 +126,21 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:o:h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case OPT_TASK: task = optarg; break;
-		case OPT_NODE:
-			if (*optarg == '\0' || pt_strlist_add(&nodes, optarg) != 0) {
-				rc = pt_usage_error("run", "--node needs a node name");
-				goto out;
-			}
-			break;
-		case OPT_BY:
-			if (strcmp(optarg, "device") == 0) {
-				by_device = true;
-			} else if (strcmp(optarg, "node") != 0) {
-				rc = pt_usage_error("run", "--by takes 'node' or 'device', not '%s'", optarg);
-				goto out;
-			}
-			break;
-		case 'o': output = optarg; break;
-		case OPT_APPEND: append = true; break;
-		case OPT_FORMAT:
-			if ((fmt = pt_cli_format(optarg)) < 0) {
-				rc = pt_usage_error("run", "unknown format '%s' (csv, table, json)", optarg);
-				goto out;
-			}
-			break;
 		case OPT_WAIT: wait_arg = optarg; break;
 		case 'h': fputs(run_usage, stdout); rc = 0; goto out;
 		case ':': rc = pt_usage_error("run", "option '%s' needs a value", argv[optind - 1]); goto out;
-		default: rc = pt_usage_error("run", "unknown option '%s'", argv[optind - 1]); goto out;
+		case '?': rc = pt_usage_error("run", "unknown option '%s'", argv[optind - 1]); goto out;
+		default:
+			if ((rc = pt_cli_out_option(&o, opt, optarg, "run")) != 0)
+				goto out;
 		}
 	}
 	if (optind >= argc) {
 		rc = pt_usage_error("run", "no command given: powertest run [options] -- CMD [ARG]...");
 		goto out;
 	}
-	if (append && (output == NULL || fmt != PT_FMT_CSV)) {
-		rc = pt_usage_error("run", "--append needs -o FILE and --format csv");
+	if ((rc = pt_cli_out_check(&o, "run")) != 0)
 		goto out;
-	}
 	if (wait_arg && pt_duration_parse(&wait_ms, wait_arg, &err) != PT_OK) {
 		rc = pt_usage_error("run", "%s", err.msg);
 		goto out;
@@ -176,9 +148,9 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 	/* Configuration errors show now, not after a ten-hour job. */
 	if ((rc = pt_cli_open(&ctx, cli)) != 0)
 		goto out;
-	if (task == NULL) {
+	task = o.task;
+	if (task == NULL)
 		task = strrchr(argv[optind], '/') ? strrchr(argv[optind], '/') + 1 : argv[optind];
-	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = forward;
@@ -216,10 +188,10 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 	/* Signals are still forwarded (to nobody) while we wait and report: a
 	 * second Ctrl-C must not lose the row of a job that already ran. */
 	/* Without --wait, a first look tells the scrape interval, which bounds the wait. */
-	rc = pt_report_wait_scraped(ctx, w.end_ms, nodes.v, nodes.n, wait_ms >= 0 ? wait_ms : 0,
+	rc = pt_report_wait_scraped(ctx, w.end_ms, o.nodes.v, o.nodes.n, wait_ms >= 0 ? wait_ms : 0,
 			&interval, &err);
 	if (rc == PT_EMISSING && wait_ms < 0)
-		rc = pt_report_wait_scraped(ctx, w.end_ms, nodes.v, nodes.n,
+		rc = pt_report_wait_scraped(ctx, w.end_ms, o.nodes.v, o.nodes.n,
 				interval > 0 ? 2 * interval + 10000 : 30000, &interval, &err);
 	if (rc == PT_ENET) {
 		rc = pt_fail(&err);
@@ -231,11 +203,11 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 		pt_msg(cli, "%s", err.msg);
 	pt_error_clear(&err);
 	w.task = task;
-	w.nodes = nodes.v;
-	w.nnodes = nodes.n;
+	w.nodes = o.nodes.v;
+	w.nnodes = o.nodes.n;
 	/* Without --node, every node Prometheus scrapes gets a row: a command too
 	 * short for data shows as no_data, not as nothing. */
-	if (nodes.n == 0) {
+	if (o.nodes.n == 0) {
 		if (pt_report_target_nodes(&target_nodes, &ntarget_nodes, ctx, &err) != PT_OK) {
 			rc = pt_fail(&err);
 			goto done;
@@ -252,7 +224,7 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 	}
 	if (nrows == 0)
 		pt_msg(cli, "no node has data for the command's window %s .. %s", s, e);
-	if (pt_cli_emit(rows, nrows, (enum pt_format)fmt, by_device, output, append, &err) != PT_OK) {
+	if (pt_cli_emit(rows, nrows, o.fmt, o.by_device, o.output, o.append, &err) != PT_OK) {
 		rc = pt_fail(&err);
 		goto done;
 	}
@@ -267,6 +239,6 @@ out:
 	pt_strv_free(target_nodes, ntarget_nodes);
 	pt_rows_free(rows, nrows);
 	pt_ctx_free(ctx);
-	pt_strlist_free(&nodes);
+	pt_strlist_free(&o.nodes);
 	return rc;
 }

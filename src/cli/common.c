@@ -301,3 +301,47 @@ out:
 	pt_buf_free(&b);
 	return rc;
 }
+
+int pt_cli_out_option(struct pt_out_opts *o, int opt, const char *arg, const char *cmd)
+{
+	int fmt;
+
+	switch (opt) {
+	case PT_OPT_TASK:
+		o->task = arg;
+		return 0;
+	case PT_OPT_NODE:
+		if (*arg == '\0')
+			return pt_usage_error(cmd, "--node needs a node name");
+		if (pt_strlist_add(&o->nodes, arg) != 0)
+			return pt_fail(&(struct pt_error){PT_ENOMEM, "out of memory"});
+		return 0;
+	case PT_OPT_BY:
+		if (strcmp(arg, "device") != 0 && strcmp(arg, "node") != 0)
+			return pt_usage_error(cmd, "--by takes 'node' or 'device', not '%s'", arg);
+		o->by_device = strcmp(arg, "device") == 0;
+		return 0;
+	case 'o':
+		o->output = arg;
+		return 0;
+	case PT_OPT_APPEND:
+		o->append = true;
+		return 0;
+	case PT_OPT_FORMAT:
+		if ((fmt = pt_cli_format(arg)) < 0)
+			return pt_usage_error(cmd, "unknown format '%s' (csv, table, json)", arg);
+		o->fmt = (enum pt_format)fmt;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+int pt_cli_out_check(const struct pt_out_opts *o, const char *cmd)
+{
+	if (o->append && o->output == NULL)
+		return pt_usage_error(cmd, "--append needs -o FILE");
+	if (o->append && o->fmt != PT_FMT_CSV)
+		return pt_usage_error(cmd, "--append works with --format csv only");
+	return 0;
+}

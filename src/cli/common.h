@@ -45,4 +45,31 @@ struct pt_strlist {
 int pt_strlist_add(struct pt_strlist *l, const char *s);
 void pt_strlist_free(struct pt_strlist *l);
 
+/* The options report and run share: --task, --node, --by, -o, --append, --format. */
+enum {
+	PT_OPT_TASK = 300, PT_OPT_NODE, PT_OPT_BY, PT_OPT_APPEND, PT_OPT_FORMAT
+};
+#define PT_OUT_LONGOPTS \
+	{"task", required_argument, NULL, PT_OPT_TASK}, \
+	{"node", required_argument, NULL, PT_OPT_NODE}, \
+	{"by", required_argument, NULL, PT_OPT_BY}, \
+	{"output", required_argument, NULL, 'o'}, \
+	{"append", no_argument, NULL, PT_OPT_APPEND}, \
+	{"format", required_argument, NULL, PT_OPT_FORMAT}
+
+struct pt_out_opts {
+	const char *task;
+	const char *output;
+	struct pt_strlist nodes;
+	bool append;
+	bool by_device;
+	enum pt_format fmt;
+};
+
+/* Handles one of the shared options: 0 when taken, 2 (message printed) when
+ * its value is bad, -1 when opt is not one of them. */
+int pt_cli_out_option(struct pt_out_opts *o, int opt, const char *arg, const char *cmd);
+/* Checks the combination once all options are read: 0 or 2 (message printed). */
+int pt_cli_out_check(const struct pt_out_opts *o, const char *cmd);
+
 #endif
