@@ -121,10 +121,99 @@ bench_report() {
 	((rows == NODES)) || echo "  WARNING: $rows rows for $NODES nodes"
 }
 
+# ratio A B: A / B with two decimals
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+bench_batch() {
+	local nodes=60 jobs=400
+	echo "== batch and export: $nodes nodes, 6 h of history, $jobs jobs"
+	start_lab batch "$nodes" 6
+	python3 - "$WORK/batch.json" "$jobs" >"$WORK/jobs.csv" <<'PY'
+import json, random, sys
+spec, n = json.load(open(sys.argv[1])), int(sys.argv[2])
+rnd = random.Random(11)
+hosts = [x["host"] for x in spec["nodes"]]
+t0, span = spec["t0"], (spec["samples"] - 1) * spec["step"]
+print("task,start,end,nodes,owner")
+for i in range(n):
+    dur = rnd.randint(300, 5400)
+    start = t0 + rnd.randint(600, span - dur - 60)
+    nodes = ";".join(rnd.sample(hosts, rnd.randint(1, 3)))
+    print("job%03d,%d,%d,%s,someone" % (i, start, start + dur, nodes))
+PY
+	# The seed's method: three instant queries per job, one job after another.
+	cat >"$WORK/seed.py" <<'PY'
+import csv, sys, urllib.parse, urllib.request
+url = sys.argv[1]
+Q = ['1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle",instance=~"%s"}[%ds]))',
+     'avg by (instance, uuid) (avg_over_time(nvidia_smi_power_draw_watts{instance=~"%s"}[%ds]))',
+     'avg by (instance) (avg_over_time(node_memory_MemTotal_bytes{instance=~"%s"}[%ds]) - avg_over_time(node_memory_MemAvailable_bytes{instance=~"%s"}[%ds]))']
+for job in csv.DictReader(open(sys.argv[2])):
+    s, e = int(job["start"]), int(job["end"])
+    m = "(%s)(:[0-9]+)?" % job["nodes"].replace(";", "|")
+    for q in Q:
+        promql = q % ((m, e - s) * q.count("%s"))
+        body = urllib.parse.urlencode({"query": promql, "time": e}).encode()
+        urllib.request.urlopen(url + "/api/v1/query", body).read()
+PY
+	read -r t_seed _ < <(REPEAT=1 measure "$WORK/o" python3 "$WORK/seed.py" "$URL" "$WORK/jobs.csv")
+	read -r t_batch kib < <(measure "$WORK/o" "$PT" -u "$URL" batch "$WORK/jobs.csv" -o "$WORK/batch.csv")
+	printf '  seed method (3 sequential instant queries per job): %.3f s\n' "$t_seed"
+	printf '  powertest batch: %.3f s, %s rows: %sx faster (target >= 20x: %s)\n' "$t_batch" \
+		"$(($(wc -l <"$WORK/batch.csv") - 1))" "$(ratio "$t_seed" "$t_batch")" \
+		"$(verdict "$t_seed >= 20 * $t_batch")"
+	printf '  peak memory: %.1f MiB (target < 64 MiB: %s)\n' "$(awk -v k="$kib" 'BEGIN { print k / 1024 }')" \
+		"$(verdict "$kib < 65536")"
+	# Results equal: one `report` per job gives the rows batch must reproduce.
+	python3 - "$PT" "$URL" "$WORK/jobs.csv" "$WORK/batch.csv" <<'PY'
+import csv, subprocess, sys, time
+pt, url, jobs, batch = sys.argv[1:5]
+brows = {(r["task"], r["node"]): r for r in csv.DictReader(open(batch))}
+worst, n, t = 0.0, 0, time.perf_counter()
+cols = ["cpu_util_pct", "ram_used_gib", "gpu_util_pct", "power_w", "energy_wh", "co2_g"]
+for job in csv.DictReader(open(jobs)):
+    args = [pt, "-u", url, "report", "--task", job["task"], "--start", job["start"], "--end", job["end"]]
+    for node in job["nodes"].split(";"):
+        args += ["--node", node]
+    out = subprocess.run(args, capture_output=True, text=True).stdout
+    for r in csv.DictReader(out.splitlines()):
+        b = brows.get((r["task"], r["node"]))
+        if b is None or b["status"] != r["status"]:
+            print("  MISMATCH %s/%s: %s" % (r["task"], r["node"], "missing" if b is None else b["status"]))
+            worst = float("inf")
+            continue
+        for c in cols:
+            if r[c] and b[c]:
+                a, x = float(r[c]), float(b[c])
+                worst = max(worst, abs(a - x) / max(abs(a), 1e-9))
+                n += 1
+print("  one report per job: %.1f s; batch equals it on %d values, worst relative difference %.4f%% (target <= 0.5%%: %s)"
+      % (time.perf_counter() - t, n, 100 * worst, "met" if worst <= 0.005 else "NOT met"))
+PY
+	# export of every node over the 6 h, against the same range queries with curl
+	local start=$T0 end=$((T0 + 6 * 3600)) q i
+	"$PT" -u "$URL" check --offline --last 15s | awk '/^# / { getline; print }' >"$WORK/series.txt"
+	{
+		printf 'curl -sf --no-progress-meter -Z'
+		i=0
+		while IFS= read -r q; do
+			((i++ == 0)) || printf ' --next'
+			printf ' -o /dev/null %q --data-urlencode %q -d start=%s -d end=%s -d step=15' \
+				"$URL/api/v1/query_range" "query=$q" "$start" "$end"
+		done <"$WORK/series.txt"
+		echo
+	} >"$WORK/curl-range.sh"
+	read -r t_curl _ < <(measure "$WORK/o" bash "$WORK/curl-range.sh")
+	read -r t_exp kib < <(measure "$WORK/export.csv" "$PT" -u "$URL" export --start "$start" --end "$end" --step 15s)
+	printf '  export, %s rows: %.3f s; the same range queries with curl: %.3f s (%sx the floor)\n' \
+		"$(($(wc -l <"$WORK/export.csv") - 1))" "$t_exp" "$t_curl" "$(ratio "$t_exp" "$t_curl")"
+	printf '  export peak memory: %.1f MiB (target < 64 MiB: %s)\n' "$(awk -v k="$kib" 'BEGIN { print k / 1024 }')" \
+		"$(verdict "$kib < 65536")"
+}
+
 case $ONLY in
 "" | report) bench_report ;;
 esac
-if [[ -z $ONLY || $ONLY != report ]] && [[ -f $ROOT/scripts/bench_batch.sh ]]; then
-	# shellcheck source=/dev/null
-	source "$ROOT/scripts/bench_batch.sh"
-fi
+case $ONLY in
+"" | batch | export) bench_batch ;;
+esac

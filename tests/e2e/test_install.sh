@@ -111,14 +111,17 @@ assert_contains "$(pkg-config --static --libs powertest)" "-lcsv -lm" "Libs.priv
 static_libs="-L$libdir -l:libpowertest.a -lcsv -lm $(pkg-config --libs $(pkg-config --print-requires-private powertest))"
 src=$PT_SOURCE_DIR/tests/api/measure.c
 warn=(-std=c99 -Wall -Wextra -Wpedantic -Wstrict-prototypes -Werror)
+# A sanitizer build of the library needs programs linked with the same runtime.
+san=()
+[[ ${PT_SANITIZE:-OFF} == ON ]] && san=(-fsanitize=address,undefined)
 # shellcheck disable=SC2086 # pkg-config output is a list of flags
-assert_exit 0 cc "${warn[@]}" $cflags -o "$PT_TMP/measure-shared" "$src" $libs -Wl,-rpath,"$libdir" -lm
+assert_exit 0 cc "${warn[@]}" "${san[@]}" $cflags -o "$PT_TMP/measure-shared" "$src" $libs -Wl,-rpath,"$libdir" -lm
 # shellcheck disable=SC2086
-assert_exit 0 cc "${warn[@]}" $cflags -o "$PT_TMP/measure-static" "$src" $static_libs
+assert_exit 0 cc "${warn[@]}" "${san[@]}" $cflags -o "$PT_TMP/measure-static" "$src" $static_libs
 [[ -x $PT_TMP/measure-shared && -x $PT_TMP/measure-static ]] || fatal "measure did not build"
 # From C++ too: extern "C" names link to the library's.
 # shellcheck disable=SC2086
-assert_exit 0 c++ -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Werror $cflags -o "$PT_TMP/hdr-cpp" \
+assert_exit 0 c++ -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Werror "${san[@]}" $cflags -o "$PT_TMP/hdr-cpp" \
 	"$PT_TMP/hdr.c" $libs -Wl,-rpath,"$libdir"
 assert_exit 0 "$PT_TMP/hdr-cpp"
 assert_contains "$(ldd "$PT_TMP/measure-shared")" "$libdir/$soname" "measure-shared loads the installed $soname"
