@@ -1,9 +1,235 @@
-/* cmd_batch.c - powertest batch (not written yet: says so and exits 2). */
-#include "cli.h"
+/* cmd_batch.c - powertest batch: one report row per (task, node) of every window in a jobs file. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "common.h"
+#include "csvout.h"
+#include "timefmt.h"
+
+static const char batch_usage[] =
+	"usage: powertest batch JOBS.csv [options]\n"
+	"\n"
+	"One energy report row per (task, node) for every window of a jobs file, in\n"
+	"the file's order. Each quantity is fetched once per time slice of the span\n"
+	"the jobs cover (range queries) and every window is integrated locally, so\n"
+	"the cost grows with that span and the nodes, not with the number of jobs.\n"
+	"\n"
+	"  JOBS.csv             CSV with a header: task,start,end (any order), nodes\n"
+	"                       optional (names separated by ';', empty = every node\n"
+	"                       with data); other columns are ignored; '-' = stdin\n"
+	"  -o, --output FILE    write to FILE (replaced atomically) instead of stdout\n"
+	"  --resume             keep the rows FILE already has, compute only the\n"
+	"                       missing (task, node) rows (needs -o)\n"
+	"  --concurrency N      range queries in flight (default 4)\n"
+	"  --step DUR           grid step of the range queries (default: the scrape\n"
+	"                       interval of the targets, else 15s)\n"
+	"  --scrape-interval DUR  sample interval of the data, when the targets API\n"
+	"                       does not know it (backfilled history)\n"
+	"  --chunk DUR          longest time slice fetched at once (default: 10000\n"
+	"                       steps, less for many nodes); if Prometheus fails, the\n"
+	"                       jobs of finished slices are kept\n"
+	"  --format csv         the only format (report's CSV columns)\n"
+	"  -h, --help           this help\n"
+	"\n"
+	"Exit: 0 ok, 1 a node without data, 2 usage or jobs file, 3 Prometheus (the\n"
+	"rows computed are written; finish with --resume), 4 output.\n";
+
+struct progress {
+	bool on;
+	int last_pct;
+};
+
+static void show_progress(void *user, size_t done, size_t total)
+{
+	struct progress *p = user;
+	int pct = total ? (int)(done * 100 / total) : 100, bar = pct / 5;
+
+	if (!p->on || pct == p->last_pct)
+		return;
+	p->last_pct = pct;
+	fprintf(stderr, "\rpowertest: batch [%.*s%*s] %3d%% %zu/%zu jobs", bar, "####################",
+			20 - bar, "", pct, done, total);
+	if (done == total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static int parse_dur(int64_t *out, const char *flag, const char *s)
+{
+	struct pt_error err = {0, ""};
+
+	if (pt_duration_parse(out, s, &err) != PT_OK)
+		return pt_usage_error("batch", "%s: %s", flag, err.msg);
+	return 0;
+}
+
+/* "powertest: no rows for 3 of 10 jobs: a (line 4), b (line 5), ..." - every
+ * one, so that the user knows exactly what --resume will compute. */
+static void name_failed(const struct pt_jobs *jobs, const struct pt_batch_result *res,
+		const char *output)
+{
+	size_t i;
+
+	fprintf(stderr, "powertest: no rows for %zu of %zu jobs:", res->nfailed, jobs->n);
+	for (i = 0; i < res->nfailed; i++) {
+		const struct pt_job *j = &jobs->items[res->failed[i]];
+		fprintf(stderr, "%s %s (line %d)", i ? "," : "", j->task, j->line);
+	}
+	fputc('\n', stderr);
+	if (output)
+		fprintf(stderr, "powertest: the rows computed are in %s; run the same command with "
+				"--resume to add the others\n", output);
+}
 
 int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 {
-	(void)cli;
-	(void)argc;
-	return pt_usage_error(argv[0], "'%s' is not implemented yet", argv[0]);
+	enum { OPT_RESUME = 256, OPT_CONC, OPT_STEP, OPT_SCRAPE, OPT_CHUNK, OPT_FORMAT };
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"resume", no_argument, NULL, OPT_RESUME},
+		{"concurrency", required_argument, NULL, OPT_CONC},
+		{"step", required_argument, NULL, OPT_STEP},
+		{"scrape-interval", required_argument, NULL, OPT_SCRAPE},
+		{"chunk", required_argument, NULL, OPT_CHUNK},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *output = NULL, *jobs_path = NULL;
+	struct pt_error err = {0, ""};
+	struct pt_jobs *jobs = NULL;
+	struct pt_batch_prev *prev = NULL;
+	struct pt_ctx *ctx = NULL;
+	struct pt_out *out = NULL;
+	struct pt_batch_opts opts;
+	struct pt_batch_result res;
+	struct progress prog = {false, -1};
+	bool resume = false;
+	int opt, rc;
+	size_t i;
+
+	memset(&opts, 0, sizeof(opts));
+	memset(&res, 0, sizeof(res));
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'o': output = optarg; break;
+		case OPT_RESUME: resume = true; break;
+		case OPT_CONC: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || n < 1 || n > 256) {
+				rc = pt_usage_error("batch", "--concurrency takes a number from 1 to 256, not '%s'",
+						optarg);
+				goto out;
+			}
+			opts.concurrency = (int)n;
+			break;
+		}
+		case OPT_STEP:
+			if ((rc = parse_dur(&opts.step_ms, "--step", optarg)) != 0)
+				goto out;
+			break;
+		case OPT_SCRAPE:
+			if ((rc = parse_dur(&opts.scrape_ms, "--scrape-interval", optarg)) != 0)
+				goto out;
+			break;
+		case OPT_CHUNK:
+			if ((rc = parse_dur(&opts.chunk_ms, "--chunk", optarg)) != 0)
+				goto out;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "csv") != 0) {
+				rc = pt_usage_error("batch", "batch writes csv only, not '%s'", optarg);
+				goto out;
+			}
+			break;
+		case 'h': fputs(batch_usage, stdout); rc = 0; goto out;
+		case ':': rc = pt_usage_error("batch", "option '%s' needs a value", argv[optind - 1]); goto out;
+		default: rc = pt_usage_error("batch", "unknown option '%s'", argv[optind - 1]); goto out;
+		}
+	}
+	if (optind >= argc) {
+		rc = pt_usage_error("batch", "a jobs file is needed");
+		goto out;
+	}
+	jobs_path = argv[optind++];
+	if (optind < argc) {
+		rc = pt_usage_error("batch", "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (resume && output == NULL) {
+		rc = pt_usage_error("batch", "--resume needs -o FILE (the file to complete)");
+		goto out;
+	}
+
+	if (pt_jobs_load(&jobs, jobs_path, &err) != PT_OK) {
+		if (jobs && jobs->nproblems) {
+			for (i = 0; i < jobs->nproblems; i++)
+				fprintf(stderr, "powertest: %s\n", jobs->problems[i]);
+			if (jobs->nbad > jobs->nproblems)
+				fprintf(stderr, "powertest: ... and %zu more bad rows\n",
+						jobs->nbad - jobs->nproblems);
+			rc = PT_EUSAGE;
+		} else {
+			rc = pt_fail(&err);
+		}
+		goto out;
+	}
+	if (resume && pt_batch_prev_load(&prev, output, &err) != PT_OK) {
+		rc = pt_fail(&err);
+		goto out;
+	}
+	if ((rc = pt_cli_open(&ctx, cli)) != 0)
+		goto out;
+	if (pt_out_open(&out, output, false, pt_csv_header_node, &err) != PT_OK) {
+		rc = pt_fail(&err);
+		goto out;
+	}
+	prog.on = cli->verbosity >= 0 && isatty(STDERR_FILENO);
+	opts.prev = prev;
+	opts.progress = show_progress;
+	opts.user = &prog;
+	rc = pt_batch_run(&res, ctx, jobs, &opts, out, &err);
+	if (rc != PT_OK && rc != PT_ENET) {
+		rc = pt_fail(&err);
+		goto out;
+	}
+	if (prog.on && prog.last_pct >= 0 && prog.last_pct < 100)
+		fputc('\n', stderr);
+	if (rc == PT_ENET) {
+		struct pt_error cerr = {0, ""};
+		/* Keep what was computed (the file then says which rows exist); when
+		 * nothing was, leave an existing file as it is. */
+		if (res.rows > res.rows_kept && pt_out_commit(out, &cerr) != PT_OK) {
+			pt_fail(&err);
+			rc = pt_fail(&cerr);
+			goto out;
+		}
+		rc = pt_fail(&err);
+		name_failed(jobs, &res, res.rows > res.rows_kept ? output : NULL);
+		goto out;
+	}
+	if (pt_out_commit(out, &err) != PT_OK) {
+		rc = pt_fail(&err);
+		goto out;
+	}
+	pt_verbose(cli, "%zu rows (%zu kept from before) for %zu jobs; %zu computed with %zu range "
+			"queries in %zu slices (step %lldms, samples every %lldms)", res.rows, res.rows_kept,
+			jobs->n, res.jobs_computed, res.requests, res.slices, (long long)res.step_ms,
+			(long long)res.scrape_ms);
+	if (jobs->n == 0)
+		pt_msg(cli, "%s has no jobs", jobs_path);
+	rc = res.missing ? 1 : 0;
+out:
+	pt_batch_result_clear(&res);
+	pt_out_free(out);
+	pt_ctx_free(ctx);
+	pt_batch_prev_free(prev);
+	pt_jobs_free(jobs);
+	return rc;
 }

@@ -1,9 +1,163 @@
-/* cmd_export.c - powertest export (not written yet: says so and exits 2). */
-#include "cli.h"
+/* cmd_export.c - powertest export: utilisation, power and cumulative energy per step and node, for Grafana. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "csvout.h"
+#include "export.h"
+#include "timefmt.h"
+
+static const char export_usage[] =
+	"usage: powertest export (--start T --end T | --last DUR) [options]\n"
+	"\n"
+	"Time series for Grafana: one row per (step, node) with utilisation, power\n"
+	"and energy_wh cumulative from the start, through the same model as report.\n"
+	"Fetched and written in slices (each range query under Prometheus' 11,000\n"
+	"points per series), so long spans do not need much memory.\n"
+	"\n"
+	"  --start T            first row's time: RFC 3339 or Unix seconds\n"
+	"  --end T              last row at or before this time\n"
+	"  --last DUR           the span ending now (90s, 15m, 1h30m, 2d)\n"
+	"  --step DUR           time between rows (default: the scrape interval of\n"
+	"                       the targets, else 15s)\n"
+	"  --node NAME          only this node (repeatable); its rows are there even\n"
+	"                       without data\n"
+	"  -o, --output FILE    write to FILE (replaced atomically) instead of stdout\n"
+	"  --concurrency N      range queries in flight (default 4)\n"
+	"  --scrape-interval DUR  sample interval of the data, when the targets API\n"
+	"                       does not know it (backfilled history)\n"
+	"  --chunk DUR          longest time slice fetched at once\n"
+	"  -h, --help           this help\n"
+	"\n"
+	"Exit: 0 ok, 1 a node without data, 2 usage, 3 Prometheus, 4 output.\n";
+
+static int parse_dur(int64_t *out, const char *flag, const char *s)
+{
+	struct pt_error err = {0, ""};
+
+	if (pt_duration_parse(out, s, &err) != PT_OK)
+		return pt_usage_error("export", "%s: %s", flag, err.msg);
+	return 0;
+}
 
 int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 {
-	(void)cli;
-	(void)argc;
-	return pt_usage_error(argv[0], "'%s' is not implemented yet", argv[0]);
+	enum { OPT_START = 256, OPT_END, OPT_LAST, OPT_STEP, OPT_NODE, OPT_CONC, OPT_SCRAPE,
+		OPT_CHUNK, OPT_FORMAT };
+	static const struct option longopts[] = {
+		{"start", required_argument, NULL, OPT_START},
+		{"end", required_argument, NULL, OPT_END},
+		{"last", required_argument, NULL, OPT_LAST},
+		{"step", required_argument, NULL, OPT_STEP},
+		{"node", required_argument, NULL, OPT_NODE},
+		{"output", required_argument, NULL, 'o'},
+		{"concurrency", required_argument, NULL, OPT_CONC},
+		{"scrape-interval", required_argument, NULL, OPT_SCRAPE},
+		{"chunk", required_argument, NULL, OPT_CHUNK},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *start = NULL, *end = NULL, *last = NULL, *output = NULL;
+	struct pt_strlist nodes = {0};
+	struct pt_error err = {0, ""};
+	struct pt_ctx *ctx = NULL;
+	struct pt_out *out = NULL;
+	struct pt_export_opts opts;
+	struct pt_export_result res;
+	char s1[40], s2[40];
+	int opt, rc;
+	size_t i;
+
+	memset(&opts, 0, sizeof(opts));
+	memset(&res, 0, sizeof(res));
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:o:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_START: start = optarg; break;
+		case OPT_END: end = optarg; break;
+		case OPT_LAST: last = optarg; break;
+		case OPT_STEP:
+			if ((rc = parse_dur(&opts.step_ms, "--step", optarg)) != 0)
+				goto out;
+			break;
+		case OPT_SCRAPE:
+			if ((rc = parse_dur(&opts.scrape_ms, "--scrape-interval", optarg)) != 0)
+				goto out;
+			break;
+		case OPT_CHUNK:
+			if ((rc = parse_dur(&opts.chunk_ms, "--chunk", optarg)) != 0)
+				goto out;
+			break;
+		case OPT_NODE:
+			if (*optarg == '\0') {
+				rc = pt_usage_error("export", "--node needs a node name");
+				goto out;
+			}
+			if (pt_strlist_add(&nodes, optarg) != 0) {
+				rc = pt_fail(&(struct pt_error){PT_ENOMEM, "out of memory"});
+				goto out;
+			}
+			break;
+		case OPT_CONC: {
+			char *e;
+			long n = strtol(optarg, &e, 10);
+			if (*optarg == '\0' || *e != '\0' || n < 1 || n > 256) {
+				rc = pt_usage_error("export", "--concurrency takes a number from 1 to 256, not '%s'",
+						optarg);
+				goto out;
+			}
+			opts.concurrency = (int)n;
+			break;
+		}
+		case OPT_FORMAT:
+			if (strcmp(optarg, "csv") != 0) {
+				rc = pt_usage_error("export", "export writes csv only, not '%s'", optarg);
+				goto out;
+			}
+			break;
+		case 'o': output = optarg; break;
+		case 'h': fputs(export_usage, stdout); rc = 0; goto out;
+		case ':': rc = pt_usage_error("export", "option '%s' needs a value", argv[optind - 1]); goto out;
+		default: rc = pt_usage_error("export", "unknown option '%s'", argv[optind - 1]); goto out;
+		}
+	}
+	if (optind < argc) {
+		rc = pt_usage_error("export", "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if ((rc = pt_cli_window(&opts.start_ms, &opts.end_ms, "export", start, end, last)) != 0)
+		goto out;
+	if (opts.step_ms > 0 && opts.end_ms - opts.start_ms < opts.step_ms) {
+		rc = pt_usage_error("export", "the span is shorter than one --step");
+		goto out;
+	}
+	if ((rc = pt_cli_open(&ctx, cli)) != 0)
+		goto out;
+	opts.nodes = nodes.v;
+	opts.nnodes = nodes.n;
+	if (pt_out_open(&out, output, false, pt_csv_header_export, &err) != PT_OK ||
+			pt_export_run(&res, ctx, &opts, out, &err) != PT_OK ||
+			pt_out_commit(out, &err) != PT_OK) {
+		rc = pt_fail(&err);
+		goto out;
+	}
+	pt_verbose(cli, "%zu rows, %zu steps of %lldms (samples every %lldms), %zu range queries in "
+			"%zu slices", res.rows, res.steps, (long long)res.step_ms, (long long)res.scrape_ms,
+			res.requests, res.slices);
+	pt_time_format(s1, sizeof(s1), opts.start_ms);
+	pt_time_format(s2, sizeof(s2), opts.end_ms);
+	for (i = 0; i < res.nmissing; i++)
+		pt_msg(cli, "node %s has no data between %s and %s", res.missing[i], s1, s2);
+	if (res.no_nodes)
+		pt_msg(cli, "no node has data between %s and %s", s1, s2);
+	rc = (res.nmissing || res.no_nodes) ? 1 : 0;
+out:
+	pt_export_result_clear(&res);
+	pt_out_free(out);
+	pt_ctx_free(ctx);
+	pt_strlist_free(&nodes);
+	return rc;
 }

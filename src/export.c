@@ -1,0 +1,241 @@
+/* export.c - per-step rows of utilisation, power and cumulative energy, fetched and written one time slice at a time. */
+#include "export.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "series.h"
+#include "strmap.h"
+#include "timefmt.h"
+
+/* Track-points one slice may hold (see batch.c). */
+#define SLICE_BUDGET_POINTS 2000000
+#define GUESS_NODES 100
+#define DEFAULT_CONCURRENCY 4
+
+void pt_export_result_clear(struct pt_export_result *res)
+{
+	if (res == NULL)
+		return;
+	free(res->missing);
+	memset(res, 0, sizeof(*res));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+struct node_state {
+	double energy_wh;  /* cumulative since start */
+	bool seen;
+};
+
+/* One CSV line of the export. */
+static int export_line(struct pt_buf *b, int64_t t_ms, const struct pt_row *r, bool has,
+		double cum_wh, struct pt_error *err)
+{
+	char t[40];
+	int rc;
+
+	pt_time_format(t, sizeof(t), t_ms);
+	if ((rc = pt_csv_field(b, t, true, err)) != PT_OK ||
+			(rc = pt_csv_field(b, r->node, false, err)) != PT_OK)
+		return rc;
+	if (!has)
+		return pt_buf_append(b, ",,,,,,,,\n", 9, err);
+	if ((rc = pt_csv_num(b, r->cpu_util_pct, 3, err)) != PT_OK ||
+			(rc = pt_csv_num(b, r->ram_util_pct, 3, err)) != PT_OK ||
+			(rc = pt_csv_num(b, r->gpu_util_pct, 3, err)) != PT_OK ||
+			(rc = pt_csv_num(b, r->cpu_power_w, 3, err)) != PT_OK ||
+			(rc = pt_csv_num(b, r->ram_power_w, 3, err)) != PT_OK ||
+			(rc = pt_csv_num(b, r->gpu_power_w, 3, err)) != PT_OK ||
+			(rc = pt_csv_num(b, r->power_w, 3, err)) != PT_OK ||
+			(rc = pt_csv_num(b, cum_wh, 6, err)) != PT_OK)
+		return rc;
+	return pt_buf_append(b, "\n", 1, err);
+}
+
+int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
+		const struct pt_export_opts *opts, struct pt_out *out, struct pt_error *err)
+{
+	struct pt_grid g;
+	struct pt_strmap known = {0};     /* nodes with rows: requested, or seen so far */
+	struct node_state *st = NULL;
+	size_t stcap = 0;
+	const char **order = NULL;        /* known, in row order */
+	struct pt_node_obs *obs = NULL;
+	struct pt_buf b = {0};
+	int64_t nsteps, k0, points, chunk_points;
+	int concurrency = opts->concurrency > 0 ? opts->concurrency : DEFAULT_CONCURRENCY;
+	size_t i, nq = 0;
+	int rc = PT_OK, q;
+
+	memset(res, 0, sizeof(*res));
+	if (opts->end_ms <= opts->start_ms)
+		return pt_error_set(err, PT_EUSAGE, "the export's end must be after its start");
+
+	g.scrape_ms = opts->scrape_ms > 0 ? opts->scrape_ms
+		: pt_series_scrape_interval(ctx, opts->nodes, opts->nnodes);
+	if (g.scrape_ms <= 0)
+		g.scrape_ms = PT_SERIES_DEFAULT_SCRAPE_MS;
+	g.step_ms = opts->step_ms > 0 ? opts->step_ms : g.scrape_ms;
+	g.origin_ms = opts->start_ms;
+	g.metricsql = pt_series_is_metricsql(ctx);
+	res->step_ms = g.step_ms;
+	res->scrape_ms = g.scrape_ms;
+	nsteps = (opts->end_ms - opts->start_ms) / g.step_ms + 1; /* points 0 .. n, t_n <= end */
+	res->steps = (size_t)nsteps;
+
+	for (i = 0; i < opts->nnodes; i++)
+		if (pt_strmap_put(&known, opts->nodes[i], NULL) == PT_STRMAP_NONE) {
+			rc = pt_error_oom(err);
+			goto out;
+		}
+	if ((st = calloc(known.n ? known.n : 1, sizeof(*st))) == NULL) {
+		rc = pt_error_oom(err);
+		goto out;
+	}
+	stcap = known.n ? known.n : 1;
+
+	for (q = 0; q < PT_Q_COUNT; q++)
+		nq += ctx->qs->q[q] != NULL;
+	chunk_points = PT_SERIES_MAX_POINTS;
+	if (opts->chunk_ms > 0) {
+		chunk_points = opts->chunk_ms / g.step_ms;
+		if (chunk_points < 1)
+			chunk_points = 1;
+		if (chunk_points > PT_SERIES_MAX_POINTS)
+			chunk_points = PT_SERIES_MAX_POINTS;
+	}
+	points = (int64_t)(SLICE_BUDGET_POINTS / ((nq ? nq : 1) * (opts->nnodes ? opts->nnodes :
+			GUESS_NODES)));
+
+	for (k0 = 0; k0 < nsteps;) {
+		struct pt_slice *s = NULL;
+		int64_t k1, k;
+		size_t n;
+
+		if (points > chunk_points)
+			points = chunk_points;
+		if (points < 1)
+			points = 1;
+		k1 = k0 + points < nsteps ? k0 + points : nsteps;
+		if ((rc = pt_slice_fetch(&s, ctx, &g, k0, k1, opts->nodes, opts->nnodes, concurrency,
+				err)) != PT_OK)
+			goto out;
+		res->slices++;
+		res->requests += s->requests;
+		if (opts->nnodes == 0) {
+			/* Every node with data: the ones this slice brings join the rows. */
+			bool grew = false;
+			for (i = 0; i < s->nodes.n; i++) {
+				bool added;
+				if (pt_strmap_put(&known, s->nodes.keys[i], &added) == PT_STRMAP_NONE) {
+					pt_slice_free(s);
+					rc = pt_error_oom(err);
+					goto out;
+				}
+				grew = grew || added;
+			}
+			if (grew) {
+				const char **o = realloc(order, known.n * sizeof(*o));
+				struct node_state *ns = NULL;
+				size_t j;
+				if (o != NULL)
+					order = o;
+				if (o != NULL && known.n > stcap &&
+						(ns = realloc(st, known.n * sizeof(*ns))) != NULL) {
+					for (j = stcap; j < known.n; j++)
+						memset(&ns[j], 0, sizeof(*ns));
+					st = ns;
+					stcap = known.n;
+				}
+				if (o == NULL || known.n > stcap) {
+					pt_slice_free(s);
+					rc = pt_error_oom(err);
+					goto out;
+				}
+				for (j = 0; j < known.n; j++)
+					order[j] = known.keys[j];
+				qsort(order, known.n, sizeof(*order), cmp_str);
+			}
+		} else if (order == NULL) {
+			if ((order = malloc(known.n * sizeof(*order))) == NULL) {
+				pt_slice_free(s);
+				rc = pt_error_oom(err);
+				goto out;
+			}
+			for (i = 0; i < known.n; i++)
+				order[i] = known.keys[i];
+		}
+		n = known.n;
+		free(obs);
+		if ((obs = calloc(n ? n : 1, sizeof(*obs))) == NULL) {
+			pt_slice_free(s);
+			rc = pt_error_oom(err);
+			goto out;
+		}
+		pt_buf_reset(&b);
+		for (k = k0; k < k1 && rc == PT_OK; k++) {
+			struct pt_row *rows = NULL;
+			size_t nrows = 0;
+			struct pt_window w;
+
+			memset(&w, 0, sizeof(w));
+			w.start_ms = pt_grid_time(&g, k) - g.step_ms;
+			w.end_ms = pt_grid_time(&g, k);
+			for (i = 0; i < n && rc == PT_OK; i++) {
+				if ((rc = pt_slice_point_obs(&obs[i], s, order[i], k, err)) != PT_OK)
+					n = i; /* only those made are cleared */
+			}
+			if (rc == PT_OK)
+				rc = pt_report_model(&rows, &nrows, ctx, &w, obs, n, err);
+			for (i = 0; i < nrows && rc == PT_OK; i++) {
+				struct node_state *ns = &st[pt_strmap_get(&known, order[i])];
+				bool has = obs[i].any && isfinite(rows[i].power_w);
+
+				if (has) {
+					ns->seen = true;
+					/* Point 0 is the step before start: no energy since start yet. */
+					if (k > 0 && isfinite(rows[i].energy_wh))
+						ns->energy_wh += rows[i].energy_wh;
+				}
+				rc = export_line(&b, w.end_ms, &rows[i], has, ns->energy_wh, err);
+				res->rows++;
+			}
+			pt_rows_free(rows, nrows);
+			for (i = 0; i < n; i++)
+				pt_node_obs_clear(&obs[i]);
+		}
+		points = s->ntracks ? (int64_t)(SLICE_BUDGET_POINTS / s->ntracks) : chunk_points;
+		pt_slice_free(s);
+		if (rc != PT_OK)
+			goto out;
+		/* Written slice by slice: memory stays flat however long the span. */
+		if (b.len && (rc = pt_out_write(out, b.data, b.len, err)) != PT_OK)
+			goto out;
+		k0 = k1;
+	}
+
+	if (opts->nnodes > 0) {
+		if ((res->missing = malloc(opts->nnodes * sizeof(*res->missing))) == NULL) {
+			rc = pt_error_oom(err);
+			goto out;
+		}
+		for (i = 0; i < opts->nnodes; i++)
+			if (!st[pt_strmap_get(&known, opts->nodes[i])].seen)
+				res->missing[res->nmissing++] = opts->nodes[i];
+	} else {
+		res->no_nodes = known.n == 0;
+	}
+out:
+	free(obs);
+	free(order);
+	free(st);
+	pt_strmap_free(&known);
+	pt_buf_free(&b);
+	return rc;
+}
