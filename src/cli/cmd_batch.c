@@ -58,15 +58,6 @@ static void show_progress(void *user, size_t done, size_t total)
 	fflush(stderr);
 }
 
-static int parse_dur(int64_t *out, const char *flag, const char *s)
-{
-	struct pt_error err = {0, ""};
-
-	if (pt_duration_parse(out, s, &err) != PT_OK)
-		return pt_usage_error("batch", "%s: %s", flag, err.msg);
-	return 0;
-}
-
 /* "powertest: no rows for 3 of 10 jobs: a (line 4), b (line 5), ..." - every
  * one, so that the user knows exactly what --resume will compute. */
 static void name_failed(const struct pt_jobs *jobs, const struct pt_batch_result *res,
@@ -119,27 +110,20 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 		switch (opt) {
 		case 'o': output = optarg; break;
 		case OPT_RESUME: resume = true; break;
-		case OPT_CONC: {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || n < 1 || n > 256) {
-				rc = pt_usage_error("batch", "--concurrency takes a number from 1 to 256, not '%s'",
-						optarg);
+		case OPT_CONC:
+			if ((rc = pt_cli_concurrency(&opts.concurrency, "batch", optarg)) != 0)
 				goto out;
-			}
-			opts.concurrency = (int)n;
 			break;
-		}
 		case OPT_STEP:
-			if ((rc = parse_dur(&opts.step_ms, "--step", optarg)) != 0)
+			if ((rc = pt_cli_duration(&opts.step_ms, "batch", "--step", optarg)) != 0)
 				goto out;
 			break;
 		case OPT_SCRAPE:
-			if ((rc = parse_dur(&opts.scrape_ms, "--scrape-interval", optarg)) != 0)
+			if ((rc = pt_cli_duration(&opts.scrape_ms, "batch", "--scrape-interval", optarg)) != 0)
 				goto out;
 			break;
 		case OPT_CHUNK:
-			if ((rc = parse_dur(&opts.chunk_ms, "--chunk", optarg)) != 0)
+			if ((rc = pt_cli_duration(&opts.chunk_ms, "batch", "--chunk", optarg)) != 0)
 				goto out;
 			break;
 		case OPT_FORMAT:

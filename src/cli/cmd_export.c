@@ -33,15 +33,6 @@ static const char export_usage[] =
 	"\n"
 	"Exit: 0 ok, 1 a node without data, 2 usage, 3 Prometheus, 4 output.\n";
 
-static int parse_dur(int64_t *out, const char *flag, const char *s)
-{
-	struct pt_error err = {0, ""};
-
-	if (pt_duration_parse(out, s, &err) != PT_OK)
-		return pt_usage_error("export", "%s: %s", flag, err.msg);
-	return 0;
-}
-
 int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 {
 	enum { OPT_START = 256, OPT_END, OPT_LAST, OPT_STEP, OPT_NODE, OPT_CONC, OPT_SCRAPE,
@@ -80,15 +71,15 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 		case OPT_END: end = optarg; break;
 		case OPT_LAST: last = optarg; break;
 		case OPT_STEP:
-			if ((rc = parse_dur(&opts.step_ms, "--step", optarg)) != 0)
+			if ((rc = pt_cli_duration(&opts.step_ms, "export", "--step", optarg)) != 0)
 				goto out;
 			break;
 		case OPT_SCRAPE:
-			if ((rc = parse_dur(&opts.scrape_ms, "--scrape-interval", optarg)) != 0)
+			if ((rc = pt_cli_duration(&opts.scrape_ms, "export", "--scrape-interval", optarg)) != 0)
 				goto out;
 			break;
 		case OPT_CHUNK:
-			if ((rc = parse_dur(&opts.chunk_ms, "--chunk", optarg)) != 0)
+			if ((rc = pt_cli_duration(&opts.chunk_ms, "export", "--chunk", optarg)) != 0)
 				goto out;
 			break;
 		case OPT_NODE:
@@ -101,17 +92,10 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 				goto out;
 			}
 			break;
-		case OPT_CONC: {
-			char *e;
-			long n = strtol(optarg, &e, 10);
-			if (*optarg == '\0' || *e != '\0' || n < 1 || n > 256) {
-				rc = pt_usage_error("export", "--concurrency takes a number from 1 to 256, not '%s'",
-						optarg);
+		case OPT_CONC:
+			if ((rc = pt_cli_concurrency(&opts.concurrency, "export", optarg)) != 0)
 				goto out;
-			}
-			opts.concurrency = (int)n;
 			break;
-		}
 		case OPT_FORMAT:
 			if (strcmp(optarg, "csv") != 0) {
 				rc = pt_usage_error("export", "export writes csv only, not '%s'", optarg);

@@ -345,3 +345,23 @@ int pt_cli_out_check(const struct pt_out_opts *o, const char *cmd)
 		return pt_usage_error(cmd, "--append works with --format csv only");
 	return 0;
 }
+
+int pt_cli_duration(int64_t *out, const char *cmd, const char *flag, const char *s)
+{
+	struct pt_error err = {0, ""};
+
+	if (pt_duration_parse(out, s, &err) != PT_OK)
+		return pt_usage_error(cmd, "%s: %s", flag, err.msg);
+	return 0;
+}
+
+int pt_cli_concurrency(int *out, const char *cmd, const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || n < 1 || n > 256)
+		return pt_usage_error(cmd, "--concurrency takes a number from 1 to 256, not '%s'", s);
+	*out = (int)n;
+	return 0;
+}

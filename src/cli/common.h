@@ -45,6 +45,11 @@ struct pt_strlist {
 int pt_strlist_add(struct pt_strlist *l, const char *s);
 void pt_strlist_free(struct pt_strlist *l);
 
+/* A duration flag's value ("--step 15s"): 0, or 2 with the message printed. */
+int pt_cli_duration(int64_t *out, const char *cmd, const char *flag, const char *s);
+/* --concurrency N, 1..256: 0, or 2 with the message printed. */
+int pt_cli_concurrency(int *out, const char *cmd, const char *s);
+
 /* The options report and run share: --task, --node, --by, -o, --append, --format. */
 enum {
 	PT_OPT_TASK = 300, PT_OPT_NODE, PT_OPT_BY, PT_OPT_APPEND, PT_OPT_FORMAT
