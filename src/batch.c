@@ -21,6 +21,8 @@
 #define GUESS_NODES 100
 #define MIN_SLICE_POINTS 60
 #define DEFAULT_CONCURRENCY 4
+/* Most points per block of a blocked quantity: past it, blocks save little more. */
+#define MAX_BLOCK 60
 
 /* ---- CSV records with their line numbers and raw text ---- */
 
@@ -942,6 +944,114 @@ static int accumulate(struct bjob *bj, const struct pt_slice *s, struct pt_error
 	return PT_OK;
 }
 
+/* Windows of the slice's active jobs that its blocks do not settle get every
+ * point of those nodes' blocked quantities (pt_slice_check, pt_slice_refine). */
+static int check_node(struct pt_slice *s, size_t ni, const struct pt_job *job,
+		struct pt_error *err)
+{
+	size_t t;
+	int rc;
+
+	for (t = s->node_first[ni]; t != PT_STRMAP_NONE; t = s->tracks[t].next)
+		if (s->tracks[t].blk &&
+				(rc = pt_slice_check(s, &s->tracks[t], job->start_ms, job->end_ms, err)) != PT_OK)
+			return rc;
+	return PT_OK;
+}
+
+static int settle_blocks(struct run *run, struct pt_slice *s, const size_t *active, size_t nactive,
+		int concurrency, struct pt_error *err)
+{
+	size_t i, j, ni;
+	int rc;
+
+	for (i = 0; i < nactive; i++) {
+		const struct bjob *bj = &run->b[active[i]];
+
+		for (j = 0; j < (bj->all ? s->nodes.n : bj->nneed); j++) {
+			ni = bj->all ? j : pt_strmap_get(&s->nodes, bj->need[j]);
+			if (ni != PT_STRMAP_NONE && (rc = check_node(s, ni, bj->job, err)) != PT_OK)
+				return rc;
+		}
+	}
+	return pt_slice_refine(s, run->ctx, concurrency, err);
+}
+
+struct len_idx {
+	int64_t n;  /* grid points of the job's window */
+	size_t i;
+};
+
+static int cmp_len(const void *a, const void *b)
+{
+	const struct len_idx *x = a, *y = b;
+
+	return x->n < y->n ? -1 : x->n > y->n;
+}
+
+/* Points per block for limits and model names (series.h). A window of n
+ * points holds a whole block of m when n >= 2m - 1 (one point fewer for
+ * MetricsQL's open ranges: n >= 2m is asked); the nodes of shorter jobs get
+ * those quantities again point by point (pt_slice_refine). The m taken
+ * fetches the fewest points: |nodes| / m for the blocks, plus every point of
+ * the nodes of the jobs too short for them. Scheduler logs are full of jobs
+ * that failed in seconds: they must not cost the others their blocks. */
+static int64_t choose_block(const struct run *run, const size_t *order, size_t n,
+		struct pt_error *err, int *rc)
+{
+	struct pt_strmap u = {0}, shortn = {0};
+	struct len_idx *li = NULL;
+	double all_nodes, best_cost, short_nodes = 0;
+	int64_t best = 1, m;
+	size_t i, j = 0;
+	bool any_all = false, short_all = false;
+
+	*rc = PT_OK;
+	if (n == 0 || (li = malloc(n * sizeof(*li))) == NULL) {
+		if (n)
+			*rc = pt_error_oom(err);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		const struct bjob *bj = &run->b[order[i]];
+		size_t k;
+
+		li[i].n = bj->kb - bj->ka + 1;
+		li[i].i = order[i];
+		any_all = any_all || bj->all;
+		for (k = 0; k < bj->nneed && *rc == PT_OK; k++)
+			if (pt_strmap_put(&u, bj->need[k], NULL) == PT_STRMAP_NONE)
+				*rc = pt_error_oom(err);
+	}
+	qsort(li, n, sizeof(*li), cmp_len);
+	all_nodes = any_all ? (double)(u.n > GUESS_NODES ? u.n : GUESS_NODES) : (double)u.n;
+	best_cost = all_nodes;
+	/* m upwards: the short jobs (n < 2m) only ever join. */
+	for (m = 2; m <= MAX_BLOCK && *rc == PT_OK; m++) {
+		double cost;
+
+		for (; j < n && li[j].n < 2 * m && *rc == PT_OK; j++) {
+			const struct bjob *bj = &run->b[li[j].i];
+			size_t k;
+
+			short_all = short_all || bj->all;
+			for (k = 0; k < bj->nneed; k++)
+				if (pt_strmap_put(&shortn, bj->need[k], NULL) == PT_STRMAP_NONE)
+					*rc = pt_error_oom(err);
+		}
+		short_nodes = short_all ? all_nodes : (double)shortn.n;
+		cost = all_nodes / (double)m + short_nodes;
+		if (cost < best_cost) {
+			best_cost = cost;
+			best = m;
+		}
+	}
+	free(li);
+	pt_strmap_free(&u);
+	pt_strmap_free(&shortn);
+	return *rc == PT_OK ? best : 1;
+}
+
 struct ka_idx {
 	int64_t ka;
 	size_t i;
@@ -994,7 +1104,7 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 	size_t *order = NULL, *active = NULL, nactive = 0, ncompute = 0, nfinished = 0, i, j;
 	int64_t (*segs)[2] = NULL;
 	size_t nsegs = 0, seg;
-	int64_t pos, points, chunk_points;
+	int64_t pos, points, chunk_points, block;
 	int concurrency = opts->concurrency > 0 ? opts->concurrency : DEFAULT_CONCURRENCY;
 	int rc = PT_OK;
 	bool all;
@@ -1078,6 +1188,12 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 		}
 	}
 
+	block = 1;
+	if (!opts->every_point && (block = choose_block(&run, order, ncompute, err, &rc)) < 1)
+		block = 1;
+	if (rc != PT_OK)
+		goto out;
+
 	chunk_points = PT_SERIES_MAX_POINTS;
 	if (opts->chunk_ms > 0) {
 		chunk_points = opts->chunk_ms / run.grid.step_ms;
@@ -1120,8 +1236,12 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 		}
 		if ((rc = slice_nodes(&u, &all, run.b, active, nactive, err)) != PT_OK)
 			goto out;
-		rc = pt_slice_fetch(&s, ctx, &run.grid, k0, k1, all ? NULL : (const char *const *)u.keys,
-				all ? 0 : u.n, concurrency, err);
+		rc = pt_slice_fetch_blocks(&s, ctx, &run.grid, k0, k1,
+				all ? NULL : (const char *const *)u.keys, all ? 0 : u.n, block, concurrency, err);
+		if (rc == PT_OK)
+			rc = settle_blocks(&run, s, active, nactive, concurrency, err);
+		if (rc != PT_OK)
+			pt_slice_free(s);
 		if (rc == PT_ENET) {
 			/* Keep what is done; name the rest. */
 			for (i = 0; i < jobs->n; i++)

@@ -65,6 +65,8 @@ struct pt_batch_opts {
 	int64_t chunk_ms;      /* longest time slice fetched at once; 0 = as many points
 	                          as one request may ask for (memory permitting) */
 	int concurrency;       /* requests in flight; <= 0 = 4 */
+	bool every_point;      /* power limits and model names at every grid point too,
+	                          not in blocks (series.h); the rows are the same */
 	struct pt_batch_prev *prev; /* rows to keep (--resume), or NULL; the run marks
 	                               the rows it takes over */
 	/* Called after each slice (and once at the end). */
@@ -92,9 +94,11 @@ struct pt_batch_result {
  * the end.
  *
  * The query plan does not grow with the number of jobs: the grid points the
- * jobs need are merged and fetched in time slices (pt_slice_fetch), each
- * quantity once per slice for the union of the nodes of the jobs it covers,
- * and every job's window is integrated locally from them. A job's rows are
+ * jobs need are merged and fetched in time slices (pt_slice_fetch_blocks),
+ * each quantity once per slice for the union of the nodes of the jobs it
+ * covers, power limits and model names in blocks half as long as the
+ * shortest job (fetched again point by point for the few windows the blocks
+ * do not settle), and every job's window is integrated locally from them. A job's rows are
  * written as soon as the slice holding its end is done and every job before
  * it in the file is written.
  *

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #ifndef PT_VERSION
@@ -19,8 +20,14 @@
 #define MAX_BACKOFF_MS 10000L
 #define DEFAULT_MAX_BODY ((size_t)256 * 1024 * 1024)
 
+struct slot;
+
 struct pt_http {
 	CURL *easy;                 /* reused by pt_http_request: keeps the connection alive */
+	CURLM *multi;               /* pt_http_multi's, kept: its connections (and TLS
+	                               sessions) serve the next call too */
+	struct slot **slots;        /* its transfer handles, made as concurrency asks */
+	size_t nslots;
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *headers; /* extra headers, Authorization, "Expect:" */
 	long connect_timeout_ms;
@@ -28,6 +35,7 @@ struct pt_http {
 	int retries;
 	long backoff_ms;
 	size_t max_body;
+	int compression;
 	char *basic_user;
 	char *basic_password;
 	char *ca_file;
@@ -68,10 +76,13 @@ static int has_crlf(const char *s)
 	return s && strpbrk(s, "\r\n") != NULL;
 }
 
+static void slots_free(struct pt_http *h);
+
 void pt_http_free(struct pt_http *h)
 {
 	if (h == NULL)
 		return;
+	slots_free(h);
 	if (h->easy)
 		curl_easy_cleanup(h->easy);
 	curl_slist_free_all(h->headers);
@@ -102,8 +113,7 @@ static int setup_easy(const struct pt_http *h, CURL *e, char *errbuf, struct pt_
 	SET(CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
 	SET(CURLOPT_USERAGENT, "powertest/" PT_VERSION);
-	/* "" = every encoding this libcurl decodes; query answers compress well. */
-	SET(CURLOPT_ACCEPT_ENCODING, "");
+	/* Compression is per request (setup_request): it depends on the host. */
 	SET(CURLOPT_HTTPHEADER, h->headers);
 	SET(CURLOPT_WRITEFUNCTION, on_write);
 	if (h->basic_user) {
@@ -152,6 +162,12 @@ int pt_http_new(struct pt_http **out, const struct pt_http_opts *opts, struct pt
 	h->backoff_ms = opts->backoff_ms > 0 ? opts->backoff_ms : DEFAULT_BACKOFF_MS;
 	h->max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
 	h->insecure = opts->insecure_skip_verify;
+	h->compression = opts->compression;
+	/* An Accept-Encoding of the config's headers is sent as it is: the
+	 * answer must then be decoded whatever the host. */
+	for (i = 0; i < opts->nheaders && h->compression == 0; i++)
+		if (strncasecmp(opts->headers[i], "Accept-Encoding:", 16) == 0)
+			h->compression = 1;
 	h->basic_user = dup_or_null(opts->basic_user);
 	h->basic_password = dup_or_null(opts->basic_password);
 	h->ca_file = dup_or_null(opts->ca_file);
@@ -208,13 +224,46 @@ out:
 	return rc;
 }
 
-/* Per-request options: URL, GET or form POST, where the body goes. */
-static int setup_request(CURL *e, const char *url, const char *form, struct sink *s,
-		struct pt_error *err)
+int pt_http_is_loopback(const char *url)
+{
+	const char *p = strstr(url, "://"), *end, *at;
+	size_t n;
+
+	if (p == NULL)
+		return 0;
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	/* user:password@ before the host */
+	if ((at = memchr(p, '@', (size_t)(end - p))) != NULL)
+		p = at + 1;
+	if (*p == '[') {
+		n = strcspn(p, "]");
+		return (n == 4 && strncmp(p, "[::1", 4) == 0) ||
+			(n == 16 && strncmp(p, "[0:0:0:0:0:0:0:1", 16) == 0);
+	}
+	n = strcspn(p, ":/?#");
+	if (n > 0 && p[n - 1] == '.')
+		n--; /* "localhost." */
+	if (n == 9 && strncasecmp(p, "localhost", 9) == 0)
+		return 1;
+	if (n < 4 || strncmp(p, "127.", 4) != 0)
+		return 0;
+	return strspn(p, "0123456789.") >= n;
+}
+
+/* Per-request options: URL, GET or form POST, where the body goes, compression. */
+static int setup_request(const struct pt_http *h, CURL *e, const char *url, const char *form,
+		struct sink *s, struct pt_error *err)
 {
 	CURLcode c;
+	int gzip = h->compression > 0 || (h->compression == 0 && !pt_http_is_loopback(url));
 
 	c = curl_easy_setopt(e, CURLOPT_URL, url);
+	/* "" = every encoding this libcurl decodes; query answers compress ten to
+	 * one. On this machine the bytes cost nothing and compressing them costs
+	 * the server CPU it needs for the queries. */
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, gzip ? "" : NULL);
 	if (c == CURLE_OK)
 		c = curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
 	if (c == CURLE_OK && form) {
@@ -324,7 +373,7 @@ int pt_http_request(struct pt_http *h, const char *url, const char *form,
 	memset(&s, 0, sizeof(s));
 	s.buf = body;
 	s.cap = sink_cap(h, body);
-	if ((rc = setup_request(h->easy, url, form, &s, err)) != PT_OK)
+	if ((rc = setup_request(h, h->easy, url, form, &s, err)) != PT_OK)
 		return rc;
 	for (attempt = 0;; attempt++) {
 		pt_buf_reset(body);
@@ -390,12 +439,59 @@ static void finish(struct pt_http_req *r, void (*on_done)(struct pt_http_req *, 
 		on_done(r, ctx);
 }
 
+/* Every handle has been removed from the multi at the end of each call. */
+static void slots_free(struct pt_http *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->nslots; i++) {
+		curl_easy_cleanup(h->slots[i]->easy);
+		free(h->slots[i]);
+	}
+	free(h->slots);
+	h->slots = NULL;
+	h->nslots = 0;
+	/* The multi goes last: it owns the connections the handles used. */
+	if (h->multi)
+		curl_multi_cleanup(h->multi);
+	h->multi = NULL;
+}
+
+/* The multi handle and at least n transfer handles, made on first need. */
+static int slots_ready(struct pt_http *h, size_t n, struct pt_error *err)
+{
+	int rc;
+
+	if (h->multi == NULL && (h->multi = curl_multi_init()) == NULL)
+		return pt_error_set(err, PT_ENET, "cannot create a libcurl multi handle");
+	while (h->nslots < n) {
+		struct slot **v = realloc(h->slots, (h->nslots + 1) * sizeof(*v)), *sl;
+
+		if (v == NULL)
+			return pt_error_oom(err);
+		h->slots = v;
+		/* One allocation per slot: libcurl keeps a pointer to its errbuf. */
+		if ((sl = calloc(1, sizeof(*sl))) == NULL)
+			return pt_error_oom(err);
+		if ((sl->easy = curl_easy_init()) == NULL) {
+			free(sl);
+			return pt_error_set(err, PT_ENET, "cannot create a libcurl handle");
+		}
+		if ((rc = setup_easy(h, sl->easy, sl->errbuf, err)) != PT_OK) {
+			curl_easy_cleanup(sl->easy);
+			free(sl);
+			return rc;
+		}
+		h->slots[h->nslots++] = sl;
+	}
+	return PT_OK;
+}
+
 int pt_http_multi(struct pt_http *h, struct pt_http_req *reqs, size_t n, int concurrency,
 		void (*on_done)(struct pt_http_req *req, void *ctx), void *ctx,
 		struct pt_error *err)
 {
-	CURLM *multi = NULL;
-	struct slot *slots = NULL;
+	CURLM *multi;
 	struct mreq *st = NULL;
 	size_t nslots, i, next = 0, done = 0, nretry = 0;
 	int rc = PT_OK, running;
@@ -406,27 +502,22 @@ int pt_http_multi(struct pt_http *h, struct pt_http_req *reqs, size_t n, int con
 	nslots = concurrency > 0 ? (size_t)concurrency : 1;
 	if (nslots > n)
 		nslots = n;
-	if ((slots = calloc(nslots, sizeof(*slots))) == NULL
-			|| (st = calloc(n, sizeof(*st))) == NULL) {
-		rc = pt_error_oom(err);
-		goto out;
+	if ((st = calloc(n, sizeof(*st))) == NULL)
+		return pt_error_oom(err);
+	if ((rc = slots_ready(h, nslots, err)) != PT_OK) {
+		free(st);
+		return rc;
 	}
-	if ((multi = curl_multi_init()) == NULL) {
-		rc = pt_error_set(err, PT_ENET, "cannot create a libcurl multi handle");
-		goto out;
-	}
+	multi = h->multi;
 	/* Connections live in the multi's cache and are reused by whichever
-	 * handle starts next; never more of them than transfers in flight. */
+	 * handle starts next, in this call and the next ones (a slice after
+	 * another: no new TCP and TLS handshakes); never more of them than
+	 * transfers in flight. */
 	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)nslots);
 	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)nslots);
-	for (i = 0; i < nslots; i++) {
-		if ((slots[i].easy = curl_easy_init()) == NULL) {
-			rc = pt_error_set(err, PT_ENET, "cannot create a libcurl handle");
-			goto out;
-		}
-		if ((rc = setup_easy(h, slots[i].easy, slots[i].errbuf, err)) != PT_OK)
-			goto out;
-	}
+	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)h->nslots);
+	for (i = 0; i < nslots; i++)
+		h->slots[i]->busy = 0;
 	for (i = 0; i < n; i++) {
 		pt_buf_reset(&reqs[i].body);
 		reqs[i].status = 0;
@@ -440,7 +531,7 @@ int pt_http_multi(struct pt_http *h, struct pt_http_req *reqs, size_t n, int con
 
 		/* Fill free slots: first retries that are due, then new requests in order. */
 		for (i = 0; i < nslots && done < n; i++) {
-			struct slot *sl = &slots[i];
+			struct slot *sl = h->slots[i];
 
 			while (!sl->busy) {
 				size_t j, pick = n;
@@ -461,7 +552,7 @@ int pt_http_multi(struct pt_http *h, struct pt_http_req *reqs, size_t n, int con
 				sl->sink.cap = sink_cap(h, &reqs[pick].body);
 				sl->errbuf[0] = '\0';
 				pt_buf_reset(&reqs[pick].body);
-				rc = setup_request(sl->easy, reqs[pick].url, reqs[pick].form, &sl->sink,
+				rc = setup_request(h, sl->easy, reqs[pick].url, reqs[pick].form, &sl->sink,
 						&reqs[pick].err);
 				if (rc == PT_ENOMEM) {
 					pt_error_oom(err);
@@ -499,8 +590,8 @@ int pt_http_multi(struct pt_http *h, struct pt_http_req *reqs, size_t n, int con
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			for (i = 0; i < nslots; i++)
-				if (slots[i].busy && slots[i].easy == msg->easy_handle)
-					sl = &slots[i];
+				if (h->slots[i]->busy && h->slots[i]->easy == msg->easy_handle)
+					sl = h->slots[i];
 			if (sl == NULL)
 				continue;
 			c = msg->data.result;
@@ -544,7 +635,7 @@ int pt_http_multi(struct pt_http *h, struct pt_http_req *reqs, size_t n, int con
 					wait_ms = d > 0 ? d : 0;
 			}
 		for (i = 0; next < n && i < nslots; i++)
-			if (!slots[i].busy)
+			if (!h->slots[i]->busy)
 				wait_ms = 0; /* a slot is free for a new request: go on at once */
 		if (running == 0) {
 			/* Nothing in flight, only retries waiting: curl_multi_poll would
@@ -559,19 +650,12 @@ int pt_http_multi(struct pt_http *h, struct pt_http_req *reqs, size_t n, int con
 	}
 	rc = PT_OK;
 out:
-	if (slots) {
-		for (i = 0; i < nslots; i++) {
-			if (slots[i].easy == NULL)
-				continue;
-			if (slots[i].busy && multi)
-				curl_multi_remove_handle(multi, slots[i].easy);
-			curl_easy_cleanup(slots[i].easy);
-		}
+	/* Handles go back out of the multi, ready for the next call. */
+	for (i = 0; i < nslots; i++) {
+		if (h->slots[i]->busy)
+			curl_multi_remove_handle(multi, h->slots[i]->easy);
+		h->slots[i]->busy = 0;
 	}
-	/* The multi goes last: it owns the connections the handles used. */
-	if (multi)
-		curl_multi_cleanup(multi);
-	free(slots);
 	free(st);
 	return rc;
 }

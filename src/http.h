@@ -19,6 +19,11 @@ struct pt_http_opts {
 	const char *ca_file;
 	int insecure_skip_verify;
 	size_t max_body;         /* 0 = 256 MiB */
+	/* Ask for compressed answers: > 0 always, < 0 never, 0 unless the URL's
+	 * host is this machine (localhost, 127.0.0.0/8, ::1), where the bytes
+	 * are free and gzip would only take CPU from the server's queries (an
+	 * SSH tunnel to a remote server wants > 0). */
+	int compression;
 };
 
 struct pt_http;
@@ -35,6 +40,9 @@ void pt_http_free(struct pt_http *h);
  * when no answer was had. */
 int pt_http_request(struct pt_http *h, const char *url, const char *form,
 		struct pt_buf *body, long *status, struct pt_error *err) PT_WUR;
+
+/* Whether url's host is this machine: localhost, 127.0.0.0/8 or [::1]. */
+int pt_http_is_loopback(const char *url);
 
 /* URL-encodes s into out (appending). */
 int pt_http_urlencode(struct pt_buf *out, const char *s, struct pt_error *err) PT_WUR;

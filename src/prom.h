@@ -50,6 +50,18 @@ int pt_prom_decode(struct pt_prom_result **out, const char *body, size_t len,
 		long http_status, struct pt_error *err) PT_WUR;
 void pt_prom_result_free(struct pt_prom_result *r);
 
+/* The two decoders behind pt_prom_decode, on their own for tests.
+ * pt_prom_decode_fast reads a successful vector or matrix answer in one pass
+ * without building a JSON tree (range answers are megabytes); for anything
+ * else (another result type, an error envelope, histograms, repeated keys,
+ * JSON it does not read exactly as cJSON does) it declines: PT_OK with *out
+ * NULL. PT_ENOMEM when out of memory. pt_prom_decode_json reads every answer
+ * with cJSON. Where both read an answer, their results are the same. */
+int pt_prom_decode_fast(struct pt_prom_result **out, const char *body, size_t len,
+		long http_status, struct pt_error *err) PT_WUR;
+int pt_prom_decode_json(struct pt_prom_result **out, const char *body, size_t len,
+		long http_status, struct pt_error *err) PT_WUR;
+
 struct pt_target {
 	char *job;
 	char *instance;

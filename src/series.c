@@ -129,10 +129,13 @@ void pt_slice_free(struct pt_slice *s)
 		free(t->device);
 		free(t->model);
 		free(t->v);
+		free(t->blk);
 		free(t->cum);
 		free(t->cnt);
 	}
 	free(s->tracks);
+	for (i = 0; i < PT_Q_COUNT; i++)
+		pt_strmap_free(&s->refine[i]);
 	pt_strmap_free(&s->keys);
 	pt_strmap_free(&s->nodes);
 	free(s->node_first);
@@ -146,13 +149,21 @@ static int dup_opt(char **dst, const char *s)
 	return (*dst = strdup(s)) ? 0 : -1;
 }
 
-/* The track of (quantity, node, device, model), created empty when new. */
+/* Blocks of m points over the slice (the last one may reach past k1). */
+static size_t nblocks(const struct pt_slice *s, int64_t m)
+{
+	return (size_t)((s->k1 - s->k0 + m - 1) / m);
+}
+
+/* The track of (quantity, node, device, model), created empty when new:
+ * points, or blocks of m points. */
 static struct pt_track *track_get(struct pt_slice *s, enum pt_quantity q, const char *node,
-		const char *device, const char *model, struct pt_error *err)
+		const char *device, const char *model, int64_t m, struct pt_error *err)
 {
 	struct pt_buf key = {0};
 	struct pt_track *t;
 	size_t idx, n = (size_t)(s->k1 - s->k0), i;
+	double *vals;
 	bool added;
 
 	if (pt_buf_printf(&key, err, "%d\x1f%s\x1f%s\x1f%s", (int)q, node, device ? device : "",
@@ -182,21 +193,36 @@ static struct pt_track *track_get(struct pt_slice *s, enum pt_quantity q, const 
 	t->quantity = q;
 	t->next = PT_STRMAP_NONE;
 	if ((t->node = strdup(node)) == NULL || dup_opt(&t->device, device) != 0 ||
-			dup_opt(&t->model, model) != 0 || (t->v = malloc(n * sizeof(*t->v))) == NULL) {
+			dup_opt(&t->model, model) != 0) {
+		pt_error_oom(err);
+		return NULL;
+	}
+	/* Points, or blocks of m points. */
+	if (m > 1) {
+		n = nblocks(s, m);
+		vals = t->blk = malloc(n * sizeof(*t->blk));
+	} else {
+		vals = t->v = malloc(n * sizeof(*t->v));
+	}
+	if (vals == NULL) {
 		pt_error_oom(err);
 		return NULL;
 	}
 	for (i = 0; i < n; i++)
-		t->v[i] = NAN;
+		vals[i] = NAN;
 	return t;
 }
 
-int pt_slice_absorb(struct pt_slice *s, const struct pt_query *q, const struct pt_prom_result *res,
-		const struct pt_config *cfg, struct pt_error *err)
+/* pt_slice_absorb for an answer in blocks of m points (m == 1: every point),
+ * keeping only the series of the nodes in `only` (NULL: all). Block j of the
+ * slice is the point k0 + (j + 1) * m - 1. */
+static int absorb(struct pt_slice *s, const struct pt_query *q, const struct pt_prom_result *res,
+		const struct pt_config *cfg, int64_t m, const struct pt_strmap *only, struct pt_error *err)
 {
 	const char *label = q->node_label ? q->node_label : cfg->node_label;
 	double scale = pt_unit_scale(q->unit);
 	int64_t off = pt_grid_eval_ms(&s->grid, 0) - pt_grid_time(&s->grid, 0);
+	int64_t kend = m > 1 ? s->k0 + (int64_t)nblocks(s, m) * m : s->k1;
 	size_t i, j;
 
 	s->counter[q->quantity] = pt_series_is_counter(q->tmpl);
@@ -218,6 +244,8 @@ int pt_slice_absorb(struct pt_slice *s, const struct pt_query *q, const struct p
 		if (is_info(q->quantity))
 			model = pt_series_label(se, q->model_label);
 		pt_node_name(node, sizeof(node), value, cfg->strip_port);
+		if (only && pt_strmap_get(only, node) == PT_STRMAP_NONE)
+			continue;
 		t = NULL;
 		for (j = 0; j < se->nsamples; j++) {
 			int64_t d = se->samples[j].t_ms - off - s->grid.origin_ms;
@@ -225,15 +253,26 @@ int pt_slice_absorb(struct pt_slice *s, const struct pt_query *q, const struct p
 			double v = se->samples[j].v;
 
 			/* Answers carry the evaluation times asked for; anything else is not ours. */
-			if (llabs(d - k * s->grid.step_ms) > 1 || k < s->k0 || k >= s->k1 || !isfinite(v))
+			if (llabs(d - k * s->grid.step_ms) > 1 || k < s->k0 || k >= kend || !isfinite(v) ||
+					(k - s->k0 + 1) % m != 0)
 				continue;
 			/* A track only for a series with a point: its node has data. */
-			if (t == NULL && (t = track_get(s, q->quantity, node, dev, model, err)) == NULL)
+			if (t == NULL && (t = track_get(s, q->quantity, node, dev, model, m, err)) == NULL)
 				return err->code;
-			t->v[(size_t)(k - s->k0)] = is_info(q->quantity) ? 1.0 : v * scale;
+			v = is_info(q->quantity) ? 1.0 : v * scale;
+			if (t->blk && m > 1)
+				t->blk[(k - s->k0 + 1) / m - 1] = v;
+			else if (t->v && m == 1 && k < s->k1)
+				t->v[(size_t)(k - s->k0)] = v;
 		}
 	}
 	return PT_OK;
+}
+
+int pt_slice_absorb(struct pt_slice *s, const struct pt_query *q, const struct pt_prom_result *res,
+		const struct pt_config *cfg, struct pt_error *err)
+{
+	return absorb(s, q, res, cfg, 1, NULL, err);
 }
 
 int pt_slice_finish(struct pt_slice *s, struct pt_error *err)
@@ -245,6 +284,9 @@ int pt_slice_finish(struct pt_slice *s, struct pt_error *err)
 
 		free(t->cum);
 		free(t->cnt);
+		t->cum = t->cnt = NULL;
+		if (t->blk)
+			continue; /* blocks are read one by one */
 		if ((t->cum = malloc((n + 1) * sizeof(*t->cum))) == NULL ||
 				(t->cnt = malloc((n + 1) * sizeof(*t->cnt))) == NULL)
 			return pt_error_oom(err);
@@ -276,6 +318,8 @@ int pt_slice_finish(struct pt_slice *s, struct pt_error *err)
 
 struct fetch_req {
 	const struct pt_query *q;
+	int64_t m;                    /* points per block of the answer */
+	const struct pt_strmap *only; /* nodes to keep, or NULL */
 };
 
 struct fetch {
@@ -299,7 +343,7 @@ static void fetch_done(struct pt_http_req *r, void *ctx)
 				r->status, &e) != PT_OK) {
 			pt_error_set(&f->err, e.code, "range query for %s: %s",
 					pt_quantity_name(fr->q->quantity), e.msg);
-		} else if (pt_slice_absorb(f->s, fr->q, res, f->cfg, &e) != PT_OK) {
+		} else if (absorb(f->s, fr->q, res, f->cfg, fr->m, fr->only, &e) != PT_OK) {
 			f->err = e;
 		}
 	}
@@ -308,87 +352,191 @@ static void fetch_done(struct pt_http_req *r, void *ctx)
 	pt_buf_free(&r->body);
 }
 
-int pt_slice_fetch(struct pt_slice **out, struct pt_ctx *ctx, const struct pt_grid *g,
-		int64_t k0, int64_t k1, const char *const *nodes, size_t nnodes, int concurrency,
+/* The range queries of one fetch: forms and what each answer is. */
+struct plan {
+	struct pt_buf *forms;
+	struct fetch_req *fr;
+	size_t n, cap;
+};
+
+static void plan_free(struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		pt_buf_free(&p->forms[i]);
+	free(p->forms);
+	free(p->fr);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Adds the range queries of quantity q for the nodes (nnodes == 0: every
+ * node) over the slice, every point (m == 1) or one point per block of m,
+ * each under PT_SERIES_MAX_POINTS per series. */
+static int plan_add(struct plan *p, struct pt_ctx *ctx, const struct pt_slice *s,
+		const struct pt_query *q, const char *const *nodes, size_t nnodes, int64_t m,
+		const struct pt_strmap *only, struct pt_error *err)
+{
+	const struct pt_grid *g = &s->grid;
+	struct pt_expand x = {0, ctx->cfg->node_label, nodes, nnodes, ctx->cfg->strip_port};
+	struct pt_buf promql = {0};
+	/* Points of the answer: fine ones k0..k1-1, or block ends. */
+	int64_t npts = m > 1 ? (int64_t)nblocks(s, m) : s->k1 - s->k0, a;
+	int rc;
+
+	x.window_ms = m > 1 ? m * g->step_ms : pt_grid_window_ms(g, pt_series_is_counter(q->tmpl));
+	if ((rc = pt_queryset_expand(&promql, q, &x, err)) != PT_OK)
+		return rc;
+	for (a = 0; a < npts && rc == PT_OK; a += PT_SERIES_MAX_POINTS) {
+		int64_t b = a + PT_SERIES_MAX_POINTS < npts ? a + PT_SERIES_MAX_POINTS : npts;
+		/* Answer point i is grid point k0 + (i + 1) * m - 1. */
+		int64_t ka = s->k0 + (a + 1) * m - 1, kb = s->k0 + b * m - 1;
+
+		if (p->n == p->cap) {
+			size_t cap = p->cap ? p->cap * 2 : 16;
+			struct pt_buf *f = realloc(p->forms, cap * sizeof(*f));
+			struct fetch_req *r;
+			if (f == NULL) {
+				rc = pt_error_oom(err);
+				break;
+			}
+			p->forms = f;
+			if ((r = realloc(p->fr, cap * sizeof(*r))) == NULL) {
+				rc = pt_error_oom(err);
+				break;
+			}
+			p->fr = r;
+			p->cap = cap;
+		}
+		memset(&p->forms[p->n], 0, sizeof(p->forms[p->n]));
+		p->fr[p->n].q = q;
+		p->fr[p->n].m = m;
+		p->fr[p->n].only = only;
+		p->n++;
+		rc = pt_prom_range_form(&p->forms[p->n - 1], promql.data, pt_grid_eval_ms(g, ka),
+				pt_grid_eval_ms(g, kb), m * g->step_ms, err);
+		/* Points must be at the times asked for: VictoriaMetrics otherwise
+		 * shifts them to multiples of the step for its cache (Prometheus
+		 * ignores the parameter). */
+		if (rc == PT_OK)
+			rc = pt_buf_printf(&p->forms[p->n - 1], err, "&nocache=1");
+	}
+	pt_buf_free(&promql);
+	return rc;
+}
+
+/* Sends the plan's queries, at most `concurrency` at once, decoding and
+ * absorbing each answer as it arrives. */
+static int plan_run(struct plan *p, struct pt_ctx *ctx, struct pt_slice *s, int concurrency,
 		struct pt_error *err)
 {
-	struct pt_expand x = {0, ctx->cfg->node_label, nodes, nnodes, ctx->cfg->strip_port};
-	struct pt_slice *s = NULL;
 	struct pt_http_req *reqs = NULL;
-	struct fetch_req *freqs = NULL;
-	struct pt_buf *forms = NULL, url = {0};
+	struct pt_buf url = {0};
 	struct fetch f;
-	size_t nparts = (size_t)((k1 - k0 + PT_SERIES_MAX_POINTS - 1) / PT_SERIES_MAX_POINTS);
-	size_t nmax = nparts * PT_Q_COUNT, nreq = 0, i, p;
+	size_t i;
+	int rc;
+
+	if (p->n == 0)
+		return PT_OK;
+	if ((reqs = calloc(p->n, sizeof(*reqs))) == NULL)
+		return pt_error_oom(err);
+	if ((rc = pt_prom_url(&url, ctx->prom, "/api/v1/query_range", err)) != PT_OK)
+		goto out;
+	for (i = 0; i < p->n; i++) {
+		reqs[i].url = url.data;
+		reqs[i].form = p->forms[i].data;
+		reqs[i].user = &p->fr[i];
+	}
+	f.s = s;
+	f.cfg = ctx->cfg;
+	pt_error_clear(&f.err);
+	if ((rc = pt_http_multi(pt_prom_http(ctx->prom), reqs, p->n, concurrency, fetch_done, &f,
+			err)) != PT_OK)
+		goto out;
+	s->requests += p->n;
+	if (f.err.code != PT_OK) {
+		*err = f.err;
+		rc = err->code;
+	}
+out:
+	for (i = 0; i < p->n; i++)
+		pt_buf_free(&reqs[i].body);
+	free(reqs);
+	pt_buf_free(&url);
+	return rc;
+}
+
+int pt_slice_fetch_blocks(struct pt_slice **out, struct pt_ctx *ctx, const struct pt_grid *g,
+		int64_t k0, int64_t k1, const char *const *nodes, size_t nnodes, int64_t block,
+		int concurrency, struct pt_error *err)
+{
+	struct pt_slice *s = NULL;
+	struct plan p = {0};
 	int rc, qi;
 
 	*out = NULL;
 	if ((rc = pt_slice_new(&s, g, k0, k1, err)) != PT_OK)
 		return rc;
-	if ((reqs = calloc(nmax, sizeof(*reqs))) == NULL ||
-			(freqs = calloc(nmax, sizeof(*freqs))) == NULL ||
-			(forms = calloc(nmax, sizeof(*forms))) == NULL) {
-		rc = pt_error_oom(err);
-		goto out;
-	}
-	if ((rc = pt_prom_url(&url, ctx->prom, "/api/v1/query_range", err)) != PT_OK)
-		goto out;
-	for (qi = 0; qi < PT_Q_COUNT; qi++) {
+	for (qi = 0; qi < PT_Q_COUNT && rc == PT_OK; qi++) {
 		const struct pt_query *q = ctx->qs->q[qi];
-		struct pt_buf promql = {0};
 
 		if (q == NULL)
 			continue;
-		x.window_ms = pt_grid_window_ms(g, pt_series_is_counter(q->tmpl));
-		if ((rc = pt_queryset_expand(&promql, q, &x, err)) != PT_OK)
-			goto out;
-		for (p = 0; p < nparts && rc == PT_OK; p++) {
-			int64_t a = k0 + (int64_t)p * PT_SERIES_MAX_POINTS;
-			int64_t b = a + PT_SERIES_MAX_POINTS < k1 ? a + PT_SERIES_MAX_POINTS : k1;
-
-			rc = pt_prom_range_form(&forms[nreq], promql.data, pt_grid_eval_ms(g, a),
-					pt_grid_eval_ms(g, b - 1), g->step_ms, err);
-			/* Points must be at the times asked for: VictoriaMetrics otherwise
-			 * shifts them to multiples of the step for its cache (Prometheus
-			 * ignores the parameter). */
-			if (rc == PT_OK)
-				rc = pt_buf_printf(&forms[nreq], err, "&nocache=1");
-			freqs[nreq].q = q;
-			reqs[nreq].url = url.data;
-			reqs[nreq].form = forms[nreq].data;
-			reqs[nreq].user = &freqs[nreq];
-			nreq++;
-		}
-		pt_buf_free(&promql);
-		if (rc != PT_OK)
-			goto out;
+		s->block[qi] = block > 1 && pt_series_blockable(q) ? block : 1;
+		rc = plan_add(&p, ctx, s, q, nodes, nnodes, s->block[qi], NULL, err);
 	}
-	f.s = s;
-	f.cfg = ctx->cfg;
-	pt_error_clear(&f.err);
-	if ((rc = pt_http_multi(pt_prom_http(ctx->prom), reqs, nreq, concurrency, fetch_done, &f,
-			err)) != PT_OK)
-		goto out;
-	s->requests = nreq;
-	if (f.err.code != PT_OK) {
-		*err = f.err;
-		rc = err->code;
-		goto out;
+	if (rc == PT_OK && (rc = plan_run(&p, ctx, s, concurrency, err)) == PT_OK &&
+			(rc = pt_slice_finish(s, err)) == PT_OK) {
+		*out = s;
+		s = NULL;
 	}
-	if ((rc = pt_slice_finish(s, err)) != PT_OK)
-		goto out;
-	*out = s;
-	s = NULL;
-out:
-	for (i = 0; reqs && i < nmax; i++)
-		pt_buf_free(&reqs[i].body);
-	for (i = 0; forms && i < nmax; i++)
-		pt_buf_free(&forms[i]);
-	free(forms);
-	free(freqs);
-	free(reqs);
-	pt_buf_free(&url);
+	plan_free(&p);
 	pt_slice_free(s);
+	return rc;
+}
+
+int pt_slice_fetch(struct pt_slice **out, struct pt_ctx *ctx, const struct pt_grid *g,
+		int64_t k0, int64_t k1, const char *const *nodes, size_t nnodes, int concurrency,
+		struct pt_error *err)
+{
+	return pt_slice_fetch_blocks(out, ctx, g, k0, k1, nodes, nnodes, 1, concurrency, err);
+}
+
+int pt_slice_refine(struct pt_slice *s, struct pt_ctx *ctx, int concurrency, struct pt_error *err)
+{
+	struct plan p = {0};
+	size_t i, n = (size_t)(s->k1 - s->k0), j;
+	int rc = PT_OK, qi;
+
+	for (qi = 0; qi < PT_Q_COUNT && rc == PT_OK; qi++) {
+		const struct pt_query *q = ctx->qs->q[qi];
+
+		if (s->refine[qi].n == 0 || q == NULL)
+			continue;
+		/* The marked nodes' tracks of q become point tracks, empty until the answer fills them. */
+		for (i = 0; i < s->ntracks && rc == PT_OK; i++) {
+			struct pt_track *t = &s->tracks[i];
+			if (t->quantity != (enum pt_quantity)qi || t->blk == NULL ||
+					pt_strmap_get(&s->refine[qi], t->node) == PT_STRMAP_NONE)
+				continue;
+			if ((t->v = malloc(n * sizeof(*t->v))) == NULL) {
+				rc = pt_error_oom(err);
+				break;
+			}
+			for (j = 0; j < n; j++)
+				t->v[j] = NAN;
+			free(t->blk);
+			t->blk = NULL;
+		}
+		if (rc == PT_OK)
+			rc = plan_add(&p, ctx, s, q, (const char *const *)s->refine[qi].keys,
+					s->refine[qi].n, 1, &s->refine[qi], err);
+	}
+	if (rc == PT_OK && p.n > 0 && (rc = plan_run(&p, ctx, s, concurrency, err)) == PT_OK)
+		rc = pt_slice_finish(s, err);
+	plan_free(&p);
+	for (qi = 0; qi < PT_Q_COUNT; qi++)
+		pt_strmap_free(&s->refine[qi]);
 	return rc;
 }
 
@@ -522,6 +670,204 @@ static int set_model(char **dst, int64_t *dst_k, const char *model, int64_t k, b
 	return 0;
 }
 
+/* ---- blocks ---- */
+
+static bool ident_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == ':';
+}
+
+static bool in_list(const char *const *list, const char *s, size_t n)
+{
+	for (; *list; list++)
+		if (strlen(*list) == n && strncmp(*list, s, n) == 0)
+			return true;
+	return false;
+}
+
+bool pt_series_blockable(const struct pt_query *q)
+{
+	/* Functions and aggregations that keep "the largest value" of the
+	 * points of a block (limits), or "a series has a sample in it" (info). */
+	static const char *const max_fns[] = {"max", "max_over_time", "by", "without", NULL};
+	static const char *const info_fns[] = {"count", "max", "min", "sum", "avg", "group",
+		"last_over_time", "max_over_time", "min_over_time", "avg_over_time", "sum_over_time",
+		"count_over_time", "present_over_time", "by", "without", NULL};
+	/* Binary operators and modifiers that would make a block mean something else. */
+	static const char *const words[] = {"and", "or", "unless", "offset", "bool", "on",
+		"ignoring", "group_left", "group_right", NULL};
+	enum kind k = kind_of(q->quantity);
+	const char *const *fns = k == KIND_MAX ? max_fns : k == KIND_INFO ? info_fns : NULL;
+	const char *p = q->tmpl;
+
+	if (fns == NULL || strstr(p, "${window}") == NULL || pt_series_is_counter(p))
+		return false;
+	while (*p) {
+		if (isspace((unsigned char)*p) || *p == '(' || *p == ')' || *p == ',') {
+			p++;
+		} else if (*p == '{' || *p == '[') {
+			/* Matchers and ranges (a subquery's ':' is not for blocks). */
+			char close = *p == '{' ? '}' : ']';
+			for (p++; *p && *p != close; p++) {
+				if (close == ']' && *p == ':')
+					return false;
+				if (*p == '$' && p[1] == '{') { /* ${node_matcher}, ${window} */
+					if ((p = strchr(p, '}')) == NULL)
+						return false;
+					continue;
+				}
+				if (*p == '"' || *p == '\'' || *p == '`') {
+					char quote = *p;
+					for (p++; *p && *p != quote; p++)
+						if (*p == '\\' && quote != '`' && p[1])
+							p++;
+					if (*p == '\0')
+						return false;
+				}
+			}
+			if (*p == '\0')
+				return false;
+			p++;
+		} else if (*p == '$' && p[1] == '{') {
+			const char *e = strchr(p, '}'); /* ${node_label}: a label name */
+			if (e == NULL)
+				return false;
+			p = e + 1;
+		} else if (isalpha((unsigned char)*p) || *p == '_' || *p == ':') {
+			const char *w = p, *n;
+			bool call;
+
+			while (ident_char(*p))
+				p++;
+			for (n = p; isspace((unsigned char)*n); n++)
+				;
+			/* A function, or an aggregation ("avg by (...) (...)"). */
+			call = *n == '(' || ((strncmp(n, "by", 2) == 0 && !ident_char(n[2])) ||
+					(strncmp(n, "without", 7) == 0 && !ident_char(n[7])));
+			if (call ? !in_list(fns, w, (size_t)(p - w)) : in_list(words, w, (size_t)(p - w)))
+				return false;
+		} else {
+			return false; /* operators, numbers, @ */
+		}
+	}
+	return true;
+}
+
+/* Grid points [*ka, *kb] holding the positions of the window (a, b] for a
+ * counter or gauge track (see pt_node_acc_add), not clamped to a slice, and
+ * the interval (*wa, b] their positions' intervals lie in. */
+static void window_points(const struct pt_grid *g, bool counter, int64_t a_ms, int64_t b_ms,
+		int64_t *wa, int64_t *ka, int64_t *kb)
+{
+	int64_t lo = g->metricsql ? a_ms + 1 : counter ? a_ms + g->scrape_ms : a_ms;
+
+	*wa = lo - g->scrape_ms;
+	*ka = pt_grid_first(g, *wa);
+	*kb = pt_grid_last(g, b_ms);
+}
+
+/* What the blocks of a blocked track say about points [ka, kb] (not clamped). */
+struct settle {
+	bool any;       /* a block overlapping the slice's part has a value */
+	bool sure;      /* a block wholly inside [ka, kb] has one */
+	double lo, hi;  /* largest value of the blocks inside, of those overlapping */
+};
+
+static void block_scan(const struct pt_slice *s, const struct pt_track *t, int64_t ka, int64_t kb,
+		struct settle *st)
+{
+	int64_t m = s->block[t->quantity], lo = ka > s->k0 ? ka : s->k0;
+	int64_t hi = kb < s->k1 - 1 ? kb : s->k1 - 1, j;
+
+	memset(st, 0, sizeof(*st));
+	if (lo > hi || m < 1)
+		return;
+	for (j = (lo - s->k0) / m; j <= (hi - s->k0) / m; j++) {
+		double v = t->blk[j];
+		int64_t b0 = s->k0 + j * m;
+
+		if (isnan(v))
+			continue;
+		if (!st->any || v > st->hi)
+			st->hi = v;
+		st->any = true;
+		/* A block wholly inside: its value is its points' (those past k1 too). */
+		if (b0 >= ka && b0 + m - 1 <= kb) {
+			if (!st->sure || v > st->lo)
+				st->lo = v;
+			st->sure = true;
+		}
+	}
+}
+
+int pt_slice_check(struct pt_slice *s, const struct pt_track *t, int64_t a_ms, int64_t b_ms,
+		struct pt_error *err)
+{
+	struct settle st;
+	int64_t wa, ka, kb;
+	bool settled;
+
+	if (t->blk == NULL || b_ms <= a_ms)
+		return PT_OK;
+	window_points(&s->grid, s->counter[t->quantity], a_ms, b_ms, &wa, &ka, &kb);
+	block_scan(s, t, ka, kb, &st);
+	if (!st.any)
+		return PT_OK; /* no point in the window: nothing to add, as with points */
+	if (kind_of(t->quantity) == KIND_MAX) {
+		/* Inside blocks bound the window's largest value from below, the
+		 * overlapping ones from above: equal bounds settle it. */
+		settled = st.sure && st.lo == st.hi;
+	} else {
+		/* A model is there for sure when a block inside has it; the latest
+		 * one is known when no other model of the node (device) is there. */
+		size_t ni = pt_strmap_get(&s->nodes, t->node), o;
+
+		settled = st.sure;
+		for (o = ni == PT_STRMAP_NONE ? PT_STRMAP_NONE : s->node_first[ni];
+				settled && o != PT_STRMAP_NONE; o = s->tracks[o].next) {
+			const struct pt_track *u = &s->tracks[o];
+			struct settle su;
+
+			if (u == t || u->quantity != t->quantity || u->blk == NULL ||
+					(u->device == NULL) != (t->device == NULL) ||
+					(u->device && strcmp(u->device, t->device) != 0))
+				continue;
+			block_scan(s, u, ka, kb, &su);
+			settled = !su.any;
+		}
+	}
+	if (!settled && pt_strmap_put(&s->refine[t->quantity], t->node, NULL) == PT_STRMAP_NONE)
+		return pt_error_oom(err);
+	return PT_OK;
+}
+
+/* pt_node_acc_add for a blocked track: the largest value, or the model, of
+ * the blocks overlapping the window (what pt_slice_check settled). Its
+ * model counts as seen at the slice's last point of the window: later than
+ * any of an earlier slice, and no other model is in the window. */
+static int add_blocks(struct pt_node_acc *acc, struct pt_gpu_acc *ga, struct pt_qacc *qa,
+		const struct pt_track *t, const struct settle *st, int64_t k, struct pt_error *err)
+{
+	switch (kind_of(t->quantity)) {
+	case KIND_MAX:
+		if (!qa->any || st->hi > qa->max)
+			qa->max = st->hi;
+		qa->any = true;
+		break;
+	case KIND_INFO:
+		if (set_model(ga ? &ga->name : &acc->cpu_model, ga ? &ga->name_k : &acc->cpu_model_k,
+				t->model, k, qa->any) != 0)
+			return pt_error_oom(err);
+		if (!qa->any || k > qa->last_k)
+			qa->last_k = k;
+		qa->any = true;
+		break;
+	default:
+		break;
+	}
+	return PT_OK;
+}
+
 int pt_node_acc_add(struct pt_node_acc *acc, const struct pt_slice *s, const struct pt_track *t,
 		int64_t a_ms, int64_t b_ms, struct pt_error *err)
 {
@@ -536,23 +882,24 @@ int pt_node_acc_add(struct pt_node_acc *acc, const struct pt_slice *s, const str
 	 * (p > a), its rate() starting from the sample before the window. With
 	 * p >= lo and p <= b, the interval (p - scrape, p] of each position lies
 	 * in (wa, wb]: */
-	int64_t lo = g->metricsql ? a_ms + 1 : counter ? a_ms + sc : a_ms;
-	int64_t wa = lo - sc, wb = b_ms;
-	int64_t ka = pt_grid_first(g, wa), kb = pt_grid_last(g, wb);
-	int64_t ilo = -floor_div(-(wa + S - g->origin_ms), S); /* first wholly inside */
-	int64_t ihi = floor_div(wb - g->origin_ms, S);         /* last wholly inside */
+	int64_t wa, wb = b_ms, ka, kb, ilo, ihi, k;
 	enum kind kind = kind_of(t->quantity);
 	struct pt_gpu_acc *ga = NULL;
 	struct pt_qacc *qa;
-	int64_t k;
+	struct settle st;
 
+	window_points(g, counter, a_ms, b_ms, &wa, &ka, &kb);
+	ilo = -floor_div(-(wa + S - g->origin_ms), S); /* first wholly inside */
+	ihi = floor_div(wb - g->origin_ms, S);         /* last wholly inside */
+	if (t->blk)
+		block_scan(s, t, ka, kb, &st);
 	if (ka < s->k0)
 		ka = s->k0;
 	if (kb > s->k1 - 1)
 		kb = s->k1 - 1;
 	if (ka > kb || b_ms <= a_ms)
 		return PT_OK;
-	if (t->cnt[kb - s->k0 + 1] - t->cnt[ka - s->k0] <= 0)
+	if (t->blk ? !st.any : t->cnt[kb - s->k0 + 1] - t->cnt[ka - s->k0] <= 0)
 		return PT_OK; /* no point of this track in the window */
 	if (t->device) {
 		if ((ga = gpu_acc(acc, t->device)) == NULL)
@@ -564,6 +911,8 @@ int pt_node_acc_add(struct pt_node_acc *acc, const struct pt_slice *s, const str
 	}
 	acc->any = true;
 	qa->counter = counter;
+	if (t->blk)
+		return add_blocks(acc, ga, qa, t, &st, kb, err);
 	if (ilo < ka)
 		ilo = ka;
 	if (ihi > kb)
@@ -691,7 +1040,8 @@ int pt_slice_point_obs(struct pt_node_obs *o, const struct pt_slice *s, const ch
 		return PT_OK;
 	for (t = s->node_first[ni]; t != PT_STRMAP_NONE; t = s->tracks[t].next) {
 		const struct pt_track *tr = &s->tracks[t];
-		double v = tr->v[k - s->k0];
+		/* A blocked track has its block's value at every point of it. */
+		double v = tr->blk ? tr->blk[(k - s->k0) / s->block[tr->quantity]] : tr->v[k - s->k0];
 		double per_step = (double)s->grid.step_ms /
 			(double)pt_grid_window_ms(&s->grid, s->counter[tr->quantity]);
 		struct pt_gpu_obs *g = NULL;

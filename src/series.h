@@ -81,9 +81,11 @@ struct pt_track {
 	char *node;
 	char *device;       /* GPU quantities, else NULL */
 	char *model;        /* info quantities, else NULL */
-	double *v;          /* slice->k1 - slice->k0 values, NaN = no point */
-	double *cum;        /* n + 1 prefix sums of v over its points (after finish) */
-	double *cnt;        /* n + 1 prefix counts of points (after finish) */
+	double *v;          /* slice->k1 - slice->k0 values, NaN = no point; NULL when blk */
+	double *blk;        /* fetched in blocks (pt_slice_fetch_blocks): one value per block
+	                       of slice->block[quantity] points, NaN = no point in it; else NULL */
+	double *cum;        /* n + 1 prefix sums of v over its points (after finish; not blk) */
+	double *cnt;        /* n + 1 prefix counts of points (after finish; not blk) */
 	size_t next;        /* next track of the same node, PT_STRMAP_NONE at the end */
 };
 
@@ -92,6 +94,8 @@ struct pt_slice {
 	struct pt_grid grid;
 	int64_t k0, k1;
 	bool counter[PT_Q_COUNT];   /* the quantity's template is a counter one */
+	int64_t block[PT_Q_COUNT];  /* points per block of the quantity's blocked tracks */
+	struct pt_strmap refine[PT_Q_COUNT]; /* nodes whose blocks do not settle a window */
 	struct pt_track *tracks;
 	size_t ntracks, cap;
 	struct pt_strmap keys;    /* quantity/node/device/model -> track */
@@ -123,6 +127,38 @@ int pt_slice_finish(struct pt_slice *s, struct pt_error *err) PT_WUR;
  * request fails after the client's retries. Caller frees with pt_slice_free. */
 int pt_slice_fetch(struct pt_slice **out, struct pt_ctx *ctx, const struct pt_grid *g,
 		int64_t k0, int64_t k1, const char *const *nodes, size_t nnodes, int concurrency,
+		struct pt_error *err) PT_WUR;
+
+/* Power limits and model names hardly ever change, yet on the grid they are
+ * most of the points a slice fetches. A quantity whose template takes the
+ * largest value over ${window} (power limits: only max and max_over_time) or
+ * only says whether a series has a sample in it (model names: count, max,
+ * last_over_time...) can be fetched in blocks of m points instead: one
+ * point per block with ${window} = m steps, which is what its m points say
+ * together (their largest value; whether any of them exists). A window that
+ * holds a whole block with the largest value of the blocks it overlaps (and,
+ * for a model, has one model there) is then settled exactly as by its
+ * every point; any other window needs the points (pt_slice_check,
+ * pt_slice_refine). True when q may be fetched so. */
+bool pt_series_blockable(const struct pt_query *q);
+
+/* pt_slice_fetch with the blockable quantities in blocks of `block` points
+ * (aligned on k0; the last block may reach past k1). block <= 1: every point. */
+int pt_slice_fetch_blocks(struct pt_slice **out, struct pt_ctx *ctx, const struct pt_grid *g,
+		int64_t k0, int64_t k1, const char *const *nodes, size_t nnodes, int64_t block,
+		int concurrency, struct pt_error *err) PT_WUR;
+
+/* Whether the blocks of track t settle the window (a, b] as its points
+ * would (always, for a track with every point); when not, marks t's node
+ * for pt_slice_refine. PT_ENOMEM is the only error. */
+int pt_slice_check(struct pt_slice *s, const struct pt_track *t, int64_t a_ms, int64_t b_ms,
+		struct pt_error *err) PT_WUR;
+
+/* Fetches every point of the quantities of the nodes pt_slice_check marked
+ * (one request per quantity and part) and replaces their blocks with them,
+ * then finishes s again. Nothing marked: nothing to do. Errors as
+ * pt_slice_fetch. */
+int pt_slice_refine(struct pt_slice *s, struct pt_ctx *ctx, int concurrency,
 		struct pt_error *err) PT_WUR;
 
 /* Largest scrape interval of the active targets of these nodes (nnodes == 0:
@@ -168,7 +204,9 @@ void pt_node_acc_clear(struct pt_node_acc *a); /* frees members; NULL ok */
 
 /* Adds the points of track t (of slice s) that overlap the window (a, b].
  * Points wholly inside cost O(1) through the prefix sums, so many windows
- * over the same slice stay cheap. */
+ * over the same slice stay cheap. A blocked track adds what its blocks
+ * settle (pt_slice_check); for a window they do not settle, the largest
+ * value and the models of the blocks it overlaps. */
 int pt_node_acc_add(struct pt_node_acc *acc, const struct pt_slice *s, const struct pt_track *t,
 		int64_t a_ms, int64_t b_ms, struct pt_error *err) PT_WUR;
 

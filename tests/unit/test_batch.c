@@ -16,6 +16,8 @@
 #include "batch.h"
 #include "csvout.h"
 #include "timefmt.h"
+#include "queryset.h"
+#include "report.h"
 
 /* ---- jobs file ---- */
 
@@ -467,6 +469,312 @@ static void test_batch__resume_keeps_unmatched(void **state)
 	rmdir(dir);
 }
 
+/* ---- blocks settle what points settle ---- */
+
+/* A small lab the fake server evaluates queries over: samples every 15 s
+ * for 6 h, with power limits that change, spike for one sample and have
+ * gaps, and CPU and GPU models that change, start and end, so that windows
+ * meet them at their edges. n1's GPU has no limits: its model decides its
+ * TDP; so does n2's after its limits end. */
+#define LAB_N 1440
+#define LAB_NODES 3
+
+/* NAN: no sample. */
+static double lab_value(const char *metric, int node, int i, const char **label)
+{
+	*label = NULL;
+	if (strcmp(metric, "cpu_busy") == 0)
+		return node == 1 && i >= 300 && i < 320 ? NAN : 0.1 + 0.05 * ((i / 37 + node) % 10);
+	if (strcmp(metric, "gpu_util") == 0)
+		return 0.2 + 0.07 * ((i / 23 + 2 * node) % 11);
+	if (strcmp(metric, "ram_used") == 0)
+		return 1073741824.0 * (1 + (i / 51 + node) % 7);
+	if (strcmp(metric, "cpu_info") == 0) {
+		if (node == 2 && i < 100)
+			return NAN;
+		*label = node == 1 && i >= 700 ? "AMD EPYC 7742" : "Intel Xeon Gold 6126";
+		return 1;
+	}
+	if (strcmp(metric, "gpu_info") == 0) {
+		if (node == 2 && i >= 1200)
+			return NAN;
+		*label = node == 1 && i >= 1000 ? "NVIDIA H100" : node == 0 ? "NVIDIA A100" : "Tesla V100";
+		return 1;
+	}
+	if (strcmp(metric, "gpu_limit") == 0) {
+		if (node == 1 || (node == 2 && ((i >= 400 && i < 460) || i >= 1150)))
+			return NAN;
+		if (node == 0)
+			return i == 900 ? 350 : i >= 777 && i < 790 ? 280 : 300;
+		return i >= 600 ? 290 : 300;
+	}
+	return NAN;
+}
+
+struct lab_prom {
+	int ranges;
+};
+
+/* query_range over the lab: the template's function over [t - window, t]
+ * for every series of the nodes the matcher names. */
+static void lab_handler(struct fake_server *s, const struct fake_req *req, struct fake_resp *resp)
+{
+	static const char *const metrics[] = {"cpu_busy", "gpu_util", "cpu_info", "gpu_info",
+		"gpu_limit", "ram_used", NULL};
+	static char *body;
+	static size_t cap;
+	struct lab_prom *lp = s->user;
+	struct pt_buf b = {0};
+	struct pt_error err = {0, ""};
+	char *q, *start, *end, *step;
+	const char *metric = NULL, *m, *w;
+	bool want[LAB_NODES], first = true;
+	int64_t win_ms = 0;
+	double a, e, st;
+	int node, mi;
+
+	if (strcmp(req->path, "/api/v1/query_range") != 0) {
+		resp->status = 404;
+		resp->body = "not here";
+		resp->content_type = "text/plain";
+		return;
+	}
+	q = form_value(req->body, "query");
+	start = form_value(req->body, "start");
+	end = form_value(req->body, "end");
+	step = form_value(req->body, "step");
+	a = atof(start);
+	e = atof(end);
+	st = atof(step);
+	lp->ranges++;
+	for (mi = 0; metrics[mi]; mi++)
+		if (strstr(q, metrics[mi]))
+			metric = metrics[mi];
+	w = strrchr(q, '['); /* the range; the matcher may hold [0-9] */
+	assert_non_null(w);
+	{
+		char dur[32];
+		size_t n = strcspn(w + 1, "]");
+		snprintf(dur, sizeof(dur), "%.*s", (int)n, w + 1);
+		assert_int_equal(pt_duration_parse(&win_ms, dur, &err), PT_OK);
+	}
+	m = strstr(q, "instance=~\"");
+	assert_non_null(m);
+	for (node = 0; node < LAB_NODES; node++) {
+		char name[16];
+		snprintf(name, sizeof(name), "n%d", node);
+		want[node] = strncmp(m, "instance=~\".+\"", 14) == 0 || strstr(m, name) != NULL;
+	}
+	assert_int_equal(pt_buf_printf(&b, &err, "{\"status\":\"success\",\"data\":{\"resultType\":"
+			"\"matrix\",\"result\":["), PT_OK);
+	for (node = 0; metric && node < LAB_NODES; node++) {
+		/* One series per label value (a model change makes two), sorted as
+		 * Prometheus sorts them. */
+		const char *labels[2] = {NULL, NULL};
+		int nl = 0, li, i;
+
+		if (!want[node])
+			continue;
+		for (i = 0; i < LAB_N; i++) {
+			const char *l;
+			if (isnan(lab_value(metric, node, i, &l)))
+				continue;
+			if (nl == 0 || (l && labels[nl - 1] && strcmp(l, labels[nl - 1]) != 0 && nl < 2))
+				labels[nl++] = l;
+		}
+		if (nl == 2 && strcmp(labels[0], labels[1]) > 0) {
+			const char *x = labels[0];
+			labels[0] = labels[1];
+			labels[1] = x;
+		}
+		for (li = 0; li < nl; li++) {
+			bool any = false;
+			double t;
+
+			assert_int_equal(pt_buf_printf(&b, &err, "%s{\"metric\":{\"instance\":\"n%d:%s\"",
+					first ? "" : ",", node, strncmp(metric, "gpu", 3) == 0 ? "9835" : "9100"), PT_OK);
+			if (strncmp(metric, "gpu", 3) == 0)
+				assert_int_equal(pt_buf_printf(&b, &err, ",\"uuid\":\"GPU-%d\"", node), PT_OK);
+			if (labels[li])
+				assert_int_equal(pt_buf_printf(&b, &err, ",\"%s\":\"%s\"",
+						strcmp(metric, "cpu_info") == 0 ? "model_name" : "name", labels[li]), PT_OK);
+			assert_int_equal(pt_buf_printf(&b, &err, "},\"values\":["), PT_OK);
+			first = false;
+			for (t = a; t <= e + 1e-6; t += st) {
+				/* Samples at 15 s * i in [t - window, t]. */
+				int i0 = (int)ceil((t - (double)win_ms / 1000.0) / 15.0 - 1e-9);
+				int i1 = (int)floor(t / 15.0 + 1e-9), n = 0;
+				double sum = 0, max = -INFINITY;
+
+				for (i = i0 < 0 ? 0 : i0; i <= i1 && i < LAB_N; i++) {
+					const char *l;
+					double v = lab_value(metric, node, i, &l);
+					if (isnan(v) || (labels[li] && (l == NULL || strcmp(l, labels[li]) != 0)))
+						continue;
+					sum += v;
+					max = v > max ? v : max;
+					n++;
+				}
+				if (n == 0)
+					continue;
+				assert_int_equal(pt_buf_printf(&b, &err, "%s[%.3f,\"%.17g\"]", any ? "," : "", t,
+						strstr(q, "max_over_time") ? max : strstr(q, "last_over_time") ? 1.0 :
+						sum / n), PT_OK);
+				any = true;
+			}
+			assert_int_equal(pt_buf_printf(&b, &err, "]}"), PT_OK);
+		}
+	}
+	assert_int_equal(pt_buf_printf(&b, &err, "]}}"), PT_OK);
+	if (b.len + 1 > cap) {
+		free(body);
+		cap = b.len + 1;
+		body = malloc(cap);
+	}
+	memcpy(body, b.data, b.len + 1);
+	resp->body = body;
+	resp->body_len = b.len;
+	pt_buf_free(&b);
+	free(q);
+	free(start);
+	free(end);
+	free(step);
+}
+
+static const char lab_queries[] =
+	"name: lab\n"
+	"queries:\n"
+	"  - quantity: cpu_util\n"
+	"    unit: ratio\n"
+	"    query: avg by (instance) (avg_over_time(cpu_busy{${node_matcher}}[${window}]))\n"
+	"  - quantity: ram_used\n"
+	"    unit: bytes\n"
+	"    query: avg by (instance) (avg_over_time(ram_used{${node_matcher}}[${window}]))\n"
+	"  - quantity: cpu_info\n"
+	"    model_label: model_name\n"
+	"    query: count by (instance, model_name) (last_over_time(cpu_info{${node_matcher}}[${window}]))\n"
+	"  - quantity: gpu_util\n"
+	"    unit: ratio\n"
+	"    device_label: uuid\n"
+	"    query: avg by (instance, uuid) (avg_over_time(gpu_util{${node_matcher}}[${window}]))\n"
+	"  - quantity: gpu_power_limit\n"
+	"    unit: watts\n"
+	"    device_label: uuid\n"
+	"    query: max by (instance, uuid) (max_over_time(gpu_limit{${node_matcher}}[${window}]))\n"
+	"  - quantity: gpu_info\n"
+	"    device_label: uuid\n"
+	"    model_label: name\n"
+	"    query: count by (instance, uuid, name) (last_over_time(gpu_info{${node_matcher}}[${window}]))\n";
+
+/* Random windows of 10 minutes to 2 hours, some on the changes and gaps,
+ * and windows that end or start a few samples from a model's first or last.
+ * Seed 5: n1 only in windows that hold whole blocks of both its models
+ * (the others would have its models fetched point by point). */
+static char *lab_jobs(unsigned seed, int n)
+{
+	struct pt_buf b = {0};
+	struct pt_error err = {0, ""};
+	static const char *const lists[] = {"", "n0", "n1", "n2", "n1;n2", "n0;n1;n2"};
+	static const char *const lists5[] = {"n0", "n2", "n0;n2"};
+	static const int edges[][2] = {
+		{20, 97}, {20, 99}, {50, 103}, {600, 703}, {640, 760}, {900, 1003}, {950, 1090},
+		{1203, 1300}, {1198, 1260}, {1150, 1201}, {420, 458}, {380, 470},
+	};
+	char *out;
+	int i;
+
+	assert_int_equal(pt_buf_printf(&b, &err, "task,start,end,nodes\n"), PT_OK);
+	for (i = 0; i < (int)(sizeof(edges) / sizeof(edges[0])); i++)
+		if (seed != 5 || edges[i][1] - edges[i][0] > 110)
+			assert_int_equal(pt_buf_printf(&b, &err, "e%d,%d,%d,%s\n", i, edges[i][0] * 15 +
+					(int)seed, edges[i][1] * 15 + (int)seed, seed == 5 ? "n1" :
+					lists[(i + seed) % 6]), PT_OK);
+	srand(seed);
+	for (i = 0; i < n; i++) {
+		double d = 600 + rand() % 6600 + (rand() % 1000) / 1000.0;
+		double s = 30 + (rand() % (int)(LAB_N * 15 - d - 60)) + (rand() % 1000) / 1000.0;
+		if (i % 5 == 0) /* an edge a few seconds from a change of a limit or model */
+			s = (i % 3 == 0 ? 500 * 15 : i % 3 == 1 ? 900 * 15 : 1000 * 15) - d + (rand() % 60) - 30;
+		assert_int_equal(pt_buf_printf(&b, &err, "j%d,%.3f,%.3f,%s\n", i, s, s + d,
+				seed == 5 ? lists5[rand() % 3] : lists[rand() % 6]), PT_OK);
+	}
+	out = b.data;
+	return out;
+}
+
+static void test_batch__blocks_equal_points(void **state)
+{
+	struct fake_server srv;
+	struct lab_prom lp = {0};
+	struct pt_ctx *ctx = NULL;
+	struct pt_http_opts ho;
+	struct pt_error err = {0, ""};
+	char url[64], dir[] = "/tmp/pt-test-blocks.XXXXXX", p1[128], p2[128];
+	unsigned seed;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(p1, sizeof(p1), "%s/blocks.csv", dir);
+	snprintf(p2, sizeof(p2), "%s/points.csv", dir);
+	assert_int_equal(fake_start(&srv, lab_handler, &lp), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", srv.port);
+	if (pt_ctx_open_offline(&ctx, NULL, NULL, &err) != PT_OK)
+		fail_msg("ctx: %s", err.msg);
+	pt_queryset_free(ctx->qs);
+	ctx->qs = NULL;
+	assert_int_equal(pt_queryset_parse(&ctx->qs, lab_queries, strlen(lab_queries), "lab.yaml",
+			&err), PT_OK);
+	memset(&ho, 0, sizeof(ho));
+	assert_int_equal(pt_prom_new(&ctx->prom, url, &ho, &err), PT_OK);
+
+	for (seed = 1; seed <= 5; seed++) {
+		char *text = lab_jobs(seed, 60);
+		struct pt_jobs *jobs = parse_ok(text);
+		struct pt_batch_opts o;
+		struct pt_batch_result r1, r2;
+		int64_t chunk = seed % 2 ? 0 : 2 * 3600 * 1000; /* one slice, or three */
+		int ranges;
+		char *a, *b;
+		int pass;
+
+		for (pass = 0; pass < 2; pass++) {
+			struct pt_out *out = NULL;
+
+			memset(&o, 0, sizeof(o));
+			o.every_point = pass == 1;
+			o.chunk_ms = chunk;
+			o.scrape_ms = 15000;
+			assert_int_equal(pt_out_open(&out, pass ? p2 : p1, false, pt_csv_header_node, &err),
+					PT_OK);
+			lp.ranges = 0;
+			if (pt_batch_run(pass ? &r2 : &r1, ctx, jobs, &o, out, &err) != PT_OK)
+				fail_msg("seed %u pass %d: %s", seed, pass, err.msg);
+			if (pass == 0)
+				ranges = lp.ranges;
+			assert_int_equal(pt_out_commit(out, &err), PT_OK);
+			pt_out_free(out);
+		}
+		a = read_all(p1);
+		b = read_all(p2);
+		if (strcmp(a, b) != 0)
+			fail_msg("seed %u: rows from blocks differ from rows from points\n%s\n---\n%s", seed, a, b);
+		/* The blocks were used, and some windows needed their points. */
+		assert_true(ranges > (int)(6 * r1.slices));
+		assert_int_equal(r2.requests, 6 * r2.slices);
+		free(a);
+		free(b);
+		free(text);
+		pt_batch_result_clear(&r1);
+		pt_batch_result_clear(&r2);
+		pt_jobs_free(jobs);
+	}
+	pt_ctx_free(ctx);
+	fake_stop(&srv);
+	unlink(p1);
+	unlink(p2);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,6 +784,7 @@ int main(void)
 		cmocka_unit_test(test_batch__prev_errors),
 		cmocka_unit_test(test_batch__run_fail_resume),
 		cmocka_unit_test(test_batch__resume_keeps_unmatched),
+		cmocka_unit_test(test_batch__blocks_equal_points),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

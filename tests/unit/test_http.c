@@ -257,6 +257,7 @@ static void test_http__headers_sent(void **state)
 	o.headers = hdrs;
 	o.nheaders = 2;
 	o.bearer_token = "s3cr3t-token";
+	o.compression = 1; /* asked for even on this machine */
 	h = client(&o);
 	assert_int_equal(get(s, h, "/ok", NULL, &body, &status, &err), PT_OK);
 	assert_true(fake_request(s, 0, &r));
@@ -269,6 +270,84 @@ static void test_http__headers_sent(void **state)
 	free(r.head);
 	free(r.body);
 	pt_buf_free(&body);
+	pt_http_free(h);
+}
+
+static void test_http__compression(void **state)
+{
+	static const struct {
+		const char *url;
+		int loopback;
+	} cases[] = {
+		{"http://127.0.0.1:9090", 1},
+		{"http://127.0.0.1", 1},
+		{"https://127.1.2.3:443/prometheus", 1},
+		{"http://localhost:9090/", 1},
+		{"http://LOCALHOST.:9090", 1},
+		{"http://user:pw@localhost:9090", 1},
+		{"http://[::1]:9090", 1},
+		{"http://[0:0:0:0:0:0:0:1]/p", 1},
+		{"http://prom.lab:9090", 0},
+		{"http://10.0.0.5:9090", 0},
+		{"http://127.0.0.1.example.com", 0},
+		{"http://localhost.example.com:9090", 0},
+		{"http://[::2]:9090", 0},
+		{"http://prom?x=127.0.0.1", 0},
+		{"http://localhost@prom:9090", 0},
+		{"localhost", 0},
+		{NULL, 0},
+	};
+	struct fake_server *s = *state;
+	struct pt_http_opts o = {0};
+	struct pt_buf body = {0};
+	struct pt_error err = {0, ""};
+	struct fake_req r;
+	struct pt_http *h;
+	long status;
+	size_t i;
+
+	for (i = 0; cases[i].url; i++)
+		if (pt_http_is_loopback(cases[i].url) != cases[i].loopback)
+			fail_msg("%s: loopback %d, expected %d", cases[i].url, !cases[i].loopback,
+					cases[i].loopback);
+	/* On this machine, by default: no compression asked for, in both paths. */
+	h = client(&o);
+	assert_int_equal(get(s, h, "/ok", NULL, &body, &status, &err), PT_OK);
+	assert_true(fake_request(s, 0, &r));
+	if (strstr(r.head, "Accept-Encoding") != NULL)
+		fail_msg("Accept-Encoding sent to 127.0.0.1: %s", r.head);
+	free(r.head);
+	free(r.body);
+	pt_buf_free(&body);
+	pt_http_free(h);
+	/* Never, however far the server. */
+	o.compression = -1;
+	h = client(&o);
+	assert_int_equal(get(s, h, "/ok", NULL, &body, &status, &err), PT_OK);
+	assert_true(fake_request(s, 1, &r));
+	assert_null(strstr(r.head, "Accept-Encoding"));
+	free(r.head);
+	free(r.body);
+	pt_buf_free(&body);
+	pt_http_free(h);
+	/* Always: the transfers of pt_http_multi ask too. */
+	o.compression = 1;
+	h = client(&o);
+	{
+		struct pt_http_req req;
+		char url[128];
+
+		memset(&req, 0, sizeof(req));
+		url_of(url, sizeof(url), s, "/ok");
+		req.url = url;
+		assert_int_equal(pt_http_multi(h, &req, 1, 1, NULL, NULL, &err), PT_OK);
+		assert_int_equal(req.status, 200);
+		pt_buf_free(&req.body);
+	}
+	assert_true(fake_request(s, 2, &r));
+	assert_contains(r.head, "\r\nAccept-Encoding: ");
+	free(r.head);
+	free(r.body);
 	pt_http_free(h);
 }
 
@@ -413,6 +492,7 @@ static void test_http__multi(void **state)
 	char urls[N][128];
 	struct pt_http *h;
 	size_t i;
+	int accepts;
 
 	o.retries = 2;
 	o.backoff_ms = 20;
@@ -436,6 +516,16 @@ static void test_http__multi(void **state)
 	assert_int_equal(fake_hits(s, "/m/flaky3"), 2);
 	/* Connections are shared: never more than the concurrency. */
 	assert_true(fake_naccepts(s) <= 3);
+	/* and kept: the next calls make none. */
+	accepts = fake_naccepts(s);
+	assert_int_equal(pt_http_multi(h, reqs, N, 3, NULL, NULL, &err), PT_OK);
+	assert_int_equal(pt_http_multi(h, reqs, N, 2, NULL, NULL, &err), PT_OK);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(reqs[i].status, 200);
+		assert_string_equal(reqs[i].body.data, paths[i]);
+		pt_buf_free(&reqs[i].body);
+	}
+	assert_int_equal(fake_naccepts(s), accepts);
 
 	/* on_done may be NULL. */
 	assert_int_equal(pt_http_multi(h, reqs, 2, 1, NULL, NULL, &err), PT_OK);
@@ -502,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_http__connection_refused),
 		cmocka_unit_test_setup_teardown(test_http__timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http__headers_sent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http__compression, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http__basic_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http__post_form, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http__keep_alive, setup, teardown),

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "fake_http.h"
+#include "buf.h"
 #include "prom.h"
 
 #define assert_contains(hay, needle) do { \
@@ -807,6 +808,318 @@ static void test_prom__fixture_values(void **state)
 	free(body);
 }
 
+/* ---- the fast path against the cJSON decoder ----------------------------- */
+
+/* Two results are the same: type, series, labels in order, samples bit for
+ * bit (any NaN equals any NaN), warnings. */
+static void same_result(const struct pt_prom_result *a, const struct pt_prom_result *b,
+		const char *what)
+{
+	size_t i, j;
+
+	if (a->type != b->type || a->nseries != b->nseries || a->nwarnings != b->nwarnings)
+		fail_msg("%s: type %d/%d, %zu/%zu series, %zu/%zu warnings", what, (int)a->type,
+				(int)b->type, a->nseries, b->nseries, a->nwarnings, b->nwarnings);
+	for (i = 0; i < a->nwarnings; i++)
+		if (strcmp(a->warnings[i], b->warnings[i]) != 0)
+			fail_msg("%s: warning %zu '%s' vs '%s'", what, i, a->warnings[i], b->warnings[i]);
+	for (i = 0; i < a->nseries; i++) {
+		const struct pt_series *x = &a->series[i], *y = &b->series[i];
+
+		if (x->nlabels != y->nlabels || x->nsamples != y->nsamples)
+			fail_msg("%s: series %zu: %zu/%zu labels, %zu/%zu samples", what, i, x->nlabels,
+					y->nlabels, x->nsamples, y->nsamples);
+		if ((x->labels == NULL) != (y->labels == NULL) || (x->samples == NULL) != (y->samples == NULL))
+			fail_msg("%s: series %zu: empty arrays differ", what, i);
+		for (j = 0; j < x->nlabels; j++)
+			if (strcmp(x->labels[j].name, y->labels[j].name) != 0 ||
+					strcmp(x->labels[j].value, y->labels[j].value) != 0)
+				fail_msg("%s: series %zu label %zu: %s=%s vs %s=%s", what, i, j,
+						x->labels[j].name, x->labels[j].value, y->labels[j].name,
+						y->labels[j].value);
+		for (j = 0; j < x->nsamples; j++) {
+			const struct pt_sample *p = &x->samples[j], *q = &y->samples[j];
+			if (p->t_ms != q->t_ms || !(memcmp(&p->v, &q->v, sizeof(double)) == 0 ||
+					(isnan(p->v) && isnan(q->v))))
+				fail_msg("%s: series %zu sample %zu: %lld %.17g vs %lld %.17g", what, i, j,
+						(long long)p->t_ms, p->v, (long long)q->t_ms, q->v);
+		}
+	}
+}
+
+/* Decodes body both ways. Returns 1 when the fast path read it (and then
+ * the results are the same), 0 when it declined. Either way pt_prom_decode
+ * answers as the cJSON decoder does, errors included. */
+static int both_ways(const char *body, size_t len, long status, const char *what)
+{
+	struct pt_prom_result *f = NULL, *j = NULL, *d = NULL;
+	struct pt_error ef = {0, ""}, ej = {0, ""}, ed = {0, ""};
+	int rf, rj, rd, accepted;
+
+	rf = pt_prom_decode_fast(&f, body, len, status, &ef);
+	rj = pt_prom_decode_json(&j, body, len, status, &ej);
+	rd = pt_prom_decode(&d, body, len, status, &ed);
+	if (rf != PT_OK)
+		fail_msg("%s: fast path failed: %s", what, ef.msg);
+	accepted = f != NULL;
+	if (accepted && rj != PT_OK)
+		fail_msg("%s: fast path read what cJSON refuses (%s)", what, ej.msg);
+	if (rd != rj || strcmp(ed.msg, ej.msg) != 0)
+		fail_msg("%s: decode %d '%s' vs cJSON %d '%s'", what, rd, ed.msg, rj, ej.msg);
+	if (accepted)
+		same_result(f, j, what);
+	if (rj == PT_OK)
+		same_result(d, j, what);
+	pt_prom_result_free(f);
+	pt_prom_result_free(j);
+	pt_prom_result_free(d);
+	return accepted;
+}
+
+#define MATRIX(result) \
+	"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":" result "}}"
+
+static void test_prom__fast_cases(void **state)
+{
+	static const struct {
+		const char *body;
+		long status;
+		int fast; /* the fast path reads it (1) or leaves it to cJSON (0) */
+	} cases[] = {
+		/* what stores send */
+		{MATRIX("[{\"metric\":{\"instance\":\"n1:9100\",\"uuid\":\"GPU-1\"},"
+			"\"values\":[[1763719200,\"0.25\"],[1763719215.5,\"1e3\"],[1763719230.125,\"NaN\"],"
+			"[1763719245.001,\"+Inf\"],[1763719260,\"-Inf\"],[1763719275,\"-0\"]]}]"), 200, 1},
+		{OK_VECTOR("[{\"metric\":{},\"value\":[1763719200.25,\"1\"]}]"), 200, 1},
+		{OK_VECTOR("[]"), 200, 1},
+		{MATRIX("[]"), 200, 1},
+		{MATRIX("[{\"metric\":{\"a\":\"b\"},\"values\":[]}]"), 200, 1},
+		{MATRIX("[{\"values\":[[1,\"2\"]]}]"), 200, 1},
+		{" \n{ \"status\" : \"success\" ,\r\n\t\"data\" : { \"resultType\" : \"matrix\" , "
+			"\"result\" : [ { \"metric\" : { \"a\" : \"b\" } , \"values\" : [ [ 1 , \"2\" ] , "
+			"[ 2.5 , \"3\" ] ] } ] } } ", 200, 1},
+		/* any key order; other keys skipped, as cJSON skips them */
+		{"{\"data\":{\"result\":[{\"values\":[[1,\"2\"]],\"metric\":{\"x\":\"y\"}}],"
+			"\"resultType\":\"matrix\"},\"status\":\"success\"}", 200, 1},
+		{"{\"status\":\"success\",\"isPartial\":false,\"data\":{\"resultType\":\"vector\","
+			"\"result\":[{\"metric\":{},\"value\":[1,\"2\"],\"extra\":[{\"a\":[1,-2.5e-3,true,"
+			"null,\"\\u00e9\"]},{}]}],\"stats\":{\"x\":[]}},\"infos\":[\"i\"]}", 200, 1},
+		{"{\"status\":\"success\",\"warnings\":[\"w1\",7,\"w\\\"2\"],\"data\":{\"resultType\":"
+			"\"vector\",\"result\":[]}}", 200, 1},
+		{"{\"status\":\"success\",\"warnings\":\"not a list\",\"data\":{\"resultType\":"
+			"\"vector\",\"result\":[]}}", 200, 1},
+		/* escapes in label values and names */
+		{MATRIX("[{\"metric\":{\"q\":\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\",\"u\\u0041\":\"\\u00e9\\u20ac"
+			"\\ud83d\\ude00\",\"raw\":\"\xc3\xa9\"},\"values\":[[1,\"2\"]]}]"), 200, 1},
+		/* numbers in every form strtod reads */
+		{MATRIX("[{\"values\":[[1,\"0.1\"],[2,\"1.7976931348623157e308\"],[3,\"4.9e-324\"],"
+			"[4,\"123456789012345678901234567890\"],[5,\"0.30000000000000004\"],[6,\"1.\"],"
+			"[7,\".5\"],[8,\"+1\"],[9,\"0x10\"],[10,\"inf\"],[11,\"nan\"],[12,\"1e400\"],"
+			"[13,\"9007199254740993\"],[14,\"1e-22\"],[15,\"1e23\"],[16,\"-0.000\"],[17,2.5]]}]"),
+			200, 1},
+		/* times: float seconds, rounded to ms as cJSON's double would be */
+		{MATRIX("[{\"values\":[[1763719200.0005,\"1\"],[1763719200.12345,\"1\"],[-1.5,\"1\"],"
+			"[1.7637192e9,\"1\"],[0,\"1\"],[1763719200.999,\"1\"],[99999999999999,\"1\"]]}]"),
+			200, 1},
+		/* trailing bytes after the document: cJSON does not read them either */
+		{OK_VECTOR("[]") "garbage", 200, 1},
+		/* the fast path leaves these to cJSON */
+		{"{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"x\"}", 400, 0},
+		{"{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1,\"2\"]}}",
+			200, 0},
+		{"{\"status\":\"success\",\"data\":{\"resultType\":\"string\",\"result\":[1,\"a\"]}}",
+			200, 0},
+		{MATRIX("[{\"metric\":{},\"histograms\":[[1,{\"count\":\"1\"}]]}]"), 200, 0},
+		{OK_VECTOR("[{\"metric\":{},\"histogram\":[1,{\"count\":\"1\"}]}]"), 200, 0},
+		{OK_VECTOR("[]"), 503, 0},
+		{"{\"status\":\"success\",\"status\":\"success\",\"data\":{\"resultType\":\"vector\","
+			"\"result\":[]}}", 200, 0},
+		{"{\"st\\u0061tus\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}",
+			200, 0},
+		{MATRIX("[{\"metric\":{\"a\":\"\\u0000\"},\"values\":[]}]"), 200, 0},
+		{MATRIX("[{\"metric\":{\"a\":\"\\ud83d\"},\"values\":[]}]"), 200, 0},
+		{MATRIX("[{\"metric\":{\"a\":\"\\ude00\"},\"values\":[]}]"), 200, 0},
+		{MATRIX("[{\"metric\":{\"a\":\"\\x\"},\"values\":[]}]"), 200, 0},
+		{MATRIX("[{\"metric\":{\"a\":\"tab\there\"},\"values\":[]}]"), 200, 0},
+		{MATRIX("[{\"metric\":{\"a\":1},\"values\":[]}]"), 200, 0},
+		{MATRIX("[{\"metric\":null,\"values\":[]}]"), 200, 0},
+		{MATRIX("[{\"metric\":{},\"value\":[1,\"2\"]}]"), 200, 0},
+		{OK_VECTOR("[{\"metric\":{},\"values\":[[1,\"2\"]]}]"), 200, 0},
+		{OK_VECTOR("[{\"metric\":{},\"value\":[1,\"2\"],\"values\":[]}]"), 200, 0},
+		{OK_VECTOR("[{\"metric\":{}}]"), 200, 0},
+		{MATRIX("[{\"values\":[[1,\" 2\"]]}]"), 200, 0},
+		{MATRIX("[{\"values\":[[1,\"\"]]}]"), 200, 0},
+		{MATRIX("[{\"values\":[[1,\"2x\"]]}]"), 200, 0},
+		{MATRIX("[{\"values\":[[1,\"\\u0032\"]]}]"), 200, 0},
+		{MATRIX("[{\"values\":[[\"1\",\"2\"]]}]"), 200, 0},
+		{MATRIX("[{\"values\":[[01,\"2\"]]}]"), 200, 0},
+		{MATRIX("[{\"values\":[[1,\"2\",3]]}]"), 200, 0},
+		{MATRIX("[{\"values\":[[1,\"2\"],]}]"), 200, 0},
+		{MATRIX("[{\"values\":[[1,\"2\"]]},]"), 200, 0},
+		{"\xEF\xBB\xBF" OK_VECTOR("[]"), 200, 0},
+		{"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}", 200, 0},
+		{"{\"status\":\"success\"}", 200, 0},
+		{"[]", 200, 0},
+		{"", 200, 0},
+		{NULL, 0, 0}
+	};
+	size_t i;
+	char what[32];
+
+	(void)state;
+	for (i = 0; cases[i].body; i++) {
+		snprintf(what, sizeof(what), "case %zu", i);
+		if (both_ways(cases[i].body, strlen(cases[i].body), cases[i].status, what) != cases[i].fast)
+			fail_msg("case %zu: fast path %s it", i, cases[i].fast ? "declined" : "read");
+	}
+}
+
+static void test_prom__fast_escapes(void **state)
+{
+	struct pt_prom_result *r = NULL;
+	struct pt_error err = {0, ""};
+	const char *body = MATRIX("[{\"metric\":{\"q\":\"a\\\"b\\\\c\\n\",\"e\":\"\\u00e9\\ud83d\\ude00\"},"
+		"\"values\":[[1763719200.5,\"NaN\"],[1763719215,\"-Inf\"],[1763719230,\"0.1\"]]}]");
+
+	(void)state;
+	assert_int_equal(pt_prom_decode_fast(&r, body, strlen(body), 200, &err), PT_OK);
+	assert_non_null(r);
+	assert_string_equal(pt_series_label(&r->series[0], "q"), "a\"b\\c\n");
+	assert_string_equal(pt_series_label(&r->series[0], "e"), "\xc3\xa9\xf0\x9f\x98\x80");
+	assert_int_equal(r->series[0].samples[0].t_ms, INT64_C(1763719200500));
+	assert_true(isnan(r->series[0].samples[0].v));
+	assert_true(isinf(r->series[0].samples[1].v) && r->series[0].samples[1].v < 0);
+	assert_true(r->series[0].samples[2].v == 0.1);
+	pt_prom_result_free(r);
+}
+
+static void test_prom__fast_fixtures(void **state)
+{
+	const struct fixture_case *c;
+
+	(void)state;
+	for (c = fixture_cases; c->name; c++) {
+		size_t len = 0;
+		long status;
+		char *body = fixture(c->name, &len, &status);
+		int fast = both_ways(body, len, status, c->name);
+
+		/* Every successful vector and matrix capture takes the fast path. */
+		if (!c->targets && c->code == PT_OK &&
+				(c->type == PT_PROM_VECTOR || c->type == PT_PROM_MATRIX) && !fast)
+			fail_msg("%s: the fast path declined it", c->name);
+		free(body);
+	}
+}
+
+static uint64_t rnd_state = 0x9E3779B97F4A7C15ULL;
+
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+/* A matrix answer as a store could write it: values in every format a
+ * float64 is printed in, times with 0 to 3 decimals (some with more). */
+static void gen_matrix(struct pt_buf *b, int nseries, int npoints)
+{
+	struct pt_error err = {0, ""};
+	int i, j;
+
+	pt_buf_reset(b);
+	assert_int_equal(pt_buf_printf(b, &err, "{\"status\":\"success\",\"data\":{\"resultType\":"
+			"\"matrix\",\"result\":["), PT_OK);
+	for (i = 0; i < nseries; i++) {
+		double t = 1763719200.0 + (double)(rnd() % 100000) / 1000.0;
+
+		assert_int_equal(pt_buf_printf(b, &err, "%s{\"metric\":{\"instance\":\"node%04d:9100\","
+				"\"uuid\":\"GPU-%d\",\"odd\":\"\\\"q\\\" \\u00e9\"},\"values\":[", i ? "," : "", i,
+				(int)(rnd() % 8)), PT_OK);
+		for (j = 0; j < npoints; j++) {
+			double v;
+			uint64_t bits = rnd();
+			char val[64];
+
+			switch (rnd() % 8) {
+			case 0: memcpy(&v, &bits, sizeof(v)); snprintf(val, sizeof(val), "%.17g", v); break;
+			case 1: v = (double)(bits % 1000000) / 1000.0; snprintf(val, sizeof(val), "%g", v); break;
+			case 2: v = (double)(bits % 100000000) / 1e8; snprintf(val, sizeof(val), "%.17g", v); break;
+			case 3: snprintf(val, sizeof(val), "%llu", (unsigned long long)(bits % 100000000000ULL)); break;
+			case 4: snprintf(val, sizeof(val), "%s", (const char *[]){"NaN", "+Inf", "-Inf", "0",
+				"-0", "1e-7", "5e+20"}[bits % 7]); break;
+			case 5: v = (double)(bits >> 11) * 0x1p-40; snprintf(val, sizeof(val), "%.16g", v); break;
+			case 6: v = -(double)(bits % 1000) / 7.0; snprintf(val, sizeof(val), "%.15g", v); break;
+			default: v = (double)(bits % 100000) * 1e-9; snprintf(val, sizeof(val), "%.6e", v); break;
+			}
+			if (rnd() % 50 == 0)
+				assert_int_equal(pt_buf_printf(b, &err, "%s[%.6f,\"%s\"]", j ? "," : "",
+						t + j * 15 + 0.0001, val), PT_OK);
+			else
+				assert_int_equal(pt_buf_printf(b, &err, "%s[%.*f,\"%s\"]", j ? "," : "",
+						(int)(rnd() % 4), t + j * 15, val), PT_OK);
+		}
+		assert_int_equal(pt_buf_printf(b, &err, "]}"), PT_OK);
+	}
+	assert_int_equal(pt_buf_printf(b, &err, "]}}"), PT_OK);
+}
+
+static void test_prom__fast_generated(void **state)
+{
+	struct pt_buf b = {0};
+	int i;
+
+	(void)state;
+	for (i = 0; i < 40; i++) {
+		gen_matrix(&b, 1 + (int)(rnd() % 6), (int)(rnd() % 400));
+		if (!both_ways(b.data, b.len, 200, "generated"))
+			fail_msg("generated body %d declined", i);
+	}
+	pt_buf_free(&b);
+}
+
+/* Cut short at every length and with bytes changed: the fast path never
+ * reads what cJSON refuses, never reads it otherwise, and never faults
+ * (run under ASan in the sanitizer build). */
+static void test_prom__fast_fuzz(void **state)
+{
+	static const char alphabet[] = "{}[]\",:\\ 0123456789.eE+-tfnul\x01\xff";
+	struct pt_buf b = {0};
+	char *copy;
+	size_t len, i;
+	int round;
+
+	(void)state;
+	gen_matrix(&b, 3, 12);
+	len = b.len;
+	/* An exact-size copy, so ASan sees any read past the end. */
+	for (i = 0; i <= len; i++) {
+		copy = malloc(i ? i : 1);
+		memcpy(copy, b.data, i);
+		both_ways(copy, i, 200, "truncated");
+		free(copy);
+	}
+	for (round = 0; round < 3000; round++) {
+		size_t nmut = 1 + rnd() % 4, k;
+
+		copy = malloc(len);
+		memcpy(copy, b.data, len);
+		for (k = 0; k < nmut; k++) {
+			size_t at = rnd() % len;
+			switch (rnd() % 3) {
+			case 0: copy[at] = alphabet[rnd() % (sizeof(alphabet) - 1)]; break;
+			case 1: copy[at] = (char)(rnd() & 0xff); break;
+			default: memmove(copy + at, copy + at + 1, len - at - 1); copy[len - 1] = ' '; break;
+			}
+		}
+		both_ways(copy, len, 200, "mutated");
+		free(copy);
+	}
+	pt_buf_free(&b);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
@@ -832,6 +1145,11 @@ int main(void)
 		cmocka_unit_test(test_prom__new_bad_url),
 		cmocka_unit_test(test_prom__fixtures),
 		cmocka_unit_test(test_prom__fixture_values),
+		cmocka_unit_test(test_prom__fast_cases),
+		cmocka_unit_test(test_prom__fast_escapes),
+		cmocka_unit_test(test_prom__fast_fixtures),
+		cmocka_unit_test(test_prom__fast_generated),
+		cmocka_unit_test(test_prom__fast_fuzz),
 	};
 	int rc;
 

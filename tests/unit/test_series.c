@@ -449,6 +449,56 @@ static void test_series__point_obs(void **state)
 	pt_slice_free(s);
 }
 
+/* Which templates may be fetched in blocks: the largest value over the
+ * window (limits), or whether a series has a sample in it (models). */
+static void test_series__blockable(void **state)
+{
+	static const struct {
+		enum pt_quantity q;
+		const char *tmpl;
+		bool blockable;
+	} cases[] = {
+		{PT_Q_GPU_POWER_LIMIT, "max by (${node_label}, uuid) (max_over_time(nvidia_smi_power_limit_watts"
+			"{${node_matcher}}[${window}]))", true},
+		{PT_Q_GPU_ENFORCED_LIMIT, "max_over_time(l{a=\"x}y\",${node_matcher}}[${window}])", true},
+		{PT_Q_GPU_POWER_LIMIT, "max(max_over_time(l[${window}])) by (instance)", true},
+		{PT_Q_CPU_INFO, "count by (${node_label}, model_name) (last_over_time(node_cpu_info"
+			"{${node_matcher}}[${window}]))", true},
+		{PT_Q_GPU_INFO, "count by (Hostname, UUID, modelName) (last_over_time(DCGM_FI_DEV_GPU_UTIL"
+			"{${node_matcher}}[${window}]))", true},
+		{PT_Q_GPU_INFO, "group without (job) (present_over_time(i[${window}]))", true},
+		/* a block's value would be something else */
+		{PT_Q_GPU_POWER_LIMIT, "avg by (instance) (max_over_time(l[${window}]))", false},
+		{PT_Q_GPU_POWER_LIMIT, "max by (instance) (last_over_time(l[${window}]))", false},
+		{PT_Q_GPU_POWER_LIMIT, "max_over_time(l[${window}]) / 1000", false},
+		{PT_Q_GPU_POWER_LIMIT, "max_over_time(l[${window}] offset 1m)", false},
+		{PT_Q_GPU_POWER_LIMIT, "max_over_time(l[${window}] @ 100)", false},
+		{PT_Q_GPU_POWER_LIMIT, "max_over_time((l)[${window}:15s])", false},
+		{PT_Q_GPU_POWER_LIMIT, "max_over_time(l[5m])", false},
+		{PT_Q_GPU_POWER_LIMIT, "max_over_time(l[${window}]) or max_over_time(m[${window}])", false},
+		{PT_Q_GPU_POWER_LIMIT, "max_over_time(rate(l[${window}])[${window}])", false},
+		{PT_Q_CPU_INFO, "count(i{a=\"b\"} * on (instance) group_left m[${window}])", false},
+		{PT_Q_CPU_INFO, "topk(1, last_over_time(i[${window}]))", false},
+		{PT_Q_CPU_INFO, "last_over_time(i{a=\"unclosed[${window}])", false},
+		/* means and counters need every point */
+		{PT_Q_RAM_TOTAL, "avg by (instance) (avg_over_time(t[${window}]))", false},
+		{PT_Q_GPU_POWER, "max by (instance) (max_over_time(p[${window}]))", false},
+		{PT_Q_CPU_UTIL, "1 - avg(rate(c[${window}]))", false},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pt_query q;
+
+		memset(&q, 0, sizeof(q));
+		q.quantity = cases[i].q;
+		q.tmpl = (char *)cases[i].tmpl;
+		if (pt_series_blockable(&q) != cases[i].blockable)
+			fail_msg("case %zu: %s: blockable %d", i, cases[i].tmpl, !cases[i].blockable);
+	}
+}
+
 static void test_series__strmap(void **state)
 {
 	struct pt_strmap m = {0};
@@ -482,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_series__metricsql),
 		cmocka_unit_test(test_series__absorb_and_info),
 		cmocka_unit_test(test_series__point_obs),
+		cmocka_unit_test(test_series__blockable),
 		cmocka_unit_test(test_series__strmap),
 	};
 
