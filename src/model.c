@@ -5,6 +5,7 @@
 #include <csv.h>
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ struct table {
 };
 
 struct pt_tables {
+	unsigned long id;    /* unique per parsed set, never 0: keys the lookup cache */
 	struct table cpu;
 	struct table gpu;
 	struct table carbon; /* two entries per country: alpha-3 and alpha-2 */
@@ -229,6 +231,7 @@ static int parse_table(struct pt_tables *t, const char *text,
 }
 
 static int cmp_entry(const void *a, const void *b);
+static atomic_ulong tables_ids;
 
 int pt_tables_parse(struct pt_tables **out, const char *cpu_csv, const char *gpu_csv,
 		const char *carbon_csv, struct pt_error *err)
@@ -239,6 +242,7 @@ int pt_tables_parse(struct pt_tables **out, const char *cpu_csv, const char *gpu
 	*out = NULL;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return pt_error_oom(err);
+	t->id = atomic_fetch_add(&tables_ids, 1) + 1;
 	if ((rc = parse_table(t, cpu_csv, cpu_row, "CPU TDP", err)) != PT_OK ||
 			(rc = parse_table(t, gpu_csv, gpu_row, "GPU TDP", err)) != PT_OK ||
 			(rc = parse_table(t, carbon_csv, carbon_row, "carbon intensity", err)) != PT_OK) {
@@ -323,12 +327,30 @@ bool pt_tables_cpu_tdp(const struct pt_tables *t, const char *model_name, double
 	size_t nwords = 0, i, j, best_len = 0;
 	const char *c;
 
+	/* Export asks for the same node's model at every step: remember the last
+	 * answer, per thread (serve's workers) and per table set (by its id, as
+	 * a freed set's address may come back). */
+	static _Thread_local unsigned long last_id;
+	static _Thread_local char last_name[256];
+	static _Thread_local double last_tdp;
+	static _Thread_local bool last_found;
+
 	if (t == NULL || model_name == NULL)
 		return false;
+	if (last_id == t->id && strcmp(last_name, model_name) == 0) {
+		if (last_found)
+			*tdp = last_tdp;
+		return last_found;
+	}
+	last_id = strlen(model_name) < sizeof(last_name) ? t->id : 0;
+	snprintf(last_name, sizeof(last_name), "%s", model_name);
+	last_found = false;
 	normalise_cpu(key, sizeof(key), model_name);
 	if (key[0] == '\0')
 		return false;
 	if ((e = cpu_find(t, key)) != NULL) {
+		last_found = true;
+		last_tdp = e->value;
 		*tdp = e->value;
 		return true;
 	}
@@ -352,6 +374,8 @@ bool pt_tables_cpu_tdp(const struct pt_tables *t, const char *model_name, double
 	}
 	if (best == NULL)
 		return false;
+	last_found = true;
+	last_tdp = best->value;
 	*tdp = best->value;
 	return true;
 }
