@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -361,6 +362,13 @@ static size_t sink_cap(const struct pt_http *h, const struct pt_buf *b)
 	return b->limit && b->limit < h->max_body ? b->limit : h->max_body;
 }
 
+/* Statuses worth asking again: the server's own failures (5xx), and 429,
+ * which Mimir and Thanos answer when a tenant is over its query rate. */
+static bool retry_status(long status)
+{
+	return status >= 500 || status == 429;
+}
+
 int pt_http_request(struct pt_http *h, const char *url, const char *form,
 		struct pt_buf *body, long *status, struct pt_error *err)
 {
@@ -383,7 +391,7 @@ int pt_http_request(struct pt_http *h, const char *url, const char *form,
 		c = curl_easy_perform(h->easy);
 		if (c == CURLE_OK) {
 			curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, status);
-			if (*status < 500 || attempt >= h->retries)
+			if (!retry_status(*status) || attempt >= h->retries)
 				return PT_OK;
 		} else if (s.over || s.oom || !retryable(c) || attempt >= h->retries) {
 			return transfer_error(err, url, c, h->errbuf, &s, attempt + 1);
@@ -601,7 +609,7 @@ int pt_http_multi(struct pt_http *h, struct pt_http_req *reqs, size_t n, int con
 			sl->busy = 0;
 			if (c == CURLE_OK) {
 				curl_easy_getinfo(sl->easy, CURLINFO_RESPONSE_CODE, &r->status);
-				again = r->status >= 500;
+				again = retry_status(r->status);
 			} else {
 				r->status = 0;
 				again = !sl->sink.over && !sl->sink.oom && retryable(c);

@@ -9,7 +9,7 @@
 struct pt_http_opts {
 	long connect_timeout_ms; /* 0 = 10 s */
 	long timeout_ms;         /* total per attempt; 0 = 30 s */
-	int retries;             /* extra attempts on connection errors and 5xx */
+	int retries;             /* extra attempts on connection errors, 5xx and 429 */
 	long backoff_ms;         /* first backoff, doubled each retry; 0 = 200 ms */
 	const char *const *headers; /* "Name: value" strings, nheaders of them */
 	size_t nheaders;
@@ -36,7 +36,7 @@ void pt_http_free(struct pt_http *h);
 /* GET url (or, with form != NULL, POST it as application/x-www-form-urlencoded).
  * The body goes into `body` (reset first). *status gets the HTTP status.
  * Returns PT_OK for any HTTP status (callers decide what a 4xx means) after
- * retrying connection errors and 5xx; PT_ENET with libcurl's own error text
+ * retrying connection errors, 5xx and 429; PT_ENET with libcurl's own error text
  * when no answer was had. */
 int pt_http_request(struct pt_http *h, const char *url, const char *form,
 		struct pt_buf *body, long *status, struct pt_error *err) PT_WUR;

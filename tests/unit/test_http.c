@@ -30,6 +30,9 @@ static void handler(struct fake_server *s, const struct fake_req *r, struct fake
 	} else if (strcmp(r->path, "/flaky") == 0) {
 		resp->status = hit == 1 ? 503 : 200;
 		resp->body = hit == 1 ? "busy" : "recovered";
+	} else if (strcmp(r->path, "/ratelimited") == 0) {
+		resp->status = hit == 1 ? 429 : 200;
+		resp->body = hit == 1 ? "too many requests" : "served";
 	} else if (strcmp(r->path, "/always503") == 0) {
 		resp->status = 503;
 		resp->body = "busy";
@@ -116,6 +119,25 @@ static void test_http__retry_503_then_200(void **state)
 	assert_int_equal(status, 200);
 	assert_string_equal(body.data, "recovered");
 	assert_int_equal(fake_hits(s, "/flaky"), 2);
+	pt_buf_free(&body);
+	pt_http_free(h);
+}
+
+static void test_http__retry_429_then_200(void **state)
+{
+	struct fake_server *s = *state;
+	struct pt_http_opts o = {0};
+	struct pt_buf body = {0};
+	struct pt_error err = {0, ""};
+	struct pt_http *h;
+	long status;
+
+	o.retries = 1;
+	h = client(&o);
+	assert_int_equal(get(s, h, "/ratelimited", NULL, &body, &status, &err), PT_OK);
+	assert_int_equal(status, 200);
+	assert_string_equal(body.data, "served");
+	assert_int_equal(fake_hits(s, "/ratelimited"), 2);
 	pt_buf_free(&body);
 	pt_http_free(h);
 }
@@ -585,6 +607,7 @@ static void test_http__multi_failures(void **state)
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_http__retry_429_then_200, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http__retry_503_then_200, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http__5xx_retries_exhausted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http__404_not_retried, setup, teardown),
