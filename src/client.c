@@ -36,6 +36,7 @@ int pt_client_open(struct pt_prom **out, const struct pt_config *cfg, const char
 	if (opts.timeout_ms > 0 && opts.timeout_ms < 10000)
 		opts.connect_timeout_ms = opts.timeout_ms;
 	opts.retries = cfg->retries;
+	opts.compression = cfg->compression;
 	/* char ** does not convert to const char *const * implicitly in C. */
 	opts.headers = (const char *const *)cfg->headers;
 	opts.nheaders = cfg->nheaders;

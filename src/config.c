@@ -556,6 +556,21 @@ static int on_prometheus(struct loader *ld, const char *key, yaml_node_t *value,
 	}
 	if (strcmp(key, "retries") == 0)
 		return get_int_range(ld, value, path, 0, RETRIES_MAX, &ld->cfg->retries);
+	if (strcmp(key, "compression") == 0) {
+		static const char want[] = "auto, always or never";
+
+		if (get_text(ld, value, path, want, &v) != PT_OK)
+			return ld->err->code;
+		if (strcmp(v, "auto") == 0)
+			ld->cfg->compression = 0;
+		else if (strcmp(v, "always") == 0)
+			ld->cfg->compression = 1;
+		else if (strcmp(v, "never") == 0)
+			ld->cfg->compression = -1;
+		else
+			return want_error(ld, value, path, want);
+		return PT_OK;
+	}
 	if (strcmp(key, "headers") == 0)
 		return walk_mapping(ld, value, path, NULL, on_header, NULL);
 	if (strcmp(key, "bearer_token_file") == 0) {
@@ -774,8 +789,8 @@ static int on_power(struct loader *ld, const char *key, yaml_node_t *value, cons
 static int on_top(struct loader *ld, const char *key, yaml_node_t *value, const char *path,
 		void *ctx)
 {
-	static const char *const prom_keys[] = {"url", "timeout", "retries", "headers",
-		"bearer_token_file", "basic_auth", "tls", NULL};
+	static const char *const prom_keys[] = {"url", "timeout", "retries", "compression",
+		"headers", "bearer_token_file", "basic_auth", "tls", NULL};
 	static const char *const nodes_keys[] = {"label", "strip_port", NULL};
 	static const char *const power_keys[] = {"prefer_measured", "pue",
 		"carbon_intensity_g_per_kwh", "country", "cpu", "gpu", "ram", "nodes", NULL};

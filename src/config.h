@@ -40,6 +40,7 @@ struct pt_config {
 	char *url;                  /* default http://127.0.0.1:9090 */
 	int64_t timeout_ms;         /* default 30 s */
 	int retries;                /* default 2 */
+	int compression;            /* gzip answers: 0 auto (not on loopback), 1 always, -1 never */
 	char **headers;             /* "Name: value" */
 	size_t nheaders;
 	char *bearer_token_file;

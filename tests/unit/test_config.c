@@ -64,6 +64,7 @@ static void assert_defaults(const struct pt_config *cfg)
 	assert_string_equal(cfg->url, "http://127.0.0.1:9090");
 	assert_int_equal(cfg->timeout_ms, 30000);
 	assert_int_equal(cfg->retries, 2);
+	assert_int_equal(cfg->compression, 0);
 	assert_int_equal(cfg->nheaders, 0);
 	assert_null(cfg->bearer_token_file);
 	assert_null(cfg->basic_user);
@@ -123,6 +124,7 @@ static const char full_yaml[] =
 	"  url: https://mimir.example/prometheus/\n"
 	"  timeout: 1m30s\n"
 	"  retries: 0\n"
+	"  compression: never\n"
 	"  headers: {X-Scope-OrgID: lab, X-Number: 42}\n"
 	"  basic_auth:\n"
 	"    username: alice\n"
@@ -164,6 +166,7 @@ static void test_config__full(void **state)
 	assert_string_equal(cfg->url, "https://mimir.example/prometheus");
 	assert_int_equal(cfg->timeout_ms, 90000);
 	assert_int_equal(cfg->retries, 0);
+	assert_int_equal(cfg->compression, -1);
 	assert_int_equal(cfg->nheaders, 2);
 	assert_string_equal(cfg->headers[0], "X-Scope-OrgID: lab");
 	assert_string_equal(cfg->headers[1], "X-Number: 42");
@@ -316,6 +319,8 @@ static const struct error_case error_cases[] = {
 	{"prometheus:\n  retries: -1\n", 2, "prometheus.retries", "must be an integer from 0 to 100, got '-1'"},
 	{"prometheus:\n  retries: 2.5\n", 2, "prometheus.retries", "got '2.5'"},
 	{"prometheus:\n  retries: 101\n", 2, "prometheus.retries", "got '101'"},
+	{"prometheus:\n  compression: sometimes\n", 2, "prometheus.compression",
+		"must be auto, always or never, got 'sometimes'"},
 	{"prometheus:\n  timeout: abc\n", 2, "prometheus.timeout", "must be a duration like 30s or 1m30s, got 'abc'"},
 	{"prometheus:\n  timeout: 30\n", 2, "prometheus.timeout", "must be a duration like 30s"},
 	{"prometheus:\n  timeout: 0s\n", 2, "prometheus.timeout", "must be a duration like 30s"},
