@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,33 +157,14 @@ static int read_records(const char *text, size_t len, const char *name, rec_fn f
 
 static int slurp(char **out, size_t *len, const char *path, int missing_code, struct pt_error *err)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	struct pt_buf b = {0};
-	char chunk[65536];
-	size_t n;
-	int rc = PT_OK;
+	int e = pt_read_file(out, len, path, SIZE_MAX);
 
-	*out = NULL;
-	*len = 0;
-	if (f == NULL)
-		return pt_error_set(err, errno == ENOENT ? missing_code : PT_EUSAGE, "cannot read %s: %s",
-				path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if ((rc = pt_buf_append(&b, chunk, n, err)) != PT_OK)
-			break;
-	if (rc == PT_OK && ferror(f))
-		rc = pt_error_set(err, PT_EUSAGE, "cannot read %s: %s", path, strerror(errno));
-	if (f != stdin)
-		fclose(f);
-	if (rc != PT_OK) {
-		pt_buf_free(&b);
-		return rc;
-	}
-	if (b.data == NULL && (rc = pt_buf_append(&b, "", 0, err)) != PT_OK)
-		return rc;
-	*out = b.data;
-	*len = b.len;
-	return PT_OK;
+	if (e == 0)
+		return PT_OK;
+	if (e == ENOMEM)
+		return pt_error_oom(err);
+	return pt_error_set(err, e == ENOENT ? missing_code : PT_EUSAGE, "cannot read %s: %s", path,
+			strerror(e));
 }
 
 /* ---- jobs file ---- */

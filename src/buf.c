@@ -1,7 +1,9 @@
 /* buf.c - growable byte buffer. */
 #include "buf.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,4 +74,56 @@ void pt_buf_free(struct pt_buf *b)
 		return;
 	free(b->data);
 	memset(b, 0, sizeof(*b));
+}
+
+int pt_read_file(char **out, size_t *out_len, const char *path, size_t max)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	FILE *f = NULL;
+	char *data = NULL;
+	size_t len = 0, cap = 0;
+	int rc = 0;
+
+	*out = NULL;
+	*out_len = 0;
+	f = is_stdin ? stdin : fopen(path, "rb");
+	if (f == NULL)
+		return errno;
+	for (;;) {
+		size_t n;
+
+		if (cap - len < 4096) {
+			char *p;
+
+			cap = cap ? cap * 2 : 8192;
+			p = realloc(data, cap + 1);
+			if (p == NULL) {
+				rc = ENOMEM;
+				goto out;
+			}
+			data = p;
+		}
+		n = fread(data + len, 1, cap - len, f);
+		len += n;
+		if (len > max) {
+			rc = EFBIG;
+			goto out;
+		}
+		if (n == 0) {
+			if (ferror(f))
+				rc = errno ? errno : EIO;
+			break;
+		}
+	}
+	if (rc == 0) {
+		data[len] = '\0';
+		*out = data;
+		*out_len = len;
+		data = NULL;
+	}
+out:
+	free(data);
+	if (f != NULL && !is_stdin)
+		fclose(f);
+	return rc;
 }

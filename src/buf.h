@@ -16,6 +16,11 @@ struct pt_buf {
  * be exceeded (bodies come from the network). */
 int pt_buf_append(struct pt_buf *b, const void *data, size_t n, struct pt_error *err) PT_WUR;
 int pt_buf_printf(struct pt_buf *b, struct pt_error *err, const char *fmt, ...) PT_PRINTF(3, 4) PT_WUR;
+/* Reads a whole file ("-" = standard input) into a NUL-terminated malloc'd
+ * buffer the caller frees. Returns 0 or an errno value (ENOENT, EFBIG past
+ * max bytes, ENOMEM, ...) so callers can word the message with strerror. */
+int pt_read_file(char **out, size_t *out_len, const char *path, size_t max) PT_WUR;
+
 void pt_buf_reset(struct pt_buf *b); /* len = 0, keeps memory */
 void pt_buf_free(struct pt_buf *b);  /* frees memory, zeroes the struct; NULL ok */
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "buf.h"
 #include "timefmt.h"
 
 /* A config is a few hundred bytes; the cap turns a wrong -c (a log file,
@@ -50,59 +51,6 @@ static void one_line(struct pt_error *err)
 
 /* ---- reading files ---- */
 
-/* Reads the whole file into a NUL-terminated malloc'd buffer. Returns 0 or an
- * errno value (EFBIG past max) so callers can name the cause with strerror. */
-static int read_all(const char *path, size_t max, char **out, size_t *out_len)
-{
-	FILE *f = NULL;
-	char *data = NULL;
-	size_t len = 0, cap = 0;
-	int rc = 0;
-
-	*out = NULL;
-	*out_len = 0;
-	f = fopen(path, "rb");
-	if (f == NULL)
-		return errno;
-	for (;;) {
-		size_t n;
-
-		if (cap - len < 4096) {
-			char *p;
-
-			cap = cap ? cap * 2 : 8192;
-			p = realloc(data, cap + 1);
-			if (p == NULL) {
-				rc = ENOMEM;
-				goto out;
-			}
-			data = p;
-		}
-		n = fread(data + len, 1, cap - len, f);
-		len += n;
-		if (len > max) {
-			rc = EFBIG;
-			goto out;
-		}
-		if (n == 0) {
-			if (ferror(f))
-				rc = errno ? errno : EIO;
-			break;
-		}
-	}
-	if (rc == 0) {
-		data[len] = '\0';
-		*out = data;
-		*out_len = len;
-		data = NULL;
-	}
-out:
-	free(data);
-	if (f != NULL)
-		fclose(f);
-	return rc;
-}
-
 int pt_read_secret(char **out, const char *path, struct pt_error *err)
 {
 	char *data = NULL;
@@ -110,7 +58,7 @@ int pt_read_secret(char **out, const char *path, struct pt_error *err)
 	int e;
 
 	*out = NULL;
-	e = read_all(path, SECRET_MAX_BYTES, &data, &len);
+	e = pt_read_file(&data, &len, path, SECRET_MAX_BYTES);
 	if (e == ENOMEM)
 		return pt_error_oom(err);
 	if (e != 0) {
@@ -933,7 +881,7 @@ int pt_config_load(struct pt_config **out, const char *path, struct pt_error *er
 	rc = set_defaults(cfg, err);
 	if (rc != PT_OK || path == NULL)
 		goto out;
-	e = read_all(path, CONFIG_MAX_BYTES, &text, &len);
+	e = pt_read_file(&text, &len, path, CONFIG_MAX_BYTES);
 	if (e == ENOMEM) {
 		rc = pt_error_oom(err);
 		goto out;

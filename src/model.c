@@ -1,11 +1,13 @@
 /* model.c - power, energy and CO2 of one node over one window, and the TDP and carbon tables. */
 #include "model.h"
+#include "buf.h"
 
 #include <ctype.h>
 #include <csv.h>
 #include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,30 +261,15 @@ int pt_tables_parse(struct pt_tables **out, const char *cpu_csv, const char *gpu
 
 static int slurp(char **out, const char *path, struct pt_error *err)
 {
-	FILE *f;
-	long size;
+	size_t len;
+	int e;
 
 	*out = NULL;
 	if (path == NULL)
 		return PT_OK;
-	if ((f = fopen(path, "rb")) == NULL)
-		return pt_error_set(err, PT_EUSAGE, "cannot read %s: %s", path, strerror(errno));
-	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return pt_error_set(err, PT_EUSAGE, "cannot read %s: %s", path, strerror(errno));
-	}
-	if ((*out = malloc((size_t)size + 1)) == NULL) {
-		fclose(f);
-		return pt_error_oom(err);
-	}
-	if (fread(*out, 1, (size_t)size, f) != (size_t)size) {
-		free(*out);
-		*out = NULL;
-		fclose(f);
-		return pt_error_set(err, PT_EUSAGE, "cannot read %s", path);
-	}
-	(*out)[size] = '\0';
-	fclose(f);
+	if ((e = pt_read_file(out, &len, path, SIZE_MAX)) != 0)
+		return e == ENOMEM ? pt_error_oom(err) :
+			pt_error_set(err, PT_EUSAGE, "cannot read %s: %s", path, strerror(e));
 	return PT_OK;
 }
 

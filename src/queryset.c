@@ -2,6 +2,7 @@
 #include "queryset.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,35 +348,14 @@ out:
 
 int pt_queryset_load(struct pt_queryset **out, const char *path, struct pt_error *err)
 {
-	FILE *f;
 	char *text = NULL;
-	size_t len = 0, cap = 0, n;
-	int rc;
+	size_t len = 0;
+	int rc, e;
 
 	*out = NULL;
-	if ((f = fopen(path, "rb")) == NULL)
-		return pt_error_set(err, PT_EUSAGE, "cannot read query set %s: %s", path, strerror(errno));
-	for (;;) {
-		if (len + 4096 > cap) {
-			char *t = realloc(text, cap = cap * 2 + 8192);
-			if (t == NULL) {
-				free(text);
-				fclose(f);
-				return pt_error_oom(err);
-			}
-			text = t;
-		}
-		n = fread(text + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		free(text);
-		fclose(f);
-		return pt_error_set(err, PT_EUSAGE, "cannot read query set %s: %s", path, strerror(errno));
-	}
-	fclose(f);
+	if ((e = pt_read_file(&text, &len, path, SIZE_MAX)) != 0)
+		return e == ENOMEM ? pt_error_oom(err) :
+			pt_error_set(err, PT_EUSAGE, "cannot read query set %s: %s", path, strerror(e));
 	rc = pt_queryset_parse(out, text, len, path, err);
 	free(text);
 	return rc;
