@@ -193,6 +193,8 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 			bool grew = false;
 			for (i = 0; i < s->nodes.n; i++) {
 				bool added;
+				if (!pt_slice_node_has_data(s, i))
+					continue;
 				if (pt_strmap_put(&known, s->nodes.keys[i], &added) == PT_STRMAP_NONE) {
 					pt_slice_free(s);
 					rc = pt_error_oom(err);

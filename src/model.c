@@ -424,7 +424,7 @@ void pt_node_obs_init(struct pt_node_obs *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->cpu_util = o->cpu_power_w = o->cpu_energy_j = NAN;
-	o->ram_used_bytes = o->ram_total_bytes = NAN;
+	o->ram_used_bytes = o->ram_total_bytes = o->up = NAN;
 }
 
 void pt_node_obs_clear(struct pt_node_obs *o)
@@ -665,6 +665,12 @@ int pt_model_node(struct pt_row *r, const struct pt_model_in *in, struct pt_erro
 	r->gpu_count = (int)o->ngpus;
 	if (o->ngpus > 0 && gpu_measured + gpu_model < o->ngpus)
 		add_reason(missing, sizeof(missing), "a GPU without data");
+	/* Gaps: the figures cover only the scrapes that succeeded. */
+	if (isfinite(o->up) && o->up < PT_UP_MIN) {
+		char gap[64];
+		snprintf(gap, sizeof(gap), "%.0f%% of scrapes failed", (1.0 - o->up) * 100.0);
+		add_reason(missing, sizeof(missing), gap);
+	}
 	r->gpu_util_pct = gpu_util_n ? gpu_util_sum / (double)gpu_util_n * 100.0 : NAN;
 	r->gpu_power_w = gpu_power;
 	r->gpu_energy_wh = isfinite(gpu_power) ? gpu_power * d / PT_J_PER_WH : NAN;

@@ -9,6 +9,9 @@
 #include "error.h"
 
 #define PT_J_PER_WH 3600.0
+/* Below this share of successful scrapes (query-set quantity "up") a row is
+ * partial: one missed scrape in an hour is noise, a node down for minutes is not. */
+#define PT_UP_MIN 0.95
 
 enum pt_source { PT_SRC_NONE, PT_SRC_MODEL, PT_SRC_MEASURED };
 enum pt_tdp_source { PT_TDP_NONE, PT_TDP_CONFIG, PT_TDP_EXPORTER, PT_TDP_TABLE, PT_TDP_DEFAULT };
@@ -55,6 +58,7 @@ struct pt_node_obs {
 	char *cpu_model;
 	double ram_used_bytes;  /* time-averaged */
 	double ram_total_bytes;
+	double up;              /* share of successful scrapes, NaN when unknown */
 	struct pt_gpu_obs *gpus;
 	size_t ngpus;
 	size_t gpus_cap;

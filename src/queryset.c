@@ -23,6 +23,7 @@ static const char *const quantity_names[PT_Q_COUNT] = {
 	[PT_Q_GPU_POWER_LIMIT] = "gpu_power_limit",
 	[PT_Q_GPU_ENFORCED_LIMIT] = "gpu_enforced_limit",
 	[PT_Q_GPU_INFO] = "gpu_info",
+	[PT_Q_UP] = "up",
 };
 
 static const struct {
@@ -47,7 +48,7 @@ enum unit_kind { KIND_INFO, KIND_RATIO, KIND_BYTES, KIND_WATTS, KIND_ENERGY };
 static enum unit_kind quantity_kind(enum pt_quantity q)
 {
 	switch (q) {
-	case PT_Q_CPU_UTIL: case PT_Q_GPU_UTIL: return KIND_RATIO;
+	case PT_Q_CPU_UTIL: case PT_Q_GPU_UTIL: case PT_Q_UP: return KIND_RATIO;
 	case PT_Q_RAM_USED: case PT_Q_RAM_TOTAL: return KIND_BYTES;
 	case PT_Q_CPU_POWER: case PT_Q_GPU_POWER:
 	case PT_Q_GPU_POWER_LIMIT: case PT_Q_GPU_ENFORCED_LIMIT: return KIND_WATTS;

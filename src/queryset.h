@@ -23,6 +23,7 @@ enum pt_quantity {
 	PT_Q_GPU_POWER_LIMIT,    /* watts, device */
 	PT_Q_GPU_ENFORCED_LIMIT, /* watts, device */
 	PT_Q_GPU_INFO,           /* model name in model_label, device */
+	PT_Q_UP,                 /* ratio of successful scrapes of the node's targets (flags gaps) */
 	PT_Q_COUNT
 };
 

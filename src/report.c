@@ -186,6 +186,13 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 	if (value == NULL || *value == '\0')
 		return PT_OK; /* a series that names no node cannot be billed to one */
 	pt_node_name(node, sizeof(node), value, cfg->strip_port);
+	if (q->quantity == PT_Q_UP) {
+		/* Every scraped target has "up", Prometheus itself too: it marks the
+		 * nodes the other quantities found (absorbed before it), adds none. */
+		if ((o = set_get(set, node, false)) != NULL)
+			o->up = v * pt_unit_scale(q->unit);
+		return PT_OK;
+	}
 	if ((o = set_get(set, node, !only_known)) == NULL)
 		return only_known ? PT_OK : pt_error_oom(err);
 	o->any = true;

@@ -314,6 +314,16 @@ int pt_slice_finish(struct pt_slice *s, struct pt_error *err)
 	return PT_OK;
 }
 
+bool pt_slice_node_has_data(const struct pt_slice *s, size_t ni)
+{
+	size_t t;
+
+	for (t = s->node_first[ni]; t != PT_STRMAP_NONE; t = s->tracks[t].next)
+		if (s->tracks[t].quantity != PT_Q_UP)
+			return true;
+	return false;
+}
+
 /* ---- fetching ---- */
 
 struct fetch_req {
@@ -909,7 +919,8 @@ int pt_node_acc_add(struct pt_node_acc *acc, const struct pt_slice *s, const str
 	} else {
 		qa = &acc->q[t->quantity];
 	}
-	acc->any = true;
+	if (t->quantity != PT_Q_UP)
+		acc->any = true; /* "up" alone is not data */
 	qa->counter = counter;
 	if (t->blk)
 		return add_blocks(acc, ga, qa, t, &st, kb, err);
@@ -1004,6 +1015,7 @@ int pt_node_acc_obs(struct pt_node_obs *o, const struct pt_node_acc *acc, const 
 	o->cpu_energy_j = energy(&acc->q[PT_Q_CPU_ENERGY], g, d_s);
 	o->ram_used_bytes = mean(&acc->q[PT_Q_RAM_USED]);
 	o->ram_total_bytes = mean(&acc->q[PT_Q_RAM_TOTAL]);
+	o->up = mean(&acc->q[PT_Q_UP]);
 	for (i = 0; i < acc->ngpus; i++) {
 		const struct pt_gpu_acc *ga = &acc->gpus[i];
 		struct pt_gpu_obs *go;
@@ -1048,6 +1060,10 @@ int pt_slice_point_obs(struct pt_node_obs *o, const struct pt_slice *s, const ch
 
 		if (isnan(v))
 			continue;
+		if (tr->quantity == PT_Q_UP) {
+			o->up = v; /* not data by itself */
+			continue;
+		}
 		o->any = true;
 		if (tr->device && (g = pt_node_obs_gpu(o, tr->device)) == NULL)
 			goto oom;

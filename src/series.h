@@ -199,6 +199,10 @@ struct pt_node_acc {
 	bool any;
 };
 
+/* Whether node ni of a finished slice has a track other than "up": every
+ * scraped target has "up" (Prometheus itself too), which makes no node. */
+bool pt_slice_node_has_data(const struct pt_slice *s, size_t ni);
+
 int pt_node_acc_init(struct pt_node_acc *a, const char *node, struct pt_error *err) PT_WUR;
 void pt_node_acc_clear(struct pt_node_acc *a); /* frees members; NULL ok */
 

@@ -41,11 +41,24 @@ def write(spec, out, ms=False):
     fams = {}
 
     def add(family, kind, name, labels, values):
-        fams.setdefault(family, (kind, []))[1].append((name, labels, values))
+        fams.setdefault(family, (kind, []))[1].append((name, labels, values, gaps))
+
+    def scrapes(labels):
+        """up of one target: 0 while the node is down, 1 otherwise."""
+        fams.setdefault("up", ("gauge", []))[1].append(
+            ("up", labels, [0.0 if down(t) else 1.0 for t in times], []))
 
     for node in spec["nodes"]:
         host = node["host"]
+        # "down": [[from, to], ...] seconds after t0 when the node's exporters
+        # did not answer: no samples, and up = 0.
+        gaps = [(t0 + a, t0 + b) for a, b in node.get("down", [])]
+
+        def down(t):
+            return any(a <= t < b for a, b in gaps)
+
         inst = {"instance": host + ":9100", "job": "node"}
+        scrapes(inst)
         ncpu = node["cpus"]
         for cpu in range(ncpu):
             idle, user = [], []
@@ -73,6 +86,8 @@ def write(spec, out, ms=False):
             write_dcgm(node, times, t0, seg, step, add)
             continue
         ginst = {"instance": host + ":9835", "job": "gpu"}
+        if node.get("gpus"):
+            scrapes(ginst)
         for g in node.get("gpus", []):
             lab = dict(ginst, uuid=g["uuid"])
             add("nvidia_smi_utilization_gpu_ratio", "gauge", "nvidia_smi_utilization_gpu_ratio", lab,
@@ -93,10 +108,11 @@ def write(spec, out, ms=False):
     with open(out, "w") as f:
         for family, (kind, series) in fams.items():
             f.write("# TYPE %s %s\n" % (family, kind))
-            for name, labels, values in series:
+            for name, labels, values, gaps in series:
                 ls = fmt_labels(labels)
                 f.write("".join("%s{%s} %r %d\n" % (name, ls, v, t * 1000 if ms else t)
-                                for t, v in zip(times, values)))
+                                for t, v in zip(times, values)
+                                if not any(a <= t < b for a, b in gaps)))
         if not ms:
             f.write("# EOF\n")
 

@@ -308,6 +308,40 @@ static void test_model__no_data_is_not_zero(void **state)
 	pt_node_obs_clear(&o);
 }
 
+/* Failed scrapes: a few are noise, a node down for a while makes the row partial. */
+static void test_model__failed_scrapes(void **state)
+{
+	struct pt_power_params pp;
+	struct pt_node_obs o;
+	struct pt_row r;
+
+	(void)state;
+	default_power(&pp);
+	pt_node_obs_init(&o);
+	o.node = strdup("n1");
+	o.any = true;
+	o.cpu_util = 0.5;
+	o.ram_used_bytes = o.ram_total_bytes = 1024.0 * 1024 * 1024;
+	o.up = 0.96;
+	run_model(&r, &o, &pp, true, 1, 475, 3600 * 1000);
+	assert_string_equal(r.status, "ok");
+	pt_row_clear(&r);
+
+	o.up = 0.5;
+	run_model(&r, &o, &pp, true, 1, 475, 3600 * 1000);
+	assert_string_equal(r.status, "partial: 50% of scrapes failed");
+	assert_double_equal(r.power_w, 60.375, 1e-9); /* the figures of the scrapes that worked */
+	pt_row_clear(&r);
+
+	/* Down the whole window: no data, whatever "up" says. */
+	o.any = false;
+	o.up = 0.0;
+	run_model(&r, &o, &pp, true, 1, 475, 3600 * 1000);
+	assert_true(strncmp(r.status, "no_data", 7) == 0);
+	pt_row_clear(&r);
+	pt_node_obs_clear(&o);
+}
+
 static void test_model__carbon_resolution(void **state)
 {
 	struct pt_power_params pp;
@@ -359,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_model__gpu_tdp_precedence),
 		cmocka_unit_test(test_model__measured_preferred),
 		cmocka_unit_test(test_model__no_data_is_not_zero),
+		cmocka_unit_test(test_model__failed_scrapes),
 		cmocka_unit_test(test_model__carbon_resolution),
 		cmocka_unit_test(test_model__shipped_tables_load),
 	};
