@@ -350,6 +350,9 @@ static int jobs_record(void *user, char **f, size_t n, int line, const char *raw
 		return problem(jp, line, "end (%s) is %s start (%s)", v[COL_END],
 				job.end_ms == job.start_ms ? "the same time as" : "before", v[COL_START]) == PT_OK ?
 			PT_OK : pt_error_oom(err);
+	if (job.end_ms > pt_now_ms() + PT_FUTURE_SLACK_MS)
+		return problem(jp, line, "end (%s) is in the future: the job is not over", v[COL_END]) ==
+			PT_OK ? PT_OK : pt_error_oom(err);
 	if (j->nbad > 0)
 		return PT_OK; /* only collecting problems now */
 	if ((job.task = strdup(v[COL_TASK])) == NULL)

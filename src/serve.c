@@ -393,6 +393,13 @@ static bool window_resolve(int64_t *start_ms, int64_t *end_ms, const struct para
 		reply_text(r, 400, "end (%.40s) must be after start (%.40s)", p->end, p->start);
 		return false;
 	}
+	/* Dashboards ask up to "now" and past it: the window ends now. */
+	if (*end_ms > pt_now_ms())
+		*end_ms = pt_now_ms();
+	if (*end_ms <= *start_ms) {
+		reply_text(r, 400, "start (%.40s) is in the future", p->start);
+		return false;
+	}
 	return true;
 }
 

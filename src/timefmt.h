@@ -26,5 +26,7 @@ void pt_duration_format(char *buf, size_t size, int64_t ms);
 
 /* Current wall-clock time in milliseconds. */
 int64_t pt_now_ms(void);
+/* How far past now a window's end may be (clocks, rounding) before it is an error. */
+#define PT_FUTURE_SLACK_MS 2000
 
 #endif

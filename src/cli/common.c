@@ -43,6 +43,11 @@ int pt_cli_window(int64_t *start_ms, int64_t *end_ms, const char *cmd, const cha
 		return pt_usage_error(cmd, "%s", err.msg);
 	if (*end_ms <= *start_ms)
 		return pt_usage_error(cmd, "--end (%s) must be after --start (%s)", end, start);
+	/* rate() over a window with no samples yet at its end would be diluted,
+	 * not partial: measure windows that are over. */
+	if (*end_ms > pt_now_ms() + PT_FUTURE_SLACK_MS)
+		return pt_usage_error(cmd, "--end (%s) is in the future; measure the window once it is over",
+				end);
 	return 0;
 }
 

@@ -161,11 +161,13 @@ ok,$((t0 + 600)),$((t0 + 1200)),
 short,$((t0 + 600))
 badtime,yesterday,$((t0 + 1200)),
 backwards,$((t0 + 1200)),$((t0 + 600)),node0001
+running,$((now - 60)),$((now + 3600)),node0001
 EOF
 assert_exit 2 pt -c "$CFG" batch "$PT_TMP/bad.csv" -o "$PT_TMP/never.csv"
 assert_contains "$ERR" "powertest: $PT_TMP/bad.csv:3: 2 fields where the header has 4: no value for 'end'" "row without a column"
 assert_contains "$ERR" "powertest: $PT_TMP/bad.csv:4: start: invalid time 'yesterday'" "unparsable time"
 assert_contains "$ERR" "powertest: $PT_TMP/bad.csv:5: end ($((t0 + 600))) is before start ($((t0 + 1200)))" "end before start"
+assert_contains "$ERR" "powertest: $PT_TMP/bad.csv:6: end ($((now + 3600))) is in the future: the job is not over" "job not over"
 if [[ ! -e $PT_TMP/never.csv ]]; then ok "no output for a bad jobs file"; else fail "output written for a bad jobs file"; fi
 assert_exit 2 pt -c "$CFG" batch "$PT_TMP/jobs.csv" --resume
 assert_contains "$ERR" "--resume needs -o FILE" "--resume without -o"

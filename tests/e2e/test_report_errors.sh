@@ -18,6 +18,13 @@ for args in "report" "report --last 1h --start 1" "report --start 2 --end 1" "re
 	one_line "$args"
 done
 
+# A window that is not over: rate() would be diluted by the time to come.
+later=$(($(date +%s) + 600))
+assert_exit 2 pt -u "$PT_URL" report --start "$((later - 1200))" --end "$later" -o "$PT_TMP/future.csv"
+assert_contains "$ERR" "--end ($later) is in the future" "window ending in the future"
+one_line "future end"
+if [[ ! -e $PT_TMP/future.csv ]]; then ok "no file for a future window"; else fail "file written for a future window"; fi
+
 # Configuration errors: exit 2, naming file, line and key.
 printf 'prometheus:\n  url: %s\npower:\n  pue: 0.5\n' "$PT_URL" >"$PT_TMP/bad.yaml"
 assert_exit 2 pt -c "$PT_TMP/bad.yaml" report --last 1h

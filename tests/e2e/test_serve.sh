@@ -144,6 +144,19 @@ get "/report.csv?start=$s&end=$e&by=gpu"
 expect_error 400 "bad by"
 get "/report.csv?start=99999999999999999&end=$e"
 expect_error 400 "time out of range"
+later=$(($(date +%s) + 3600))
+# A dashboard's range past now: the window ends now.
+get "/report.csv?start=$s&end=$later"
+assert_eq 200 "$CODE" "a window past now"
+end_cell=$(sed -n 2p "$PT_TMP/body" | cut -d, -f4)
+if [[ -n $end_cell ]] && (($(date -d "$end_cell" +%s) <= $(date +%s))); then
+	ok "it ends now ($end_cell)"
+else
+	fail "window past now ends at '$end_cell'"
+fi
+get "/report.csv?start=$later&end=$((later + 60))"
+expect_error 400 "start in the future"
+assert_contains "$BODY" "is in the future" "the message says so"
 get "/nope.csv?start=$s&end=$e"
 expect_error 404 "unknown path"
 get "/report.csv?start=$s&end=$e" -X POST -d "x=1"
