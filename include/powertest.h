@@ -167,7 +167,7 @@ typedef struct powertest_row {
 	double cpu_util_pct;         /* 0-100 */
 	double ram_util_pct;         /* 0-100 */
 	double ram_used_gib;
-	int gpu_count;               /* 0 for a CPU-only node */
+	int gpu_count;               /* 0 for a CPU-only node, -1 unknown (no data) */
 	double gpu_util_pct;         /* mean over the node's GPUs, 0-100 */
 	double cpu_power_w;
 	double ram_power_w;

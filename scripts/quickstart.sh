@@ -45,7 +45,8 @@ echo "\$ $PT -u $URL run --task demo --format table -- stress-ng --cpu 1 --timeo
 rc=0
 "$PT" -u "$URL" run --task demo --format table -- stress-ng --cpu 1 --timeout 20s || rc=$?
 ((rc == 0)) || echo "(powertest run exited $rc: 1 = some data missing, 3 = Prometheus unreachable)"
-echo "CPU and RAM are measured on this machine; the GPU rows come from the simulated exporter."
+echo "CPU and RAM use are measured on this machine (CPU power from the TDP model, as no RAPL"
+echo "series is exported here); the GPU figures come from the simulated exporter."
 
 say "The lab keeps running"
 cat <<EOF

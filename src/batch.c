@@ -157,7 +157,8 @@ static int read_records(const char *text, size_t len, const char *name, rec_fn f
 
 static int slurp(char **out, size_t *len, const char *path, int missing_code, struct pt_error *err)
 {
-	int e = pt_read_file(out, len, path, SIZE_MAX);
+	/* A gigabyte is millions of jobs; more is a mistake (/dev/zero). */
+	int e = pt_read_file(out, len, path, (size_t)1 << 30);
 
 	if (e == 0)
 		return PT_OK;
@@ -278,8 +279,9 @@ static int split_nodes(struct pt_job *job, char *list)
 
 static int jobs_header(struct jobs_parse *jp, char **f, size_t n, int line)
 {
-	size_t i;
-	int c, rc;
+	char missing[64] = "";
+	size_t i, len;
+	int c;
 
 	jp->header_done = true;
 	jp->header_fields = n;
@@ -297,15 +299,18 @@ static int jobs_header(struct jobs_parse *jp, char **f, size_t n, int line)
 			jp->col[c] = (long)i;
 		}
 	}
+	/* All missing columns in one message: a file without a header misses them all. */
 	for (c = COL_TASK; c <= COL_END; c++) {
 		if (jp->col[c] >= 0)
 			continue;
-		jp->header_bad = true;
-		if ((rc = problem(jp, line, "the header has no '%s' column (it needs task,start,end; "
-				"nodes is optional)", col_names[c])) != PT_OK)
-			return rc;
+		len = strlen(missing);
+		snprintf(missing + len, sizeof(missing) - len, "%s'%s'", len ? " or " : "", col_names[c]);
 	}
-	return PT_OK;
+	if (missing[0] == '\0')
+		return PT_OK;
+	jp->header_bad = true;
+	return problem(jp, line, "the header has no %s column (it needs task,start,end; nodes is "
+			"optional)", missing);
 }
 
 static int jobs_record(void *user, char **f, size_t n, int line, const char *raw, size_t rawlen,
@@ -818,7 +823,7 @@ static int finish_job(struct run *run, struct bjob *bj, struct pt_error *err)
 		if (bj->all && !bj->accs[i].any)
 			continue;
 		if ((rc = pt_node_acc_obs(&obs[nobs], &bj->accs[i], &run->grid, job->start_ms,
-				job->end_ms, err)) != PT_OK)
+				job->end_ms, run->ctx->qs->q[PT_Q_COVERED] != NULL, err)) != PT_OK)
 			goto out;
 		nobs++;
 	}

@@ -720,6 +720,7 @@ static int on_power(struct loader *ld, const char *key, yaml_node_t *value, cons
 	}
 	if (strcmp(key, "country") == 0) {
 		pc->country = value;
+		p->country_line = line_of(value);
 		return get_country(ld, value, path, &p->country);
 	}
 	if (strcmp(key, "cpu") == 0)

@@ -26,6 +26,7 @@ struct pt_power_params {
 	double carbon_intensity; /* g/kWh */
 	bool has_carbon_intensity;
 	char *country;           /* ISO alpha-2 or alpha-3, or NULL */
+	unsigned long country_line; /* where the file sets it, for messages */
 };
 
 struct pt_node_override {

@@ -29,21 +29,42 @@ const char pt_csv_header_export[] =
 	"time,node,cpu_util_pct,ram_util_pct,gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,"
 	"power_w,energy_wh\n";
 
+static int csv_cell(struct pt_buf *out, const char *s, struct pt_error *err);
+
 int pt_csv_field(struct pt_buf *out, const char *s, bool first, struct pt_error *err)
 {
-	char guarded[1024];
-	size_t len, need;
+	char small[256], *guarded = NULL;
+	size_t len;
 	int rc;
 
 	if (!first && (rc = pt_buf_append(out, ",", 1, err)) != PT_OK)
 		return rc;
 	if (s == NULL || *s == '\0')
 		return PT_OK;
-	/* A cell starting with = + - @ is a formula to spreadsheets: defuse it. */
+	/* A cell starting with = + - @ is a formula to spreadsheets: defuse it
+	 * (whole, however long). */
 	if (strchr("=+-@", s[0])) {
-		snprintf(guarded, sizeof(guarded), "'%s", s);
+		len = strlen(s);
+		if (len + 2 > sizeof(small) && (guarded = malloc(len + 2)) == NULL)
+			return pt_error_oom(err);
+		if (guarded == NULL)
+			guarded = small;
+		guarded[0] = '\'';
+		memcpy(guarded + 1, s, len + 1);
 		s = guarded;
 	}
+	rc = csv_cell(out, s, err);
+	if (guarded != small)
+		free(guarded);
+	return rc;
+}
+
+/* One cell, quoted by libcsv when it has to be. */
+static int csv_cell(struct pt_buf *out, const char *s, struct pt_error *err)
+{
+	size_t len, need;
+	int rc;
+
 	len = strlen(s);
 	if (strpbrk(s, ",\"\r\n") == NULL && s[0] != ' ' && s[len - 1] != ' ')
 		return pt_buf_append(out, s, len, err);
@@ -89,7 +110,10 @@ static int csv_uj(struct pt_buf *out, double energy_j, struct pt_error *err)
 		return rc;
 	if (!isfinite(energy_j))
 		return PT_OK;
-	return pt_buf_printf(out, err, "%" PRId64, (int64_t)llround(energy_j * 1e6));
+	/* Exact integers up to 2^53 µJ (2.5 MWh); beyond, the double's own digits. */
+	if (fabs(energy_j * 1e6) < 9e15)
+		return pt_buf_printf(out, err, "%" PRId64, (int64_t)llround(energy_j * 1e6));
+	return pt_buf_printf(out, err, "%.0f", energy_j * 1e6);
 }
 
 int pt_csv_rows(struct pt_buf *out, const struct pt_row *rows, size_t n, struct pt_error *err)
@@ -108,7 +132,8 @@ int pt_csv_rows(struct pt_buf *out, const struct pt_row *rows, size_t n, struct 
 				(rc = pt_csv_num(out, r->cpu_util_pct, 3, err)) ||
 				(rc = pt_csv_num(out, r->ram_util_pct, 3, err)) ||
 				(rc = pt_csv_num(out, r->ram_used_gib, 4, err)) ||
-				(rc = pt_buf_printf(out, err, ",%d", r->gpu_count)) ||
+				(rc = r->gpu_count < 0 ? pt_buf_printf(out, err, ",") :
+					pt_buf_printf(out, err, ",%d", r->gpu_count)) ||
 				(rc = pt_csv_num(out, r->gpu_util_pct, 3, err)) ||
 				(rc = pt_csv_num(out, r->cpu_power_w, 3, err)) ||
 				(rc = pt_csv_num(out, r->ram_power_w, 3, err)) ||
@@ -231,11 +256,47 @@ static int open_append(struct pt_out *o, const char *header, struct pt_error *er
 	return PT_OK;
 }
 
+int pt_out_check(const char *path, bool append, struct pt_error *err)
+{
+	struct stat st;
+	char *real, *dir, *slash;
+	int rc = PT_OK;
+
+	if (path == NULL || strcmp(path, "-") == 0)
+		return PT_OK;
+	if (*path == '\0')
+		return pt_error_set(err, PT_EUSAGE, "the output file name is empty");
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return pt_error_set(err, PT_EWRITE, "cannot write %s: %s", path, strerror(EISDIR));
+		if (access(path, W_OK) != 0)
+			return pt_error_set(err, PT_EWRITE, "cannot write %s: %s", path, strerror(errno));
+		if (append || !S_ISREG(st.st_mode))
+			return PT_OK;
+	}
+	/* A new file, or the temporary file beside it: its directory. */
+	if ((real = realpath(path, NULL)) == NULL && (real = strdup(path)) == NULL)
+		return pt_error_oom(err);
+	if ((slash = strrchr(real, '/')) == NULL) {
+		dir = ".";
+	} else {
+		slash[slash == real ? 1 : 0] = '\0';
+		dir = real;
+	}
+	if (access(dir, W_OK | X_OK) != 0)
+		rc = pt_error_set(err, PT_EWRITE, "cannot write %s: %s", path, strerror(errno));
+	free(real);
+	return rc;
+}
+
 int pt_out_open(struct pt_out **out, const char *path, bool append, const char *header,
 		struct pt_error *err)
 {
 	struct pt_out *o;
-	int rc = PT_OK, fd;
+	struct stat st;
+	char *real;
+	mode_t mode;
+	int rc = PT_OK, fd = -1;
 
 	*out = NULL;
 	if ((o = calloc(1, sizeof(*o))) == NULL)
@@ -247,6 +308,10 @@ int pt_out_open(struct pt_out **out, const char *path, bool append, const char *
 			rc = pt_out_write(o, header, strlen(header), err);
 		goto out;
 	}
+	if (*path == '\0') {
+		rc = pt_error_set(err, PT_EUSAGE, "the output file name is empty");
+		goto out;
+	}
 	if ((o->path = strdup(path)) == NULL) {
 		rc = pt_error_oom(err);
 		goto out;
@@ -255,11 +320,43 @@ int pt_out_open(struct pt_out **out, const char *path, bool append, const char *
 		rc = open_append(o, header ? header : "", err);
 		goto out;
 	}
-	if ((o->tmp_path = malloc(strlen(path) + 16)) == NULL) {
+	/* A symlink is followed: its target is what gets replaced. */
+	if ((real = realpath(path, NULL)) != NULL) {
+		free(o->path);
+		o->path = real;
+	}
+	if (stat(o->path, &st) == 0) {
+		if (!S_ISREG(st.st_mode) || strncmp(o->path, "/proc/", 6) == 0 ||
+				strncmp(o->path, "/dev/", 5) == 0) {
+			/* A device, a pipe, /dev/stdout (whatever it leads to): written
+			 * in place, not replaced. */
+			if ((fd = open(o->path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0 ||
+					(o->f = fdopen(fd, "a")) == NULL) {
+				rc = pt_error_set(err, PT_EWRITE, "cannot write %s: %s", path, strerror(errno));
+				if (fd >= 0)
+					close(fd);
+				goto out;
+			}
+			if (header)
+				rc = pt_out_write(o, header, strlen(header), err);
+			goto out;
+		}
+		/* Replacing a file one may not write would dodge its permissions. */
+		if (access(o->path, W_OK) != 0) {
+			rc = pt_error_set(err, PT_EWRITE, "cannot write %s: %s", path, strerror(errno));
+			goto out;
+		}
+		mode = st.st_mode & 07777;
+	} else {
+		mode_t mask = umask(022);
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	if ((o->tmp_path = malloc(strlen(o->path) + 16)) == NULL) {
 		rc = pt_error_oom(err);
 		goto out;
 	}
-	sprintf(o->tmp_path, "%s.tmp.XXXXXX", path);
+	sprintf(o->tmp_path, "%s.tmp.XXXXXX", o->path);
 	if ((fd = mkstemp(o->tmp_path)) < 0) {
 		rc = pt_error_set(err, PT_EWRITE, "cannot create a file beside %s: %s", path,
 				strerror(errno));
@@ -267,7 +364,7 @@ int pt_out_open(struct pt_out **out, const char *path, bool append, const char *
 		o->tmp_path = NULL;
 		goto out;
 	}
-	fchmod(fd, 0644);
+	(void)fchmod(fd, mode); /* the file's own mode, or a new file's */
 	if ((o->f = fdopen(fd, "w")) == NULL) {
 		close(fd);
 		rc = pt_error_set(err, PT_EWRITE, "cannot write %s: %s", o->tmp_path, strerror(errno));
@@ -315,8 +412,8 @@ int pt_out_commit(struct pt_out *o, struct pt_error *err)
 	}
 	if (o->tmp_path == NULL) {
 		if (fflush(f) != 0 || ferror(f))
-			return pt_error_set(err, PT_EWRITE, "cannot write standard output: %s",
-					strerror(errno));
+			return pt_error_set(err, PT_EWRITE, "cannot write %s: %s",
+					o->path ? o->path : "standard output", strerror(errno));
 		o->committed = true;
 		return PT_OK;
 	}

@@ -32,6 +32,9 @@ struct pt_out;
  * beside path, renamed over it by pt_out_commit. PT_EWRITE on failure. */
 int pt_out_open(struct pt_out **out, const char *path, bool append, const char *header,
 		struct pt_error *err) PT_WUR;
+/* Whether path ("-" or NULL: stdout) can be written as pt_out_open would:
+ * PT_EWRITE if not, so a command can say so before running. */
+int pt_out_check(const char *path, bool append, struct pt_error *err) PT_WUR;
 int pt_out_write(struct pt_out *o, const char *data, size_t len, struct pt_error *err) PT_WUR;
 /* Flushes, fsyncs, renames / unlocks. PT_EWRITE on any failure (full disk). */
 int pt_out_commit(struct pt_out *o, struct pt_error *err) PT_WUR;

@@ -3,10 +3,37 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+/* A URL with credentials (scheme, user:secret, @host) in a message loses them:
+ * "***@host" is printed instead, so a password in a URL is not shown. */
+static void redact_userinfo(char *msg)
+{
+	char *p = msg, *host, *at, *end;
+
+	while ((p = strstr(p, "://")) != NULL) {
+		host = p + 3;
+		end = host + strcspn(host, "/ \"'");
+		at = memchr(host, '@', (size_t)(end - host));
+		if (at == NULL) {
+			p = host;
+			continue;
+		}
+		/* Never longer than it was: the message fills its buffer at most. */
+		if (at - host <= 3) {
+			memset(host, '*', (size_t)(at - host));
+		} else {
+			memmove(host + 3, at, strlen(at) + 1);
+			memcpy(host, "***", 3);
+		}
+		p = host + 1;
+	}
+}
 
 int pt_error_set(struct pt_error *err, int code, const char *fmt, ...)
 {
 	va_list ap;
+	char *p;
 
 	if (err == NULL)
 		return code;
@@ -14,6 +41,12 @@ int pt_error_set(struct pt_error *err, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	/* One line, whatever a server or a file put in it: no newlines, no
+	 * terminal escapes. */
+	for (p = err->msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	redact_userinfo(err->msg);
 	return code;
 }
 

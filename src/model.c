@@ -267,7 +267,7 @@ static int slurp(char **out, const char *path, struct pt_error *err)
 	*out = NULL;
 	if (path == NULL)
 		return PT_OK;
-	if ((e = pt_read_file(out, &len, path, SIZE_MAX)) != 0)
+	if ((e = pt_read_file(out, &len, path, (size_t)64 << 20)) != 0)
 		return e == ENOMEM ? pt_error_oom(err) :
 			pt_error_set(err, PT_EUSAGE, "cannot read %s: %s", path, strerror(e));
 	return PT_OK;
@@ -424,7 +424,7 @@ void pt_node_obs_init(struct pt_node_obs *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->cpu_util = o->cpu_power_w = o->cpu_energy_j = NAN;
-	o->ram_used_bytes = o->ram_total_bytes = o->up = NAN;
+	o->ram_used_bytes = o->ram_total_bytes = o->up = o->covered_s = NAN;
 }
 
 void pt_node_obs_clear(struct pt_node_obs *o)
@@ -561,17 +561,70 @@ static enum pt_source device_power(double *power_w, bool prefer_measured, double
 static void set_device_energy(struct pt_device_row *d, double duration_s)
 {
 	d->energy_wh = isfinite(d->power_w) ? d->power_w * duration_s / PT_J_PER_WH : NAN;
-	snprintf(d->status, sizeof(d->status), "%s", d->source == PT_SRC_NONE ? "no_data" : "ok");
 }
+
+/* A value a query set cannot mean: a utilisation outside [0, 1] (beyond
+ * rounding; a percent series labelled "ratio"), negative bytes, watts or
+ * joules, more than a megawatt. It becomes unknown, and the row says why. */
+static double plausible(double v, double lo, double hi, const char *what, char *why, size_t size)
+{
+	char r[96];
+
+	if (isnan(v))
+		return v;
+	if (v >= lo && v <= hi)
+		return v;
+	if (lo == 0.0 && hi == 1.0 && v >= -0.05 && v <= 1.05)
+		return v < 0 ? 0.0 : 1.0; /* rate() extrapolation: a hair past 0 or 1 */
+	snprintf(r, sizeof(r), "%s out of range (%.4g)", what, v);
+	add_reason(why, size, r);
+	return NAN;
+}
+
+static int model_node(struct pt_row *r, const struct pt_model_in *in, const struct pt_node_obs *o,
+		char *missing, size_t missing_size, struct pt_error *err);
 
 int pt_model_node(struct pt_row *r, const struct pt_model_in *in, struct pt_error *err)
 {
-	const struct pt_node_obs *o = in->obs;
+	struct pt_node_obs ob = *in->obs;
+	char missing[256] = "";
+	size_t i;
+	int rc;
+
+	/* The model's own copy, with what cannot be true set aside. */
+	if (ob.ngpus > 0 && (ob.gpus = malloc(ob.ngpus * sizeof(*ob.gpus))) == NULL)
+		return pt_error_oom(err);
+	ob.cpu_util = plausible(ob.cpu_util, 0, 1, "CPU utilisation", missing, sizeof(missing));
+	ob.cpu_power_w = plausible(ob.cpu_power_w, 0, 1e6, "CPU power", missing, sizeof(missing));
+	ob.cpu_energy_j = plausible(ob.cpu_energy_j, 0, 1e6 * 1e9, "CPU energy", missing,
+			sizeof(missing));
+	ob.ram_used_bytes = plausible(ob.ram_used_bytes, 0, 1e18, "RAM used", missing, sizeof(missing));
+	ob.ram_total_bytes = plausible(ob.ram_total_bytes, 0, 1e18, "RAM total", missing,
+			sizeof(missing));
+	for (i = 0; i < ob.ngpus; i++) {
+		ob.gpus[i] = in->obs->gpus[i];
+		ob.gpus[i].util = plausible(ob.gpus[i].util, 0, 1, "GPU utilisation", missing,
+				sizeof(missing));
+		ob.gpus[i].power_w = plausible(ob.gpus[i].power_w, 0, 1e6, "GPU power", missing,
+				sizeof(missing));
+		ob.gpus[i].energy_j = plausible(ob.gpus[i].energy_j, 0, 1e6 * 1e9, "GPU energy", missing,
+				sizeof(missing));
+	}
+	rc = model_node(r, in, &ob, missing, sizeof(missing), err);
+	if (ob.ngpus > 0)
+		free(ob.gpus);
+	return rc;
+}
+
+static int model_node(struct pt_row *r, const struct pt_model_in *in, const struct pt_node_obs *o,
+		char *missing, size_t missing_size, struct pt_error *err)
+{
 	const struct pt_power_params *pp = in->power;
 	double d = (double)(in->end_ms - in->start_ms) / 1000.0;
 	double gpu_util_sum = 0, gpu_power = NAN;
 	size_t gpu_util_n = 0, gpu_measured = 0, gpu_model = 0, i;
-	char missing[128] = "";
+	char notes[160] = "";
+	const char *nodata = NULL;
 	struct pt_device_row *dev;
 
 	memset(r, 0, sizeof(*r));
@@ -602,7 +655,7 @@ int pt_model_node(struct pt_row *r, const struct pt_model_in *in, struct pt_erro
 			o->cpu_power_w, o->cpu_util, pp->cpu.idle_watts, dev->tdp_watts, d);
 	set_device_energy(dev, d);
 	if (dev->source == PT_SRC_NONE)
-		add_reason(missing, sizeof(missing), "no CPU data");
+		add_reason(missing, missing_size, "no CPU data");
 	r->cpu_util_pct = dev->util_pct;
 	r->cpu_power_w = dev->power_w;
 	r->cpu_energy_wh = dev->energy_wh;
@@ -621,7 +674,7 @@ int pt_model_node(struct pt_row *r, const struct pt_model_in *in, struct pt_erro
 		dev->power_w = pp->ram_watts_per_gib * r->ram_used_gib;
 		dev->source = PT_SRC_MODEL;
 	} else {
-		add_reason(missing, sizeof(missing), "no RAM data");
+		add_reason(missing, missing_size, "no RAM data");
 	}
 	set_device_energy(dev, d);
 	r->ram_power_w = dev->power_w;
@@ -664,13 +717,22 @@ int pt_model_node(struct pt_row *r, const struct pt_model_in *in, struct pt_erro
 	}
 	r->gpu_count = (int)o->ngpus;
 	if (o->ngpus > 0 && gpu_measured + gpu_model < o->ngpus)
-		add_reason(missing, sizeof(missing), "a GPU without data");
-	/* Gaps: the figures cover only the scrapes that succeeded. */
+		add_reason(missing, missing_size, "a GPU without data");
+	/* What holds for the whole node (its devices too): gaps, where the
+	 * figures cover only the scrapes that succeeded, and short windows. */
 	if (isfinite(o->up) && o->up < PT_UP_MIN) {
 		char gap[64];
 		snprintf(gap, sizeof(gap), "%.0f%% of scrapes failed", (1.0 - o->up) * 100.0);
-		add_reason(missing, sizeof(missing), gap);
+		add_reason(notes, sizeof(notes), gap);
 	}
+	if (isfinite(o->covered_s) && in->window_note == NULL && o->covered_s < PT_COVER_MIN * d) {
+		char cover[64];
+		snprintf(cover, sizeof(cover), "data covers %.0f%% of the window",
+				o->covered_s > 0 ? floor(o->covered_s / d * 100.0) : 0.0);
+		add_reason(notes, sizeof(notes), cover);
+	}
+	if (in->window_note)
+		add_reason(notes, sizeof(notes), in->window_note);
 	r->gpu_util_pct = gpu_util_n ? gpu_util_sum / (double)gpu_util_n * 100.0 : NAN;
 	r->gpu_power_w = gpu_power;
 	r->gpu_energy_wh = isfinite(gpu_power) ? gpu_power * d / PT_J_PER_WH : NAN;
@@ -683,16 +745,27 @@ int pt_model_node(struct pt_row *r, const struct pt_model_in *in, struct pt_erro
 	r->co2_g = r->energy_wh / 1000.0 * r->pue * r->carbon_intensity;
 
 	if (!o->any || isnan(r->power_w)) {
-		snprintf(r->status, sizeof(r->status), "no_data: %s",
-				in->window_note ? in->window_note : "no series for this node in the window");
+		nodata = in->window_note ? in->window_note : in->nodata_hint ? in->nodata_hint :
+			"no series for this node in the window";
+		snprintf(r->status, sizeof(r->status), "no_data: %s", nodata);
 		r->power_w = r->energy_wh = r->energy_j = r->co2_g = NAN;
-	} else if (missing[0]) {
+		r->gpu_count = -1; /* unknown, not a CPU-only node */
+	} else if (missing[0] || notes[0]) {
 		snprintf(r->status, sizeof(r->status), "partial: %s%s%s", missing,
-				in->window_note ? "; " : "", in->window_note ? in->window_note : "");
-	} else if (in->window_note) {
-		snprintf(r->status, sizeof(r->status), "partial: %s", in->window_note);
+				missing[0] && notes[0] ? "; " : "", notes);
 	} else {
 		snprintf(r->status, sizeof(r->status), "ok");
+	}
+	/* Devices: their own data, the node's notes. */
+	for (i = 0; i < r->ndevices; i++) {
+		struct pt_device_row *dr = &r->devices[i];
+		if (dr->source == PT_SRC_NONE || nodata)
+			snprintf(dr->status, sizeof(dr->status), "no_data: %s",
+					nodata ? nodata : "no series for this device in the window");
+		else if (notes[0])
+			snprintf(dr->status, sizeof(dr->status), "partial: %s", notes);
+		else
+			snprintf(dr->status, sizeof(dr->status), "ok");
 	}
 	return PT_OK;
 oom:

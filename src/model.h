@@ -12,6 +12,10 @@
 /* Below this share of successful scrapes (query-set quantity "up") a row is
  * partial: one missed scrape in an hour is noise, a node down for minutes is not. */
 #define PT_UP_MIN 0.95
+/* Below this share of the window between a node's first and last samples
+ * (query-set quantity "covered") a row is partial: the window reaches before
+ * the node's data began or after it ended. */
+#define PT_COVER_MIN 0.9
 
 enum pt_source { PT_SRC_NONE, PT_SRC_MODEL, PT_SRC_MEASURED };
 enum pt_tdp_source { PT_TDP_NONE, PT_TDP_CONFIG, PT_TDP_EXPORTER, PT_TDP_TABLE, PT_TDP_DEFAULT };
@@ -59,6 +63,7 @@ struct pt_node_obs {
 	double ram_used_bytes;  /* time-averaged */
 	double ram_total_bytes;
 	double up;              /* share of successful scrapes, NaN when unknown */
+	double covered_s;       /* seconds the samples span (+ one interval), NaN when unknown */
 	struct pt_gpu_obs *gpus;
 	size_t ngpus;
 	size_t gpus_cap;
@@ -80,7 +85,7 @@ struct pt_device_row {
 	double power_w;
 	double energy_wh;
 	enum pt_source source;
-	char status[96];
+	char status[192];
 };
 
 struct pt_row {
@@ -97,7 +102,7 @@ struct pt_row {
 	enum pt_source cpu_source, gpu_source;
 	double cpu_tdp_watts;   /* for the table view */
 	enum pt_tdp_source cpu_tdp_source;
-	char status[160];       /* "ok", "no_data: reason", "partial: reason" */
+	char status[448];       /* "ok", "no_data: reason", "partial: reason" */
 	struct pt_device_row *devices; /* cpu, ram, then each GPU */
 	size_t ndevices;
 };
@@ -122,6 +127,7 @@ struct pt_model_in {
 	double pue, carbon_intensity;
 	const struct pt_tables *tables;
 	const char *window_note; /* e.g. "window shorter than two scrape intervals"; NULL = none */
+	const char *nodata_hint; /* why a node without data may have none; NULL = the usual */
 };
 int pt_model_node(struct pt_row *out, const struct pt_model_in *in, struct pt_error *err) PT_WUR;
 

@@ -1,6 +1,8 @@
 /* prom.c - the Prometheus HTTP API: form-encoded queries, targets, buildinfo; JSON -> typed results (a streaming fast path for vectors and matrices, cJSON for the rest). */
 #include "prom.h"
 
+#include <curl/curl.h>
+
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <math.h>
@@ -1423,6 +1425,32 @@ int pt_targets_decode(struct pt_targets **out, const char *body, size_t len,
 
 /* ---- the client --------------------------------------------------------- */
 
+/* A base URL the API paths can be appended to: http(s), a host, a port
+ * libcurl accepts, no query or fragment (they would swallow the path). */
+static int check_base_url(const char *u, struct pt_error *err)
+{
+	CURLU *h;
+	CURLUcode uc;
+	char *host = NULL;
+	int rc = PT_OK;
+
+	if (strncasecmp(u, "http://", 7) != 0 && strncasecmp(u, "https://", 8) != 0)
+		return pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s' must start with http:// or "
+				"https://", u);
+	if (strpbrk(u, " \t\r\n") != NULL || strpbrk(u, "?#") != NULL)
+		return pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s' must have no spaces, query "
+				"or fragment", u);
+	if ((h = curl_url()) == NULL)
+		return pt_error_oom(err);
+	if ((uc = curl_url_set(h, CURLUPART_URL, u, 0)) != CURLUE_OK)
+		rc = pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s': %s", u, curl_url_strerror(uc));
+	else if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK || host == NULL || !*host)
+		rc = pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s' has no host", u);
+	curl_free(host);
+	curl_url_cleanup(h);
+	return rc;
+}
+
 int pt_prom_new(struct pt_prom **out, const char *base_url, const struct pt_http_opts *opts,
 		struct pt_error *err)
 {
@@ -1431,10 +1459,10 @@ int pt_prom_new(struct pt_prom **out, const char *base_url, const struct pt_http
 	int rc;
 
 	*out = NULL;
-	if (base_url == NULL || (strncasecmp(base_url, "http://", 7) != 0
-			&& strncasecmp(base_url, "https://", 8) != 0))
-		return pt_error_set(err, PT_EUSAGE, "Prometheus URL '%s' must start with http:// or https://",
-				base_url ? base_url : "");
+	if (base_url == NULL)
+		return pt_error_set(err, PT_EUSAGE, "no Prometheus URL");
+	if ((rc = check_base_url(base_url, err)) != PT_OK)
+		return rc;
 	if ((p = calloc(1, sizeof(*p))) == NULL || (p->base = strdup(base_url)) == NULL) {
 		rc = pt_error_oom(err);
 		goto out;

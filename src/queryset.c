@@ -24,6 +24,7 @@ static const char *const quantity_names[PT_Q_COUNT] = {
 	[PT_Q_GPU_ENFORCED_LIMIT] = "gpu_enforced_limit",
 	[PT_Q_GPU_INFO] = "gpu_info",
 	[PT_Q_UP] = "up",
+	[PT_Q_COVERED] = "covered",
 };
 
 static const struct {
@@ -38,12 +39,13 @@ static const struct {
 	{"joules", PT_UNIT_JOULES, 1.0},
 	{"millijoules", PT_UNIT_MILLIJOULES, 1e-3},
 	{"microjoules", PT_UNIT_MICROJOULES, 1e-6},
+	{"seconds", PT_UNIT_SECONDS, 1.0},
 	{NULL, PT_UNIT_NONE, 1.0}
 };
 
 /* Which units make sense for each quantity: a set of watts labelled as a
  * utilisation is a mistake worth catching at load time. */
-enum unit_kind { KIND_INFO, KIND_RATIO, KIND_BYTES, KIND_WATTS, KIND_ENERGY };
+enum unit_kind { KIND_INFO, KIND_RATIO, KIND_BYTES, KIND_WATTS, KIND_ENERGY, KIND_SECONDS };
 
 static enum unit_kind quantity_kind(enum pt_quantity q)
 {
@@ -53,6 +55,7 @@ static enum unit_kind quantity_kind(enum pt_quantity q)
 	case PT_Q_CPU_POWER: case PT_Q_GPU_POWER:
 	case PT_Q_GPU_POWER_LIMIT: case PT_Q_GPU_ENFORCED_LIMIT: return KIND_WATTS;
 	case PT_Q_CPU_ENERGY: case PT_Q_GPU_ENERGY: return KIND_ENERGY;
+	case PT_Q_COVERED: return KIND_SECONDS;
 	default: return KIND_INFO;
 	}
 }
@@ -64,6 +67,7 @@ static enum unit_kind unit_kind(enum pt_unit u)
 	case PT_UNIT_BYTES: return KIND_BYTES;
 	case PT_UNIT_WATTS: return KIND_WATTS;
 	case PT_UNIT_JOULES: case PT_UNIT_MILLIJOULES: case PT_UNIT_MICROJOULES: return KIND_ENERGY;
+	case PT_UNIT_SECONDS: return KIND_SECONDS;
 	default: return KIND_INFO;
 	}
 }
@@ -121,7 +125,28 @@ static int qs_fail(struct qs_parse *p, const yaml_node_t *n, const char *fmt, co
 
 	snprintf(detail, sizeof(detail), fmt, a, b ? b : "");
 	return pt_error_set(p->err, PT_EUSAGE, "%s:%lu: %s", p->file,
-			n ? (unsigned long)n->start_mark.line + 1 : 0UL, detail);
+			n ? (unsigned long)n->start_mark.line + 1 : 1UL, detail);
+}
+
+/* A key given twice in one mapping: YAML's last-one-wins would hide a typo. */
+static int dup_key(struct qs_parse *p, const yaml_node_t *map, const yaml_node_pair_t *pair)
+{
+	const yaml_node_t *k = yaml_document_get_node(p->doc, pair->key), *e;
+	const yaml_node_pair_t *q;
+	char where[32];
+
+	if (k == NULL || k->type != YAML_SCALAR_NODE)
+		return PT_OK;
+	for (q = map->data.mapping.pairs.start; q < pair; q++) {
+		e = yaml_document_get_node(p->doc, q->key);
+		if (e && e->type == YAML_SCALAR_NODE && strcmp((const char *)e->data.scalar.value,
+				(const char *)k->data.scalar.value) == 0) {
+			snprintf(where, sizeof(where), "%lu", (unsigned long)e->start_mark.line + 1);
+			return qs_fail(p, k, "key '%s' given twice (first on line %s)",
+					(const char *)k->data.scalar.value, where);
+		}
+	}
+	return PT_OK;
 }
 
 static const char *scalar(const yaml_node_t *n)
@@ -197,6 +222,8 @@ static int parse_entry(struct qs_parse *p, yaml_node_t *n, struct pt_query *q, b
 
 		if (key == NULL)
 			return qs_fail(p, k, "keys must be strings%s%s", "", NULL);
+		if ((rc = dup_key(p, n, pair)) != PT_OK)
+			return rc;
 		if (strcmp(key, "quantity") == 0) {
 			for (i = 0; i < PT_Q_COUNT; i++)
 				if (val && strcmp(val, quantity_names[i]) == 0)
@@ -275,6 +302,21 @@ int pt_queryset_parse(struct pt_queryset **out, const char *text, size_t len, co
 		goto out;
 	}
 	doc_ok = true;
+	{
+		/* One document: a second one would be silently ignored. */
+		yaml_document_t more;
+		if (yaml_parser_load(&parser, &more)) {
+			yaml_node_t *r2 = yaml_document_get_root_node(&more);
+			unsigned long line = r2 ? (unsigned long)r2->start_mark.line + 1 : 0;
+			bool second = r2 != NULL;
+			yaml_document_delete(&more);
+			if (second) {
+				rc = pt_error_set(err, PT_EUSAGE, "%s:%lu: a query set is one YAML document; "
+						"this is a second one", name, line);
+				goto out;
+			}
+		}
+	}
 	root = yaml_document_get_root_node(&doc);
 	if (root == NULL || root->type != YAML_MAPPING_NODE) {
 		rc = qs_fail(&p, root, "a query set must be a mapping with a 'queries' list%s%s", "", NULL);
@@ -289,6 +331,8 @@ int pt_queryset_parse(struct pt_queryset **out, const char *text, size_t len, co
 		yaml_node_t *v = yaml_document_get_node(&doc, pair->value);
 		const char *key = scalar(k);
 
+		if ((rc = dup_key(&p, root, pair)) != PT_OK)
+			goto out;
 		if (key && strcmp(key, "name") == 0) {
 			if ((rc = dup_scalar(&qs->name, &p, v, key)) != PT_OK)
 				goto out;
@@ -354,7 +398,8 @@ int pt_queryset_load(struct pt_queryset **out, const char *path, struct pt_error
 	int rc, e;
 
 	*out = NULL;
-	if ((e = pt_read_file(&text, &len, path, SIZE_MAX)) != 0)
+	/* A query set is a few kilobytes; /dev/zero is not one. */
+	if ((e = pt_read_file(&text, &len, path, (size_t)16 << 20)) != 0)
 		return e == ENOMEM ? pt_error_oom(err) :
 			pt_error_set(err, PT_EUSAGE, "cannot read query set %s: %s", path, strerror(e));
 	rc = pt_queryset_parse(out, text, len, path, err);
@@ -371,15 +416,22 @@ static int append_regex_literal(struct pt_buf *out, const char *s, struct pt_err
 {
 	int rc;
 
+	/* Two layers: the regex escapes its metacharacters with a backslash, the
+	 * PromQL string escapes backslashes, quotes and control characters. */
 	for (; *s; s++) {
-		if (strchr(".+*?()|[]{}^$\\", *s)) {
-			if ((rc = pt_buf_append(out, "\\\\", 2, err)) != PT_OK)
-				return rc;
-		} else if (*s == '"') {
-			if ((rc = pt_buf_append(out, "\\", 1, err)) != PT_OK)
-				return rc;
-		}
-		if ((rc = pt_buf_append(out, s, 1, err)) != PT_OK)
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\\')
+			rc = pt_buf_append(out, "\\\\\\\\", 4, err);
+		else if (strchr(".+*?()|[]{}^$", c))
+			rc = pt_buf_printf(out, err, "\\\\%c", c);
+		else if (c == '"')
+			rc = pt_buf_append(out, "\\\"", 2, err);
+		else if (c < 0x20 || c == 0x7f)
+			rc = pt_buf_printf(out, err, "\\x%02x", c);
+		else
+			rc = pt_buf_append(out, s, 1, err);
+		if (rc != PT_OK)
 			return rc;
 	}
 	return PT_OK;

@@ -24,6 +24,8 @@ enum pt_quantity {
 	PT_Q_GPU_ENFORCED_LIMIT, /* watts, device */
 	PT_Q_GPU_INFO,           /* model name in model_label, device */
 	PT_Q_UP,                 /* ratio of successful scrapes of the node's targets (flags gaps) */
+	PT_Q_COVERED,            /* seconds from the node's first sample in the window to its last,
+	                          * plus one interval (flags windows reaching past the data) */
 	PT_Q_COUNT
 };
 
@@ -35,7 +37,8 @@ enum pt_unit {
 	PT_UNIT_WATTS,
 	PT_UNIT_JOULES,
 	PT_UNIT_MILLIJOULES,
-	PT_UNIT_MICROJOULES
+	PT_UNIT_MICROJOULES,
+	PT_UNIT_SECONDS
 };
 
 struct pt_query {

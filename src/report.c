@@ -22,11 +22,27 @@ void pt_ctx_free(struct pt_ctx *ctx)
 	free(ctx);
 }
 
+/* A country of the configuration (node's overrides when node is set) that
+ * the carbon table does not have: an error naming file, line and key. */
+static int check_country(const struct pt_ctx *ctx, const struct pt_power_params *p,
+		const char *node, struct pt_error *err)
+{
+	double g;
+
+	if (p->country == NULL || pt_tables_carbon(ctx->tables, p->country, &g))
+		return PT_OK;
+	return pt_error_set(err, PT_EUSAGE, "%s:%lu: key 'power.%s%s%scountry': unknown country '%s' "
+			"(ISO 3166 alpha-2 or alpha-3 in the carbon table, e.g. FR or FRA)",
+			ctx->cfg->path ? ctx->cfg->path : "(config)", p->country_line, node ? "nodes." : "",
+			node ? node : "", node ? "." : "", p->country);
+}
+
 static int ctx_open(struct pt_ctx **out, const char *config_path, const char *url_override,
 		bool online, struct pt_error *err)
 {
 	struct pt_ctx *ctx;
 	char *qpath = NULL, *cpu = NULL, *gpu = NULL, *carbon = NULL;
+	size_t i;
 	int rc;
 
 	*out = NULL;
@@ -49,6 +65,14 @@ static int ctx_open(struct pt_ctx **out, const char *config_path, const char *ur
 	}
 	if ((rc = pt_tables_load(&ctx->tables, cpu, gpu, carbon, err)) != PT_OK)
 		goto out;
+	/* Every country the file names must be in the table, per node too, so
+	 * `check` finds what a report would stumble on. */
+	if ((rc = check_country(ctx, &ctx->cfg->power, NULL, err)) != PT_OK)
+		goto out;
+	for (i = 0; i < ctx->cfg->noverrides; i++)
+		if ((rc = check_country(ctx, &ctx->cfg->overrides[i].power, ctx->cfg->overrides[i].node,
+				err)) != PT_OK)
+			goto out;
 	if ((rc = pt_model_carbon(&ctx->carbon_intensity, &ctx->cfg->power, ctx->tables, err)) != PT_OK)
 		goto out;
 	if (online)
@@ -186,11 +210,15 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 	if (value == NULL || *value == '\0')
 		return PT_OK; /* a series that names no node cannot be billed to one */
 	pt_node_name(node, sizeof(node), value, cfg->strip_port);
-	if (q->quantity == PT_Q_UP) {
-		/* Every scraped target has "up", Prometheus itself too: it marks the
-		 * nodes the other quantities found (absorbed before it), adds none. */
-		if ((o = set_get(set, node, false)) != NULL)
+	if (q->quantity == PT_Q_UP || q->quantity == PT_Q_COVERED) {
+		/* Every scraped target has "up", Prometheus itself too: these mark
+		 * the nodes the other quantities found (absorbed before), add none. */
+		if ((o = set_get(set, node, false)) == NULL)
+			return PT_OK;
+		if (q->quantity == PT_Q_UP)
 			o->up = v * pt_unit_scale(q->unit);
+		else
+			o->covered_s = v * pt_unit_scale(q->unit);
 		return PT_OK;
 	}
 	if ((o = set_get(set, node, !only_known)) == NULL)
@@ -342,6 +370,7 @@ int pt_report_model(struct pt_row **out, size_t *nout, const struct pt_ctx *ctx,
 		struct pt_power_params pp;
 		struct pt_model_in in;
 		double ci = ctx->carbon_intensity;
+		char hint[400], name[256];
 
 		memset(&in, 0, sizeof(in));
 		pt_config_node_power(ctx->cfg, obs[i].node, &pp, &in.cpu_tdp_from_override,
@@ -361,6 +390,13 @@ int pt_report_model(struct pt_row **out, size_t *nout, const struct pt_ctx *ctx,
 		in.carbon_intensity = ci;
 		in.tables = ctx->tables;
 		in.window_note = window_note;
+		/* A name copied from `targets` ("gpu01:9100") is no node when ports are stripped. */
+		pt_node_name(name, sizeof(name), obs[i].node, ctx->cfg->strip_port);
+		if (!obs[i].any && strcmp(name, obs[i].node) != 0) {
+			snprintf(hint, sizeof(hint), "no series for this node in the window (nodes are "
+					"named without the port: try '%s')", name);
+			in.nodata_hint = hint;
+		}
 		if ((rc = pt_model_node(&rows[i], &in, err)) != PT_OK) {
 			pt_rows_free(rows, i);
 			return rc;

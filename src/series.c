@@ -490,7 +490,8 @@ int pt_slice_fetch_blocks(struct pt_slice **out, struct pt_ctx *ctx, const struc
 	for (qi = 0; qi < PT_Q_COUNT && rc == PT_OK; qi++) {
 		const struct pt_query *q = ctx->qs->q[qi];
 
-		if (q == NULL)
+		/* "covered" is a whole window's; the grid has it from its points. */
+		if (q == NULL || qi == PT_Q_COVERED)
 			continue;
 		s->block[qi] = block > 1 && pt_series_blockable(q) ? block : 1;
 		rc = plan_add(&p, ctx, s, q, nodes, nnodes, s->block[qi], NULL, err);
@@ -929,6 +930,23 @@ int pt_node_acc_add(struct pt_node_acc *acc, const struct pt_slice *s, const str
 	if (ihi > kb)
 		ihi = kb;
 
+	/* The node's first and last points wholly inside the window (the
+	 * samples an instant query over it has), from its node-level series. */
+	if (kind == KIND_MEAN && !t->device && t->quantity != PT_Q_UP) {
+		int64_t f = ilo > ka ? ilo : ka, l = ihi < kb ? ihi : kb, hi = l;
+		while (f <= hi && isnan(t->v[f - s->k0]))
+			f++;
+		while (l >= f && isnan(t->v[l - s->k0]))
+			l--;
+		if (f <= l) {
+			if (!acc->span || pt_grid_time(g, f) < acc->first_ms)
+				acc->first_ms = pt_grid_time(g, f);
+			if (!acc->span || pt_grid_time(g, l) > acc->last_ms)
+				acc->last_ms = pt_grid_time(g, l);
+			acc->span = true;
+		}
+	}
+
 	switch (kind) {
 	case KIND_MEAN:
 	case KIND_ENERGY:
@@ -1001,7 +1019,7 @@ static int cmp_gpu(const void *a, const void *b)
 }
 
 int pt_node_acc_obs(struct pt_node_obs *o, const struct pt_node_acc *acc, const struct pt_grid *g,
-		int64_t a_ms, int64_t b_ms, struct pt_error *err)
+		int64_t a_ms, int64_t b_ms, bool covered, struct pt_error *err)
 {
 	double d_s = (double)(b_ms - a_ms) / 1000.0;
 	size_t i;
@@ -1016,6 +1034,17 @@ int pt_node_acc_obs(struct pt_node_obs *o, const struct pt_node_acc *acc, const 
 	o->ram_used_bytes = mean(&acc->q[PT_Q_RAM_USED]);
 	o->ram_total_bytes = mean(&acc->q[PT_Q_RAM_TOTAL]);
 	o->up = mean(&acc->q[PT_Q_UP]);
+	/* As the query set's "covered": first to last sample, plus one average
+	 * interval, (last - first) * n / (n - 1) for n samples. */
+	if (covered && acc->span) {
+		double n = 0;
+		for (i = 0; i < PT_Q_COUNT; i++)
+			if (i != PT_Q_UP && kind_of((enum pt_quantity)i) == KIND_MEAN &&
+					acc->q[i].w / (double)g->step_ms > n)
+				n = acc->q[i].w / (double)g->step_ms;
+		n = floor(n + 0.5);
+		o->covered_s = (double)(acc->last_ms - acc->first_ms) / 1000.0 * (n > 1 ? n / (n - 1) : 1);
+	}
 	for (i = 0; i < acc->ngpus; i++) {
 		const struct pt_gpu_acc *ga = &acc->gpus[i];
 		struct pt_gpu_obs *go;

@@ -196,6 +196,8 @@ struct pt_node_acc {
 	int64_t cpu_model_k;
 	struct pt_gpu_acc *gpus;
 	size_t ngpus, gpus_cap;
+	int64_t first_ms, last_ms; /* the node's first and last points in the window */
+	bool span;                 /* first_ms and last_ms are set */
 	bool any;
 };
 
@@ -215,6 +217,7 @@ int pt_node_acc_add(struct pt_node_acc *acc, const struct pt_slice *s, const str
 		int64_t a_ms, int64_t b_ms, struct pt_error *err) PT_WUR;
 
 /* Observations of the window (a, b] from acc, as pt_report_observe would
+ * (covered_s from the node's first and last points, when `covered` is true),
  * give them: means of the utilisation, power and memory quantities over the
  * points inside the window, as rate() and avg_over_time() use only the scrape
  * intervals and samples inside it (a point at an edge counts for the whole
@@ -224,7 +227,7 @@ int pt_node_acc_add(struct pt_node_acc *acc, const struct pt_slice *s, const str
  * latest model names. Quantities without points are NaN; a GPU without any
  * point in the window is left out. Caller clears *out with pt_node_obs_clear. */
 int pt_node_acc_obs(struct pt_node_obs *out, const struct pt_node_acc *acc, const struct pt_grid *g,
-		int64_t a_ms, int64_t b_ms, struct pt_error *err) PT_WUR;
+		int64_t a_ms, int64_t b_ms, bool covered, struct pt_error *err) PT_WUR;
 
 /* Observations at one grid point k of slice s for node (the point's
  * interval (t_k - step, t_k]): counter quantities for that interval, gauges

@@ -27,6 +27,9 @@
 /* Same bound as timefmt.c: the last millisecond of year 9999. */
 #define MAX_MS INT64_C(253402300799999)
 #define MAX_NODES 10000
+/* The most rows of one /export.csv per node: 100,000 steps (69 days at a minute). */
+#define PT_SERVE_MAX_STEPS 100000
+#define PT_SERVE_MAX_DEFAULT_SPAN_MS (INT64_C(31) * 86400000)
 /* How long a worker trusts the scrape interval it last read from
  * /api/v1/targets (used to flag windows shorter than two scrapes, as
  * `report` does). Asking on every request would double the load of a
@@ -375,6 +378,10 @@ static bool window_resolve(int64_t *start_ms, int64_t *end_ms, const struct para
 		}
 		*end_ms = pt_now_ms();
 		*start_ms = *end_ms - dur;
+		if (*start_ms < 0) {
+			reply_text(r, 400, "last=%.40s reaches before 1970", p->last);
+			return false;
+		}
 		return true;
 	}
 	if (p->start == NULL || p->end == NULL) {
@@ -553,6 +560,18 @@ static void do_export(struct pt_serve *s, const struct args *a, struct reply *r)
 	}
 	if (opts.step_ms > 0 && opts.end_ms - opts.start_ms < opts.step_ms) {
 		reply_text(r, 400, "the span is shorter than one step (%.20s)", p.step);
+		goto out;
+	}
+	/* One request must not hold a worker (and Ctrl-C) for hours. */
+	if (opts.step_ms > 0 && (opts.end_ms - opts.start_ms) / opts.step_ms > PT_SERVE_MAX_STEPS) {
+		reply_text(r, 400, "%lld steps of %.20s: at most %d per request; narrow the range or "
+				"raise step", (long long)((opts.end_ms - opts.start_ms) / opts.step_ms), p.step,
+				PT_SERVE_MAX_STEPS);
+		goto out;
+	}
+	if (opts.step_ms <= 0 && opts.end_ms - opts.start_ms > PT_SERVE_MAX_DEFAULT_SPAN_MS) {
+		reply_text(r, 400, "a span over %d days needs step=DUR (the default is the scrape "
+				"interval)", (int)(PT_SERVE_MAX_DEFAULT_SPAN_MS / 86400000));
 		goto out;
 	}
 	opts.nodes = (const char *const *)p.nodes;

@@ -26,7 +26,8 @@ static const char batch_usage[] =
 	"                       missing (task, node) rows (needs -o)\n"
 	"  --concurrency N      range queries in flight (default 4)\n"
 	"  --step DUR           grid step of the range queries (default: the scrape\n"
-	"                       interval of the targets, else 15s)\n"
+	"                       interval of the targets, else 15s); a coarser step\n"
+	"                       is faster but only approximate at window edges\n"
 	"  --scrape-interval DUR  sample interval of the data, when the targets API\n"
 	"                       does not know it (backfilled history)\n"
 	"  --chunk DUR          longest time slice fetched at once (default: 10000\n"
@@ -60,20 +61,26 @@ static void show_progress(void *user, size_t done, size_t total)
 
 /* "powertest: no rows for 3 of 10 jobs: a (line 4), b (line 5), ..." - every
  * one, so that the user knows exactly what --resume will compute. */
-static void name_failed(const struct pt_jobs *jobs, const struct pt_batch_result *res,
-		const char *output)
+/* One line: why, which jobs have no rows, and what to do about it. */
+static void name_failed(const struct pt_error *why, const struct pt_jobs *jobs,
+		const struct pt_batch_result *res, const char *kept, const char *left)
 {
 	size_t i;
 
-	fprintf(stderr, "powertest: no rows for %zu of %zu jobs:", res->nfailed, jobs->n);
-	for (i = 0; i < res->nfailed; i++) {
+	fprintf(stderr, "powertest: %s; no rows for %zu of %zu jobs:", why->msg, res->nfailed, jobs->n);
+	for (i = 0; i < res->nfailed && i < 100; i++) {
 		const struct pt_job *j = &jobs->items[res->failed[i]];
 		fprintf(stderr, "%s %s (line %d)", i ? "," : "", j->task, j->line);
 	}
+	if (res->nfailed > 100)
+		fprintf(stderr, " and %zu more", res->nfailed - 100);
+	if (kept)
+		fprintf(stderr, "; the rows computed are in %s: run the same command with --resume "
+				"to add the others", kept);
+	else if (left)
+		fprintf(stderr, "; %s is left as it was: run again, with --resume to keep its rows",
+				left);
 	fputc('\n', stderr);
-	if (output)
-		fprintf(stderr, "powertest: the rows computed are in %s; run the same command with "
-				"--resume to add the others\n", output);
 }
 
 int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
@@ -99,9 +106,8 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 	struct pt_batch_opts opts;
 	struct pt_batch_result res;
 	struct progress prog = {false, -1};
-	bool resume = false;
+	bool resume = false, existed = false;
 	int opt, rc;
-	size_t i;
 
 	memset(&opts, 0, sizeof(opts));
 	memset(&res, 0, sizeof(res));
@@ -153,11 +159,12 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 
 	if (pt_jobs_load(&jobs, jobs_path, &err) != PT_OK) {
 		if (jobs && jobs->nproblems) {
-			for (i = 0; i < jobs->nproblems; i++)
-				fprintf(stderr, "powertest: %s\n", jobs->problems[i]);
-			if (jobs->nbad > jobs->nproblems)
-				fprintf(stderr, "powertest: ... and %zu more bad rows\n",
-						jobs->nbad - jobs->nproblems);
+			/* One line: the first problem, and how many more there are. */
+			if (jobs->nbad > 1)
+				fprintf(stderr, "powertest: %s (and %zu more bad row%s)\n", jobs->problems[0],
+						jobs->nbad - 1, jobs->nbad == 2 ? "" : "s");
+			else
+				fprintf(stderr, "powertest: %s\n", jobs->problems[0]);
 			rc = PT_EUSAGE;
 		} else {
 			rc = pt_fail(&err);
@@ -170,6 +177,7 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 	}
 	if ((rc = pt_cli_open(&ctx, cli)) != 0)
 		goto out;
+	existed = output && strcmp(output, "-") != 0 && access(output, F_OK) == 0;
 	if (pt_out_open(&out, output, false, pt_csv_header_node, &err) != PT_OK) {
 		rc = pt_fail(&err);
 		goto out;
@@ -187,15 +195,16 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 		fputc('\n', stderr);
 	if (rc == PT_ENET) {
 		struct pt_error cerr = {0, ""};
-		/* Keep what was computed (the file then says which rows exist); when
-		 * nothing was, leave an existing file as it is. */
-		if (res.rows > res.rows_kept && pt_out_commit(out, &cerr) != PT_OK) {
+		/* Keep what was computed for --resume, unless that would replace a
+		 * file this run did not start from (rows of before are not lost). */
+		bool keep = res.rows > res.rows_kept && (resume || !existed);
+		if (keep && pt_out_commit(out, &cerr) != PT_OK) {
 			pt_fail(&err);
 			rc = pt_fail(&cerr);
 			goto out;
 		}
-		rc = pt_fail(&err);
-		name_failed(jobs, &res, res.rows > res.rows_kept ? output : NULL);
+		name_failed(&err, jobs, &res, keep ? output : NULL, existed && !keep ? output : NULL);
+		rc = PT_ENET;
 		goto out;
 	}
 	if (pt_out_commit(out, &err) != PT_OK) {

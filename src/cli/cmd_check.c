@@ -17,7 +17,10 @@ static const char check_usage[] =
 	"  --last DUR     sample window length (default 1h)\n"
 	"  --node NAME    sample node filter (repeatable)\n"
 	"  --offline      do not contact Prometheus\n"
-	"  -h, --help     this help\n";
+	"  -h, --help     this help\n"
+	"\n"
+	"Exit: 0 valid (and Prometheus answers), 2 usage, config or query set,\n"
+	"3 Prometheus.\n";
 
 int cmd_check(const struct pt_cli *cli, int argc, char **argv)
 {

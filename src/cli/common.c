@@ -34,6 +34,8 @@ int pt_cli_window(int64_t *start_ms, int64_t *end_ms, const char *cmd, const cha
 			return pt_usage_error(cmd, "%s", err.msg);
 		*end_ms = pt_now_ms();
 		*start_ms = *end_ms - dur;
+		if (*start_ms < 0)
+			return pt_usage_error(cmd, "--last %s reaches before 1970", last);
 		return 0;
 	}
 	if (start == NULL || end == NULL)
@@ -135,7 +137,7 @@ static int table_rows(struct pt_buf *b, const struct pt_row *rows, size_t n, str
 		(void)!pt_buf_printf(b, err, "%-*s", (int)w, r->node);
 		cell(b, r->cpu_util_pct, 1, 6, err);
 		cell(b, r->ram_used_gib, 2, 8, err);
-		(void)!pt_buf_printf(b, err, " %4d", r->gpu_count);
+		cell(b, r->gpu_count < 0 ? NAN : (double)r->gpu_count, 0, 4, err);
 		cell(b, r->gpu_util_pct, 1, 6, err);
 		cell(b, r->cpu_power_w, 1, 9, err);
 		cell(b, r->ram_power_w, 1, 9, err);
@@ -228,7 +230,7 @@ static int json_rows(struct pt_buf *b, const struct pt_row *rows, size_t n, stru
 		jnum(o, "cpu_util_pct", r->cpu_util_pct);
 		jnum(o, "ram_util_pct", r->ram_util_pct);
 		jnum(o, "ram_used_gib", r->ram_used_gib);
-		jnum(o, "gpu_count", r->gpu_count);
+		jnum(o, "gpu_count", r->gpu_count < 0 ? NAN : (double)r->gpu_count);
 		jnum(o, "gpu_util_pct", r->gpu_util_pct);
 		jnum(o, "cpu_power_w", r->cpu_power_w);
 		jnum(o, "ram_power_w", r->ram_power_w);
@@ -344,10 +346,16 @@ int pt_cli_out_option(struct pt_out_opts *o, int opt, const char *arg, const cha
 
 int pt_cli_out_check(const struct pt_out_opts *o, const char *cmd)
 {
+	struct pt_error err = {0, ""};
+
 	if (o->append && o->output == NULL)
 		return pt_usage_error(cmd, "--append needs -o FILE");
 	if (o->append && o->fmt != PT_FMT_CSV)
 		return pt_usage_error(cmd, "--append works with --format csv only");
+	/* Before any work (for run, before the command): the rows must have
+	 * somewhere to go. */
+	if (pt_out_check(o->output, o->append, &err) != PT_OK)
+		return pt_fail(&err);
 	return 0;
 }
 

@@ -1,10 +1,12 @@
 /* main.c - the powertest command line: global options, then one command. */
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -100,6 +102,18 @@ int pt_usage_error(const char *cmd, const char *fmt, ...)
 	return PT_EUSAGE;
 }
 
+/* Standard descriptors closed by the caller would be reused by the first
+ * open (a libcurl socket would get the CSV): they point at /dev/null. */
+static void keep_std_fds(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -115,6 +129,7 @@ int main(int argc, char **argv)
 	const struct command *c;
 	int opt, rc;
 
+	keep_std_fds();
 	opterr = 0;
 	/* '+' stops at the first non-option: the command name. */
 	while ((opt = getopt_long(argc, argv, "+:c:u:vqhV", longopts, NULL)) != -1) {
@@ -145,10 +160,10 @@ int main(int argc, char **argv)
 	argv += optind;
 	optind = 0; /* reset getopt for the command (glibc: 0 reinitialises) */
 	rc = c->fn(&cli, argc, argv);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
+	/* Unless the command already said why it failed. */
+	if ((fflush(stdout) != 0 || ferror(stdout)) && (rc == 0 || rc == 1)) {
 		fputs("powertest: cannot write standard output\n", stderr);
-		if (rc == 0 || rc == 1)
-			rc = 4;
+		rc = 4;
 	}
 	curl_global_cleanup();
 	return rc;

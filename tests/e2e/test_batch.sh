@@ -39,8 +39,10 @@ print("%d,,,%d,aligned" % (t0 + 4200, t0 + 600))
 # Around node0004's 40 minutes without scrapes, twice as long: with its rows
 # (and those of other jobs over the gap) partial, batch exits 1.
 print("%d,,node0004;node0003,%d,gap" % (t0 + 10800, t0 + 6000))
+# Half before the history begins.
+print("%d,,node0001;node0002,%d,early" % (t0 + 1800, t0 - 1800))
 PY
-njobs=42
+njobs=43
 
 # ---- batch = report, window by window ----
 assert_exit 1 pt -c "$CFG" -v batch "$PT_TMP/jobs.csv" -o "$PT_TMP/batch.csv"
@@ -70,11 +72,13 @@ if a[0] != b[0]:
 if len(a) != len(b):
     bad.append("%d rows vs %d" % (len(a) - 1, len(b) - 1))
 for x, y in zip(a[1:], b[1:]):
-    # Rows with failed scrapes must say so alike; their figures cover the
-    # scrapes that worked, which rate() and the grid count differently.
-    gap += "scrapes failed" in y[-1]
+    # Rows with failed scrapes or windows past the data must say so alike;
+    # their figures cover what there is, which rate() and the grid count
+    # differently.
+    part = "scrapes failed" in y[-1] or "data covers" in y[-1]
+    gap += part
     for c, u, v in zip(head, x, y):
-        if "scrapes failed" in y[-1] and c not in text:
+        if part and c not in text:
             continue
         if c in text or u == "" or v == "":
             if u != v:
@@ -87,7 +91,7 @@ for x, y in zip(a[1:], b[1:]):
             bad.append("%s/%s %s: %s vs %s (%.3f%%)" % (x[0], x[1], c, u, v, 100 * rel))
 for line in bad[:20]:
     print("MISMATCH", line)
-print("%d rows (%d with failed scrapes), %d numbers, worst difference %.4f%%"
+print("%d rows (%d partial), %d numbers, worst difference %.4f%%"
       % (len(a) - 1, gap, n, 100 * worst))
 sys.exit(1 if bad or n == 0 else 0)
 PY
@@ -102,7 +106,9 @@ assert_eq "$(tail -n +2 "$PT_TMP/jobs.csv" | awk -F, '{print $NF}' | tr '\n' ' '
 assert_eq 5 "$(grep -c '^aligned,' "$PT_TMP/batch.csv")" "every node for an empty nodes cell"
 assert_match "$(cat "$PT_TMP/batch.csv")" $'\ngap,node0004,[^\n]*,partial: 50% of scrapes failed\n' \
 	"a node down for 40 of the window's 80 minutes is partial"
-assert_match "$(cat "$PT_TMP/batch.csv")" $'\ngap,node0003,[^\n]*,ok$' "its neighbour is ok"
+assert_match "$(cat "$PT_TMP/batch.csv")" $'\ngap,node0003,[^\n]*,ok\n' "its neighbour is ok"
+assert_match "$(cat "$PT_TMP/batch.csv")" $'\nearly,node0001,[^\n]*,partial: data covers 50% of the window\n' \
+	"a window half before the history is partial"
 
 # Standard output is the same CSV.
 assert_exit 1 pt -c "$CFG" batch "$PT_TMP/jobs.csv"
@@ -147,7 +153,7 @@ before,$((t0 - 7200)),$((t0 - 3600)),
 EOF
 assert_exit 1 pt -c "$CFG" batch "$PT_TMP/ghost.csv"
 assert_match "$OUT" $'\nreal,node0001,[^\n]*,ok' "node with data is ok"
-assert_match "$OUT" $'\nreal,ghost,[^\n]*,1200.000,,,,0,,,,,,,,,,,,1.000,475.000,,none,none,no_data: ' "ghost gets a no_data row"
+assert_match "$OUT" $'\nreal,ghost,[^\n]*,1200.000,,,,,,,,,,,,,,,,1.000,475.000,,none,none,no_data: ' "ghost gets a no_data row"
 assert_match "$OUT" $'\nbefore,,[^\n]*,no_data: no node has data in this window' "window without data gets a row"
 assert_eq 4 "$(wc -l <<<"$OUT" | tr -d ' ')" "header + 3 rows"
 
@@ -164,10 +170,24 @@ backwards,$((t0 + 1200)),$((t0 + 600)),node0001
 running,$((now - 60)),$((now + 3600)),node0001
 EOF
 assert_exit 2 pt -c "$CFG" batch "$PT_TMP/bad.csv" -o "$PT_TMP/never.csv"
-assert_contains "$ERR" "powertest: $PT_TMP/bad.csv:3: 2 fields where the header has 4: no value for 'end'" "row without a column"
-assert_contains "$ERR" "powertest: $PT_TMP/bad.csv:4: start: invalid time 'yesterday'" "unparsable time"
-assert_contains "$ERR" "powertest: $PT_TMP/bad.csv:5: end ($((t0 + 600))) is before start ($((t0 + 1200)))" "end before start"
-assert_contains "$ERR" "powertest: $PT_TMP/bad.csv:6: end ($((now + 3600))) is in the future: the job is not over" "job not over"
+# One line: the first bad row, and how many more.
+assert_eq "powertest: $PT_TMP/bad.csv:3: 2 fields where the header has 4: no value for 'end' (and 3 more bad rows)" \
+	"$ERR" "row without a column, one line"
+# Each of the others on its own names its line too.
+check_bad_row() { # check_bad_row ROW MESSAGE WHAT
+	printf 'task,start,end,nodes\nok,%s,%s,\n%s\n' "$((t0 + 600))" "$((t0 + 1200))" "$1" >"$PT_TMP/bad1.csv"
+	assert_exit 2 pt -c "$CFG" batch "$PT_TMP/bad1.csv" -o "$PT_TMP/never.csv"
+	assert_eq "powertest: $PT_TMP/bad1.csv:3: $2" "$ERR" "$3"
+}
+check_bad_row "badtime,yesterday,$((t0 + 1200))," "start: invalid time 'yesterday': expected RFC 3339 (2026-11-21T10:00:00Z) or Unix seconds" \
+	"unparsable time"
+check_bad_row "backwards,$((t0 + 1200)),$((t0 + 600)),node0001" "end ($((t0 + 600))) is before start ($((t0 + 1200)))" \
+	"end before start"
+check_bad_row "running,$((now - 60)),$((now + 3600)),node0001" "end ($((now + 3600))) is in the future: the job is not over" \
+	"job not over"
+printf 'node0001,%s,%s\n' "$t0" "$((t0 + 60))" >"$PT_TMP/noheader.csv"
+assert_exit 2 pt -c "$CFG" batch "$PT_TMP/noheader.csv"
+assert_contains "$ERR" "noheader.csv:1: the header has no 'task' or 'start' or 'end' column" "no header: one message"
 if [[ ! -e $PT_TMP/never.csv ]]; then ok "no output for a bad jobs file"; else fail "output written for a bad jobs file"; fi
 assert_exit 2 pt -c "$CFG" batch "$PT_TMP/jobs.csv" --resume
 assert_contains "$ERR" "--resume needs -o FILE" "--resume without -o"
@@ -215,8 +235,9 @@ proxy_url=http://127.0.0.1:$(cat "$PT_TMP/proxy.port")
 
 assert_exit 3 pt -c "$CFG" -u "$proxy_url" batch "$PT_TMP/jobs.csv" --chunk 30m -o "$PT_TMP/resumed.csv"
 assert_contains "$ERR" "powertest: range query for " "the error"
-assert_match "$ERR" "powertest: no rows for [0-9]+ of $njobs jobs: job" "failed tasks named"
+assert_match "$ERR" "; no rows for [0-9]+ of $njobs jobs: job" "failed tasks named"
 assert_contains "$ERR" "run the same command with --resume" "hint"
+assert_eq 1 "$(wc -l <"$ERR_FILE" | tr -d ' ')" "one line"
 failed=$(grep -o 'no rows for [0-9]*' <<<"$ERR" | tr -dc 0-9)
 named=$(grep 'no rows for' <<<"$ERR" | grep -o '[a-z0-9]* (line [0-9]*)' | cut -d' ' -f1 | sort)
 written=$(tail -n +2 "$PT_TMP/resumed.csv" | cut -d, -f1 | sort -u)
@@ -240,6 +261,16 @@ for r in part[1:]:
     assert len(r) == 26 and all(same(a, b) for a, b in zip(r, full[tuple(r[:4])])), r
 PY
 then ok "rows written before the failure are complete"; else fail "partial rows differ"; fi
+
+# The same failure over a file of an earlier run: its rows are not lost.
+python3 "$PT_TMP/proxy.py" "$PROM_URL" $((t0 + 3 * 3600)) "$PT_TMP/proxy2.port" &
+cleanup_pid $!
+wait_until 10 test -s "$PT_TMP/proxy2.port" || fatal "proxy did not start"
+cp "$PT_TMP/batch.csv" "$PT_TMP/earlier.csv"
+assert_exit 3 pt -c "$CFG" -u "http://127.0.0.1:$(cat "$PT_TMP/proxy2.port")" batch "$PT_TMP/jobs.csv" --chunk 30m \
+	-o "$PT_TMP/earlier.csv"
+assert_contains "$ERR" "$PT_TMP/earlier.csv is left as it was" "says the file is kept"
+assert_eq "$(cat "$PT_TMP/batch.csv")" "$(cat "$PT_TMP/earlier.csv")" "an earlier run's file is not replaced by fewer rows"
 
 # --resume against Prometheus: only the missing jobs are computed.
 assert_exit 1 pt -c "$CFG" -v batch "$PT_TMP/jobs.csv" --chunk 30m -o "$PT_TMP/resumed.csv" --resume

@@ -10,13 +10,31 @@ one_line() { # one_line WHAT: stderr is exactly one 'powertest: ' line
 }
 
 # Usage errors: exit 2.
-for args in "report" "report --last 1h --start 1" "report --start 2 --end 1" "report --start yesterday --end 1" \
+for args in "report --last 100y" "-u http://:80 targets" "-u http://127.0.0.1:99999 targets" \
+	"-u http://127.0.0.1:9090/?x=1 targets" "report" "report --last 1h --start 1" "report --start 2 --end 1" "report --start yesterday --end 1" \
 	"report --last 1fortnight" "report --last 1h --format xml" "report --last 1h --by gpu" \
 	"report --last 1h --append" "report --last 1h extra" "report --last" "nosuch" "--bogus targets"; do
 	# shellcheck disable=SC2086 # word splitting wanted
 	assert_exit 2 pt -u "$PT_URL" $args
 	one_line "$args"
 done
+
+# A window that reaches before the lab began: partial, exit 1, not a
+# diluted rate() reported as ok.
+assert_exit 1 pt -u "$PT_URL" report --last 1h
+assert_match "$OUT" $'\n,127.0.0.1,[^\n]*,partial: data covers [0-9]% of the window$' "window before the data"
+# A node named as `targets` shows it, with its port: the row says what to ask.
+assert_exit 1 pt -u "$PT_URL" report --last 1h --node "$PT_LAB_NODE_INSTANCE"
+assert_contains "$OUT" "no_data: no series for this node in the window (nodes are named without the port: try '127.0.0.1')" \
+	"hint for a node named with its port"
+
+# An output that cannot be written is found before the work (and before run's command).
+assert_exit 4 pt -u "$PT_URL" run -o "$PT_TMP/nodir/x.csv" -- touch "$PT_TMP/ran"
+assert_contains "$ERR" "cannot write $PT_TMP/nodir/x.csv" "unwritable output named"
+one_line "run -o missing dir"
+if [[ ! -e $PT_TMP/ran ]]; then ok "the command did not run"; else fail "the command ran without a place for its row"; fi
+assert_exit 2 pt -u "$PT_URL" report --last 1h -o ""
+one_line "empty -o"
 
 # A window that is not over: rate() would be diluted by the time to come.
 later=$(($(date +%s) + 600))
@@ -37,6 +55,16 @@ printf 'queries:\n  - quantity: cpu_util\n    unit: ratio\n    query: up\n' >"$P
 printf 'prometheus: {url: %s}\nqueries: q.yaml\n' "$PT_URL" >"$PT_TMP/qs.yaml"
 assert_exit 2 pt -c "$PT_TMP/qs.yaml" report --last 1h
 assert_contains "$ERR" "q.yaml" "query-set errors name the query set"
+# A country the carbon table does not have, per node too: check finds it.
+printf 'prometheus: {url: %s}
+power:
+  country: FR
+  nodes:
+    gpu01: {country: XX}
+' "$PT_URL" >"$PT_TMP/country.yaml"
+assert_exit 2 pt -c "$PT_TMP/country.yaml" check --offline
+assert_contains "$ERR" "country.yaml:5: key 'power.nodes.gpu01.country': unknown country 'XX'" "unknown node country"
+one_line "unknown country"
 POWERTEST_CONFIG=$PT_TMP/bad.yaml assert_exit 2 pt report --last 1h
 assert_contains "$ERR" "bad.yaml" "\$POWERTEST_CONFIG is read"
 

@@ -144,6 +144,10 @@ get "/report.csv?start=$s&end=$e&by=gpu"
 expect_error 400 "bad by"
 get "/report.csv?start=99999999999999999&end=$e"
 expect_error 400 "time out of range"
+# One request cannot hold a worker for hours.
+get "/export.csv?start=$((s - 2 * 86400))&end=$s&step=1s"
+expect_error 400 "too many steps"
+assert_contains "$BODY" "at most 100000 per request" "the limit is named"
 later=$(($(date +%s) + 3600))
 # A dashboard's range past now: the window ends now.
 get "/report.csv?start=$s&end=$later"

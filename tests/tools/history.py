@@ -77,6 +77,7 @@ def write(spec, out, ms=False):
                 dict(inst, cpu=str(cpu), core=str(cpu), family="6", microcode="0x1", model="85",
                      model_name=node["cpu_model"], package="0", stepping="7", vendor="GenuineIntel"),
                 [1.0] * len(times))
+        add("node_time_seconds", "gauge", "node_time_seconds", inst, [float(t) for t in times])
         total = node["mem_gib"] * GIB
         add("node_memory_MemTotal_bytes", "gauge", "node_memory_MemTotal_bytes", inst,
             [total] * len(times))

@@ -82,7 +82,7 @@ static void test_batch__jobs_errors(void **state)
 		{"", "jobs.csv: empty; a jobs file starts with a header", 1},
 		{"\n\n", "jobs.csv: empty; a jobs file starts with a header", 1},
 		{"task,start,nodes\nt,1,n\n", "jobs.csv:1: the header has no 'end' column", 1},
-		{"name,start,stop\n", "jobs.csv:1: the header has no 'task' column", 2},
+		{"name,start,stop\n", "jobs.csv:1: the header has no 'task' or 'end' column", 1},
 		{"task,start,end,Start\n", "jobs.csv:1: column 'start' appears twice in the header", 1},
 		{"task,start,end\nt,1,2\nu,3\n", "jobs.csv:3: 2 fields where the header has 3: no value for 'end'", 1},
 		{"task,start,end\n,1,2\n", "jobs.csv:2: empty 'task'", 1},

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -121,6 +122,22 @@ static void test_csvout__fields(void **state)
 		assert_string_equal(b.data ? b.data : "", cases[i].out);
 		pt_buf_free(&b);
 	}
+	/* A long formula-looking cell is guarded whole, not cut. */
+	{
+		struct pt_buf b = {0};
+		struct pt_error err = {0, ""};
+		char *s = malloc(3001);
+
+		memset(s, 'x', 3000);
+		s[0] = '=';
+		s[3000] = '\0';
+		assert_int_equal(pt_csv_field(&b, s, true, &err), PT_OK);
+		assert_int_equal(b.len, 3001);
+		assert_int_equal(b.data[0], '\'');
+		assert_memory_equal(b.data + 1, s, 3000);
+		pt_buf_free(&b);
+		free(s);
+	}
 }
 
 static void test_csvout__atomic_replace(void **state)
@@ -170,12 +187,54 @@ static void test_csvout__atomic_replace(void **state)
 	rmdir(dir);
 }
 
+/* Replacing keeps what the path is: a symlink's target is replaced and the
+ * link kept, the file's mode kept, a device written in place. */
+static void test_csvout__replace_what_is_there(void **state)
+{
+	char dir[] = "/tmp/pt_csvout_XXXXXX", path[128], link[160];
+	struct pt_out *o = NULL;
+	struct pt_error err = {0, ""};
+	struct stat st;
+	char *s;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/target.csv", dir);
+	snprintf(link, sizeof(link), "%s/link.csv", dir);
+	f = fopen(path, "w");
+	fputs("old\n", f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(symlink("target.csv", link), 0);
+	assert_int_equal(pt_out_open(&o, link, false, "h\n", &err), PT_OK);
+	assert_int_equal(pt_out_commit(o, &err), PT_OK);
+	pt_out_free(o);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	s = slurp(path);
+	assert_string_equal(s, "h\n");
+	free(s);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	/* A character device stays one (written in place). */
+	assert_int_equal(pt_out_open(&o, "/dev/null", false, "h\n", &err), PT_OK);
+	assert_int_equal(pt_out_commit(o, &err), PT_OK);
+	pt_out_free(o);
+	assert_int_equal(stat("/dev/null", &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	unlink(link);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csvout__golden),
 		cmocka_unit_test(test_csvout__fields),
 		cmocka_unit_test(test_csvout__atomic_replace),
+		cmocka_unit_test(test_csvout__replace_what_is_there),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

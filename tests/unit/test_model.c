@@ -331,13 +331,37 @@ static void test_model__failed_scrapes(void **state)
 	run_model(&r, &o, &pp, true, 1, 475, 3600 * 1000);
 	assert_string_equal(r.status, "partial: 50% of scrapes failed");
 	assert_double_equal(r.power_w, 60.375, 1e-9); /* the figures of the scrapes that worked */
+	assert_int_equal(r.ndevices, 2);
+	assert_string_equal(r.devices[0].status, "partial: 50% of scrapes failed"); /* per device too */
 	pt_row_clear(&r);
 
-	/* Down the whole window: no data, whatever "up" says. */
+	/* Samples over a third of the window, and the scrapes that failed. */
+	o.covered_s = 1200;
+	run_model(&r, &o, &pp, true, 1, 475, 3600 * 1000);
+	assert_string_equal(r.status, "partial: 50% of scrapes failed; data covers 33% of the window");
+	pt_row_clear(&r);
+
+	/* A percent series labelled "ratio": not a utilisation, and said so. */
+	o.covered_s = NAN;
+	o.up = NAN;
+	o.cpu_util = 50.0;
+	run_model(&r, &o, &pp, true, 1, 475, 3600 * 1000);
+	assert_string_equal(r.status, "partial: CPU utilisation out of range (50); no CPU data");
+	assert_true(isnan(r.cpu_power_w));
+	pt_row_clear(&r);
+	o.cpu_util = 1.003; /* rate() extrapolation: clamped */
+	run_model(&r, &o, &pp, true, 1, 475, 3600 * 1000);
+	assert_string_equal(r.status, "ok");
+	assert_double_equal(r.cpu_util_pct, 100.0, 1e-9);
+	pt_row_clear(&r);
+
+	/* Down the whole window: no data, whatever "up" says; GPUs unknown, not 0. */
 	o.any = false;
 	o.up = 0.0;
 	run_model(&r, &o, &pp, true, 1, 475, 3600 * 1000);
-	assert_true(strncmp(r.status, "no_data", 7) == 0);
+	assert_string_equal(r.status, "no_data: no series for this node in the window");
+	assert_int_equal(r.gpu_count, -1);
+	assert_string_equal(r.devices[0].status, "no_data: no series for this node in the window");
 	pt_row_clear(&r);
 	pt_node_obs_clear(&o);
 }

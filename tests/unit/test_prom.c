@@ -1120,6 +1120,25 @@ static void test_prom__fast_fuzz(void **state)
 	pt_buf_free(&b);
 }
 
+/* Whatever the server says, an error is one printable line, and a
+ * password given in a URL is not in it. */
+static void test_prom__error_one_line(void **state)
+{
+	static const char body[] = "{\"status\":\"error\",\"errorType\":\"bad_data\","
+		"\"error\":\"line1\\nline2\\r\\n\\u001b[31mred\"}";
+	struct pt_prom_result *res = NULL;
+	struct pt_error err = {0, ""};
+	const char *p;
+
+	(void)state;
+	assert_int_equal(pt_prom_decode(&res, body, sizeof(body) - 1, 400, &err), PT_ENET);
+	assert_non_null(strstr(err.msg, "line1 line2"));
+	for (p = err.msg; *p; p++)
+		assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
+	pt_error_set(&err, PT_ENET, "cannot reach http://user:secret@host:9090/api and https://a@b/");
+	assert_string_equal(err.msg, "cannot reach http://***@host:9090/api and https://*@b/");
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
@@ -1150,6 +1169,7 @@ int main(void)
 		cmocka_unit_test(test_prom__fast_fixtures),
 		cmocka_unit_test(test_prom__fast_generated),
 		cmocka_unit_test(test_prom__fast_fuzz),
+		cmocka_unit_test(test_prom__error_one_line),
 	};
 	int rc;
 

@@ -53,6 +53,11 @@ static void test_queryset__errors_name_line(void **state)
 		{"queries:\n  - quantity: ram_used\n    unit: bytes\n    query: a\n  - quantity: ram_used\n    unit: bytes\n    query: b\n",
 			"t.yaml:5: quantity 'ram_used' given twice (first at line 2)"},
 		{"queries:\n  - quantity: gpu_util\n    unit: ratio\n    device_label: \"bad-label\"\n    query: x\n", "not a valid label name"},
+		{"queries:\n  - quantity: cpu_util\n    unit: ratio\n    unit: percent\n    query: x\n",
+			"t.yaml:4: key 'unit' given twice (first on line 3)"},
+		{"name: a\nname: b\n", "t.yaml:2: key 'name' given twice (first on line 1)"},
+		{"queries: []\n---\nqueries: []\n", "t.yaml:3: a query set is one YAML document"},
+		{"", "t.yaml:1: "},
 		{NULL, NULL}
 	};
 	size_t i;
@@ -81,6 +86,7 @@ static void test_queryset__expand(void **state)
 		"    node_label: Hostname\n"
 		"    query: avg_over_time(m{${node_matcher}}[${window}])\n";
 	static const char *const two[] = {"gpu01", "a.b+c"};
+	static const char *const odd[] = {"a\"b\\", "a\nb"};
 	struct pt_queryset *qs = NULL;
 	struct pt_error err = {0, ""};
 	struct pt_buf b = {0};
@@ -97,6 +103,14 @@ static void test_queryset__expand(void **state)
 	assert_int_equal(pt_queryset_expand(&b, qs->q[PT_Q_RAM_USED], &x, &err), PT_OK);
 	assert_string_equal(b.data,
 			"avg_over_time(m{Hostname=~\"(gpu01|a\\\\.b\\\\+c)(:[0-9]+)?\"}[1500ms])");
+	/* Quotes, backslashes and control characters: a valid PromQL string
+	 * whose regex matches the name literally. */
+	pt_buf_reset(&b);
+	x.nodes = odd;
+	x.nnodes = 2;
+	assert_int_equal(pt_queryset_expand(&b, qs->q[PT_Q_RAM_USED], &x, &err), PT_OK);
+	assert_string_equal(b.data,
+			"avg_over_time(m{Hostname=~\"(a\\\"b\\\\\\\\|a\\x0ab)(:[0-9]+)?\"}[1500ms])");
 	pt_buf_free(&b);
 	pt_queryset_free(qs);
 }

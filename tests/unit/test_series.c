@@ -238,7 +238,7 @@ static void test_series__window_means(void **state)
 		assert_int_equal(pt_node_acc_init(&acc, "n1", &err), PT_OK);
 		for (t = s->node_first[0]; t != PT_STRMAP_NONE; t = s->tracks[t].next)
 			assert_int_equal(pt_node_acc_add(&acc, s, &s->tracks[t], c->a, c->b, &err), PT_OK);
-		assert_int_equal(pt_node_acc_obs(&o, &acc, &g, c->a, c->b, &err), PT_OK);
+		assert_int_equal(pt_node_acc_obs(&o, &acc, &g, c->a, c->b, false, &err), PT_OK);
 		check_obs(&o, c, i);
 		pt_node_obs_clear(&o);
 		pt_node_acc_clear(&acc);
@@ -272,7 +272,7 @@ static void test_series__window_over_slices(void **state)
 			for (t = s->node_first[ni]; t != PT_STRMAP_NONE; t = s->tracks[t].next)
 				assert_int_equal(pt_node_acc_add(&acc, s, &s->tracks[t], c->a, c->b, &err), PT_OK);
 		}
-		assert_int_equal(pt_node_acc_obs(&o, &acc, &g, c->a, c->b, &err), PT_OK);
+		assert_int_equal(pt_node_acc_obs(&o, &acc, &g, c->a, c->b, false, &err), PT_OK);
 		check_obs(&o, c, i);
 		pt_node_obs_clear(&o);
 		pt_node_acc_clear(&acc);
@@ -306,7 +306,7 @@ static void test_series__metricsql(void **state)
 		for (t = s->node_first[0]; t != PT_STRMAP_NONE; t = s->tracks[t].next)
 			assert_int_equal(pt_node_acc_add(&acc, s, &s->tracks[t], cases[i].a, cases[i].b, &err),
 					PT_OK);
-		assert_int_equal(pt_node_acc_obs(&o, &acc, &s->grid, cases[i].a, cases[i].b, &err), PT_OK);
+		assert_int_equal(pt_node_acc_obs(&o, &acc, &s->grid, cases[i].a, cases[i].b, false, &err), PT_OK);
 		check_obs(&o, &cases[i], i);
 		pt_node_obs_clear(&o);
 		pt_node_acc_clear(&acc);
@@ -353,7 +353,7 @@ static void test_series__coarse_step(void **state)
 		for (t = s->node_first[0]; t != PT_STRMAP_NONE; t = s->tracks[t].next)
 			assert_int_equal(pt_node_acc_add(&acc, s, &s->tracks[t], cases[i].a, cases[i].b,
 					&err), PT_OK);
-		assert_int_equal(pt_node_acc_obs(&o, &acc, &g, cases[i].a, cases[i].b, &err), PT_OK);
+		assert_int_equal(pt_node_acc_obs(&o, &acc, &g, cases[i].a, cases[i].b, false, &err), PT_OK);
 		if (fabs(o.cpu_util - cases[i].cpu) > 1e-9 || fabs(o.ram_used_bytes - cases[i].ram) > 1e-9)
 			fail_msg("case %zu: cpu %.9g ram %.9g, expected %.9g %.9g", i, o.cpu_util,
 					o.ram_used_bytes, cases[i].cpu, cases[i].ram);
@@ -407,7 +407,7 @@ static void test_series__absorb_and_info(void **state)
 	assert_int_equal(pt_node_acc_init(&acc, "n2", &err), PT_OK);
 	for (t = s->node_first[0]; t != PT_STRMAP_NONE; t = s->tracks[t].next)
 		assert_int_equal(pt_node_acc_add(&acc, s, &s->tracks[t], 0, 60000, &err), PT_OK);
-	assert_int_equal(pt_node_acc_obs(&o, &acc, &g, 0, 60000, &err), PT_OK);
+	assert_int_equal(pt_node_acc_obs(&o, &acc, &g, 0, 60000, false, &err), PT_OK);
 	assert_string_equal(o.cpu_model, "New CPU");
 	assert_true(o.any);
 	pt_node_obs_clear(&o);
@@ -416,9 +416,80 @@ static void test_series__absorb_and_info(void **state)
 	assert_int_equal(pt_node_acc_init(&acc, "n2", &err), PT_OK);
 	for (t = s->node_first[0]; t != PT_STRMAP_NONE; t = s->tracks[t].next)
 		assert_int_equal(pt_node_acc_add(&acc, s, &s->tracks[t], 0, 15000, &err), PT_OK);
-	assert_int_equal(pt_node_acc_obs(&o, &acc, &g, 0, 15000, &err), PT_OK);
+	assert_int_equal(pt_node_acc_obs(&o, &acc, &g, 0, 15000, false, &err), PT_OK);
 	assert_string_equal(o.cpu_model, "Old CPU");
 	pt_node_obs_clear(&o);
+	pt_node_acc_clear(&acc);
+	pt_slice_free(s);
+}
+
+/* "up" makes no node (Prometheus' own target), marks the gaps of those it
+ * has; the node's first and last points give the window's coverage. */
+static void test_series__up_and_coverage(void **state)
+{
+	static const char ram_body[] =
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+		"{\"metric\":{\"instance\":\"n1:9100\"},\"values\":[[67.5,\"5\"],[82.5,\"5\"],"
+		"[97.5,\"5\"],[112.5,\"5\"],[127.5,\"5\"],[142.5,\"5\"],[157.5,\"5\"],[172.5,\"5\"]]}]}}";
+	static const char up_body[] =
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+		"{\"metric\":{\"instance\":\"n1:9100\"},\"values\":[[7.5,\"0\"],[22.5,\"0\"],[37.5,\"0\"],"
+		"[52.5,\"0\"],[67.5,\"1\"],[82.5,\"1\"],[97.5,\"1\"],[112.5,\"1\"],[127.5,\"1\"],"
+		"[142.5,\"1\"],[157.5,\"1\"],[172.5,\"1\"]]},"
+		"{\"metric\":{\"instance\":\"localhost:9090\"},\"values\":[[7.5,\"1\"],[172.5,\"1\"]]}]}}";
+	struct pt_grid g = {0, S, S, false};
+	struct pt_slice *s = NULL;
+	struct pt_prom_result *res = NULL;
+	struct pt_error err = {0, ""};
+	struct pt_query q;
+	struct pt_node_acc acc;
+	struct pt_node_obs o;
+	size_t t, ni;
+
+	(void)state;
+	memset(&q, 0, sizeof(q));
+	q.unit = PT_UNIT_BYTES;
+	q.quantity = PT_Q_RAM_USED;
+	q.tmpl = (char *)"avg by (instance) (avg_over_time(x[${window}]))";
+	assert_int_equal(pt_slice_new(&s, &g, 0, 12, &err), PT_OK);
+	assert_int_equal(pt_prom_decode(&res, ram_body, sizeof(ram_body) - 1, 200, &err), PT_OK);
+	assert_int_equal(pt_slice_absorb(s, &q, res, cfg, &err), PT_OK);
+	pt_prom_result_free(res);
+	q.unit = PT_UNIT_RATIO;
+	q.quantity = PT_Q_UP;
+	q.tmpl = (char *)"avg by (instance) (avg_over_time(up[${window}]))";
+	assert_int_equal(pt_prom_decode(&res, up_body, sizeof(up_body) - 1, 200, &err), PT_OK);
+	assert_int_equal(pt_slice_absorb(s, &q, res, cfg, &err), PT_OK);
+	pt_prom_result_free(res);
+	assert_int_equal(pt_slice_finish(s, &err), PT_OK);
+
+	assert_int_equal(s->nodes.n, 2);
+	ni = pt_strmap_get(&s->nodes, "localhost");
+	assert_true(ni != PT_STRMAP_NONE && !pt_slice_node_has_data(s, ni));
+	ni = pt_strmap_get(&s->nodes, "n1");
+	assert_true(ni != PT_STRMAP_NONE && pt_slice_node_has_data(s, ni));
+
+	/* n1 over the whole slice: data from point 4 (60 s) to 11 (165 s). */
+	assert_int_equal(pt_node_acc_init(&acc, "n1", &err), PT_OK);
+	for (t = s->node_first[ni]; t != PT_STRMAP_NONE; t = s->tracks[t].next)
+		assert_int_equal(pt_node_acc_add(&acc, s, &s->tracks[t], 0, 165000, &err), PT_OK);
+	assert_int_equal(pt_node_acc_obs(&o, &acc, &g, 0, 165000, true, &err), PT_OK);
+	assert_true(o.any);
+	assert_double_equal(o.covered_s, 120.0, 1e-9);
+	assert_true(o.up > 0.6 && o.up < 0.75); /* 8 of the 11 or 12 points */
+	pt_node_obs_clear(&o);
+	/* Without a "covered" entry in the query set: unknown. */
+	assert_int_equal(pt_node_acc_obs(&o, &acc, &g, 0, 165000, false, &err), PT_OK);
+	assert_true(isnan(o.covered_s));
+	pt_node_obs_clear(&o);
+	pt_node_acc_clear(&acc);
+
+	/* Prometheus' own target: "up" only, which is no data. */
+	ni = pt_strmap_get(&s->nodes, "localhost");
+	assert_int_equal(pt_node_acc_init(&acc, "localhost", &err), PT_OK);
+	for (t = s->node_first[ni]; t != PT_STRMAP_NONE; t = s->tracks[t].next)
+		assert_int_equal(pt_node_acc_add(&acc, s, &s->tracks[t], 0, 165000, &err), PT_OK);
+	assert_false(acc.any);
 	pt_node_acc_clear(&acc);
 	pt_slice_free(s);
 }
@@ -531,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_series__coarse_step),
 		cmocka_unit_test(test_series__metricsql),
 		cmocka_unit_test(test_series__absorb_and_info),
+		cmocka_unit_test(test_series__up_and_coverage),
 		cmocka_unit_test(test_series__point_obs),
 		cmocka_unit_test(test_series__blockable),
 		cmocka_unit_test(test_series__strmap),
