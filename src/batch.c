@@ -836,6 +836,7 @@ static int finish_job(struct run *run, struct bjob *bj, struct pt_error *err)
 	w.nodes = bj->need;
 	w.nnodes = bj->nneed;
 	w.scrape_interval_ms = run->grid.scrape_ms;
+	w.step_ms = run->grid.step_ms;
 	if (bj->all && nobs == 0) {
 		/* No node at all: one row says so, so the job is not silently absent. */
 		pt_node_obs_init(&obs[0]);

@@ -128,7 +128,7 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 	const char **order = NULL;        /* known, in row order */
 	struct pt_node_obs *obs = NULL;
 	struct pt_buf b = {0}, tcell = {0};
-	int64_t nsteps, k0, points, chunk_points;
+	int64_t nsteps, k0, points, chunk_points, end_ms;
 	int concurrency = opts->concurrency > 0 ? opts->concurrency : DEFAULT_CONCURRENCY;
 	size_t i, nq = 0;
 	int rc = PT_OK, q;
@@ -146,7 +146,14 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 	g.metricsql = pt_series_is_metricsql(ctx);
 	res->step_ms = g.step_ms;
 	res->scrape_ms = g.scrape_ms;
-	nsteps = (opts->end_ms - opts->start_ms) / g.step_ms + 1; /* points 0 .. n, t_n <= end */
+	/* The last scrape interval before now may not be scraped yet on every
+	 * target: rows stop before it, not half filled. */
+	end_ms = opts->end_ms;
+	if (end_ms > pt_now_ms() - g.scrape_ms)
+		end_ms = pt_now_ms() - g.scrape_ms;
+	if (end_ms < opts->start_ms)
+		end_ms = opts->start_ms;
+	nsteps = (end_ms - opts->start_ms) / g.step_ms + 1; /* points 0 .. n, t_n <= end */
 	res->steps = (size_t)nsteps;
 
 	for (i = 0; i < opts->nnodes; i++)

@@ -363,6 +363,11 @@ int pt_report_model(struct pt_row **out, size_t *nout, const struct pt_ctx *ctx,
 		snprintf(note, sizeof(note), "window shorter than two scrape intervals (%.3gs)",
 				(double)w->scrape_interval_ms / 1000.0);
 		window_note = note;
+	} else if (w->step_ms > w->scrape_interval_ms && w->end_ms - w->start_ms < 2 * w->step_ms) {
+		/* A grid coarser than the window cannot see its edges. */
+		snprintf(note, sizeof(note), "window shorter than two steps (%.3gs): use a finer --step",
+				(double)w->step_ms / 1000.0);
+		window_note = note;
 	}
 	if ((rows = calloc(nobs ? nobs : 1, sizeof(*rows))) == NULL)
 		return pt_error_oom(err);

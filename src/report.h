@@ -36,6 +36,7 @@ struct pt_window {
 	const char *const *nodes;  /* requested nodes; 0 = every node with data */
 	size_t nnodes;
 	int64_t scrape_interval_ms; /* 0 = unknown; used to flag short windows */
+	int64_t step_ms;           /* batch's grid step when coarser than the scrapes, else 0 */
 };
 
 /* Observations of every node in the window (requested ones always present,

@@ -204,7 +204,9 @@ static int parse_unix(int64_t *out_ms, const char *s, struct pt_error *err)
 		secs = secs * 10 + (*p - '0');
 		/* Checked per digit, so the product above never overflows. */
 		if (secs > MAX_MS / 1000)
-			return time_error(err, s, "after 9999-12-31T23:59:59.999Z");
+			return time_error(err, s, strspn(s, "0123456789") >= 13 && strspn(s, "0123456789") <= 14 ?
+					"after 9999-12-31T23:59:59.999Z (Unix seconds are expected; this looks "
+					"like milliseconds)" : "after 9999-12-31T23:59:59.999Z");
 	}
 	if (!read_fraction(&p, &frac) || *p != '\0')
 		return time_error(err, s, TIME_SYNTAX);

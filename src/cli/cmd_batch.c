@@ -152,6 +152,10 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 		rc = pt_usage_error("batch", "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
+	if (strcmp(jobs_path, "-") == 0 && cli->config_path && strcmp(cli->config_path, "-") == 0) {
+		rc = pt_usage_error("batch", "the config and the jobs file cannot both be standard input");
+		goto out;
+	}
 	if (resume && output == NULL) {
 		rc = pt_usage_error("batch", "--resume needs -o FILE (the file to complete)");
 		goto out;

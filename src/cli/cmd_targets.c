@@ -64,12 +64,15 @@ static void age_text(char *buf, size_t size, const struct pt_target *t, int64_t 
 	snprintf(buf, size, "%.1f", d > 0 ? (double)d / 1000.0 : 0.0);
 }
 
-/* A table cell is one line: line breaks in an error text become spaces. */
+/* A table cell is one line of text a terminal only shows: line breaks
+ * become spaces, other control characters (escapes) '?'. */
 static void one_line(char *s)
 {
 	for (; *s; s++)
 		if (*s == '\n' || *s == '\r' || *s == '\t')
 			*s = ' ';
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
 }
 
 static int write_table(struct pt_buf *out, struct pt_target **sel, size_t n, int64_t now_ms,
@@ -82,6 +85,9 @@ static int write_table(struct pt_buf *out, struct pt_target **sel, size_t n, int
 	for (c = 0; c < NCOLS; c++)
 		w[c] = strlen(columns[c]);
 	for (i = 0; i < n; i++) {
+		one_line(sel[i]->job);
+		one_line(sel[i]->instance);
+		one_line(sel[i]->health);
 		age_text(age, sizeof(age), sel[i], now_ms);
 		if (strlen(sel[i]->job) > w[0]) w[0] = strlen(sel[i]->job);
 		if (strlen(sel[i]->instance) > w[1]) w[1] = strlen(sel[i]->instance);

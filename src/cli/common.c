@@ -112,29 +112,60 @@ static void cell(struct pt_buf *b, double v, int dec, int width, struct pt_error
 		(void)!pt_buf_printf(b, err, " %*s", width, "-");
 }
 
+/* The table's text of a label or status: what a terminal would act on
+ * (escapes, newlines) shown as '?'. */
+static void table_text(struct pt_buf *b, const char *s, int width, struct pt_error *err)
+{
+	char buf[512];
+	size_t i;
+
+	snprintf(buf, sizeof(buf), "%s", s ? s : "");
+	for (i = 0; buf[i]; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = '?';
+	(void)!pt_buf_printf(b, err, "%-*s", width, buf);
+}
+
+static void source_text(char *src, size_t size, const struct pt_row *r)
+{
+	if (r->cpu_source == PT_SRC_MODEL)
+		snprintf(src, size, "model(TDP %.0f W %s) / %s", r->cpu_tdp_watts,
+				pt_tdp_source_name(r->cpu_tdp_source), pt_source_name(r->gpu_source));
+	else
+		snprintf(src, size, "%s / %s", pt_source_name(r->cpu_source),
+				pt_source_name(r->gpu_source));
+}
+
 static int table_rows(struct pt_buf *b, const struct pt_row *rows, size_t n, struct pt_error *err)
 {
-	size_t i, w = 4;
+	size_t i, w = 4, sw = 16;
+	char src[64];
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (strlen(rows[i].node) > w)
 			w = strlen(rows[i].node);
+		source_text(src, sizeof(src), &rows[i]);
+		if (strlen(src) > sw)
+			sw = strlen(src);
+	}
 	if (n > 0) {
 		char s[40], e[40];
 		pt_time_format(s, sizeof(s), rows[0].start_ms);
 		pt_time_format(e, sizeof(e), rows[0].end_ms);
-		(void)!pt_buf_printf(b, err, "%s%s%s  %s .. %s  (%.3f s)\n\n",
-				rows[0].task ? "task " : "", rows[0].task ? rows[0].task : "",
-				rows[0].task ? "," : "", s, e, rows[0].duration_s);
+		if (rows[0].task) {
+			(void)!pt_buf_printf(b, err, "task ");
+			table_text(b, rows[0].task, 0, err);
+			(void)!pt_buf_printf(b, err, ": ");
+		}
+		(void)!pt_buf_printf(b, err, "%s .. %s (%.3f s)\n\n", s, e, rows[0].duration_s);
 	}
-	(void)!pt_buf_printf(b, err, "%-*s %6s %8s %4s %6s %9s %9s %9s %9s %10s %9s  %-30s %s\n",
+	(void)!pt_buf_printf(b, err, "%-*s %6s %8s %4s %6s %9s %9s %9s %9s %10s %9s  %-*s  %s\n",
 			(int)w, "node", "cpu%", "ram GiB", "gpus", "gpu%", "cpu W", "ram W", "gpu W",
-			"total W", "energy Wh", "CO2 g", "cpu / gpu source", "status");
+			"total W", "energy Wh", "CO2 g", (int)sw, "cpu / gpu source", "status");
 	for (i = 0; i < n; i++) {
 		const struct pt_row *r = &rows[i];
-		char src[64];
 
-		(void)!pt_buf_printf(b, err, "%-*s", (int)w, r->node);
+		table_text(b, r->node, (int)w, err);
 		cell(b, r->cpu_util_pct, 1, 6, err);
 		cell(b, r->ram_used_gib, 2, 8, err);
 		cell(b, r->gpu_count < 0 ? NAN : (double)r->gpu_count, 0, 4, err);
@@ -145,13 +176,10 @@ static int table_rows(struct pt_buf *b, const struct pt_row *rows, size_t n, str
 		cell(b, r->power_w, 1, 9, err);
 		cell(b, r->energy_wh, 4, 10, err);
 		cell(b, r->co2_g, 2, 9, err);
-		if (r->cpu_source == PT_SRC_MODEL)
-			snprintf(src, sizeof(src), "model(TDP %.0f W %s) / %s", r->cpu_tdp_watts,
-					pt_tdp_source_name(r->cpu_tdp_source), pt_source_name(r->gpu_source));
-		else
-			snprintf(src, sizeof(src), "%s / %s", pt_source_name(r->cpu_source),
-					pt_source_name(r->gpu_source));
-		(void)!pt_buf_printf(b, err, "  %-30s %s\n", src, r->status);
+		source_text(src, sizeof(src), r);
+		(void)!pt_buf_printf(b, err, "  %-*s  ", (int)sw, src);
+		table_text(b, r->status, 0, err);
+		(void)!pt_buf_printf(b, err, "\n");
 	}
 	if (n > 0)
 		(void)!pt_buf_printf(b, err, "\nPUE %.2f, carbon intensity %.1f g/kWh\n",
@@ -171,15 +199,19 @@ static int table_devices(struct pt_buf *b, const struct pt_row *rows, size_t n,
 		for (j = 0; j < rows[i].ndevices; j++) {
 			const struct pt_device_row *d = &rows[i].devices[j];
 
-			(void)!pt_buf_printf(b, err, "%-16s %-40s %-28.28s", rows[i].node, d->device,
-					d->model ? d->model : "-");
+			table_text(b, rows[i].node, 16, err);
+			(void)!pt_buf_printf(b, err, " ");
+			table_text(b, d->device, 40, err);
+			(void)!pt_buf_printf(b, err, " %-28.28s", d->model ? d->model : "-");
 			cell(b, d->util_pct, 1, 6, err);
 			cell(b, d->tdp_watts, 0, 8, err);
 			(void)!pt_buf_printf(b, err, " %-9s", d->tdp_source ?
 					pt_tdp_source_name(d->tdp_source) : "-");
 			cell(b, d->power_w, 1, 9, err);
 			cell(b, d->energy_wh, 4, 10, err);
-			(void)!pt_buf_printf(b, err, " %-9s %s\n", pt_source_name(d->source), d->status);
+			(void)!pt_buf_printf(b, err, " %-9s ", pt_source_name(d->source));
+			table_text(b, d->status, 0, err);
+			(void)!pt_buf_printf(b, err, "\n");
 		}
 	}
 	return err->code;
