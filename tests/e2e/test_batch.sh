@@ -157,6 +157,11 @@ assert_match "$OUT" $'\nreal,ghost,[^\n]*,1200.000,,,,,,,,,,,,,,,,1.000,475.000,
 assert_match "$OUT" $'\nbefore,,[^\n]*,no_data: no node has data in this window' "window without data gets a row"
 assert_eq 4 "$(wc -l <<<"$OUT" | tr -d ' ')" "header + 3 rows"
 
+# ---- a --step coarser than a job: the row says so ----
+printf 'task,start,end,nodes\nshort,%s,%s,node0001\n' "$((t0 + 600))" "$((t0 + 1200))" >"$PT_TMP/short.csv"
+assert_exit 1 pt -c "$CFG" batch "$PT_TMP/short.csv" --step 10m
+assert_contains "$OUT" "partial: window shorter than two steps (600s): use a finer --step" "coarse step flagged"
+
 # ---- jobs file errors: exit 2, naming file and line; no output written ----
 printf 'task,start,nodes\nt,%s,node0001\n' "$t0" >"$PT_TMP/nocol.csv"
 assert_exit 2 pt -c "$CFG" batch "$PT_TMP/nocol.csv" -o "$PT_TMP/never.csv"
