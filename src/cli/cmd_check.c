@@ -1,8 +1,10 @@
 /* cmd_check.c - powertest check: validate config and query set, show the PromQL, ping Prometheus. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "timefmt.h"
@@ -21,6 +23,25 @@ static const char check_usage[] =
 	"\n"
 	"Exit: 0 valid (and Prometheus answers), 2 usage, config or query set,\n"
 	"3 Prometheus.\n";
+
+static int check_files(const struct pt_config *cfg, struct pt_error *err)
+{
+	const char *secrets[2] = {cfg->bearer_token_file, cfg->basic_password_file};
+	char *s = NULL;
+	int i, rc;
+
+	for (i = 0; i < 2; i++) {
+		if (secrets[i] == NULL)
+			continue;
+		if ((rc = pt_read_secret(&s, secrets[i], err)) != PT_OK)
+			return rc;
+		free(s);
+	}
+	if (cfg->ca_file && access(cfg->ca_file, R_OK) != 0)
+		return pt_error_set(err, PT_EUSAGE, "cannot read CA file %s: %s", cfg->ca_file,
+				strerror(errno));
+	return PT_OK;
+}
 
 int cmd_check(const struct pt_cli *cli, int argc, char **argv)
 {
@@ -70,6 +91,11 @@ int cmd_check(const struct pt_cli *cli, int argc, char **argv)
 	path = pt_config_locate(cli->config_path);
 	if ((offline ? pt_ctx_open_offline(&ctx, path, cli->url, &err) :
 			pt_ctx_open(&ctx, path, cli->url, &err)) != PT_OK) {
+		rc = pt_fail(&err);
+		goto out;
+	}
+	/* Offline, the files a connection would read are read here. */
+	if (offline && (rc = check_files(ctx->cfg, &err)) != PT_OK) {
 		rc = pt_fail(&err);
 		goto out;
 	}

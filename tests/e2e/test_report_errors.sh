@@ -65,6 +65,10 @@ power:
 assert_exit 2 pt -c "$PT_TMP/country.yaml" check --offline
 assert_contains "$ERR" "country.yaml:5: key 'power.nodes.gpu01.country': unknown country 'XX'" "unknown node country"
 one_line "unknown country"
+# check --offline reads the files a connection would.
+printf 'prometheus: {url: %s, bearer_token_file: %s/no-token}\n' "$PT_URL" "$PT_TMP" >"$PT_TMP/token.yaml"
+assert_exit 2 pt -c "$PT_TMP/token.yaml" check --offline
+assert_contains "$ERR" "cannot read secret file $PT_TMP/no-token" "missing token file found offline"
 POWERTEST_CONFIG=$PT_TMP/bad.yaml assert_exit 2 pt report --last 1h
 assert_contains "$ERR" "bad.yaml" "\$POWERTEST_CONFIG is read"
 
