@@ -227,7 +227,7 @@ static int open_append(struct pt_out *o, const char *header, struct pt_error *er
 	char *first;
 	ssize_t got;
 
-	o->fd = open(o->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	o->fd = open(o->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
 	if (o->fd < 0)
 		return pt_error_set(err, PT_EWRITE, "cannot open %s: %s", o->path, strerror(errno));
 	while (flock(o->fd, LOCK_EX) != 0) {
@@ -254,6 +254,17 @@ static int open_append(struct pt_out *o, const char *header, struct pt_error *er
 			return pt_buf_append(&o->pending, "\n", 1, err);
 	}
 	return PT_OK;
+}
+
+int pt_out_in_place(const char *path)
+{
+	struct stat st;
+
+	if (path == NULL || strcmp(path, "-") == 0)
+		return 1;
+	if (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0)
+		return 1;
+	return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
 }
 
 int pt_out_check(const char *path, bool append, struct pt_error *err)
@@ -320,14 +331,14 @@ int pt_out_open(struct pt_out **out, const char *path, bool append, const char *
 		rc = open_append(o, header ? header : "", err);
 		goto out;
 	}
-	/* A symlink is followed: its target is what gets replaced. */
-	if ((real = realpath(path, NULL)) != NULL) {
+	/* A symlink is followed: its target is what gets replaced. Not so
+	 * /dev/stdout or /proc/self/fd/1: they lead to an open file. */
+	if (pt_out_in_place(path) == 0 && (real = realpath(path, NULL)) != NULL) {
 		free(o->path);
 		o->path = real;
 	}
 	if (stat(o->path, &st) == 0) {
-		if (!S_ISREG(st.st_mode) || strncmp(o->path, "/proc/", 6) == 0 ||
-				strncmp(o->path, "/dev/", 5) == 0) {
+		if (pt_out_in_place(path) != 0 || !S_ISREG(st.st_mode)) {
 			/* A device, a pipe, /dev/stdout (whatever it leads to): written
 			 * in place, not replaced. */
 			if ((fd = open(o->path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0 ||
@@ -346,7 +357,7 @@ int pt_out_open(struct pt_out **out, const char *path, bool append, const char *
 			rc = pt_error_set(err, PT_EWRITE, "cannot write %s: %s", path, strerror(errno));
 			goto out;
 		}
-		mode = st.st_mode & 07777;
+		mode = st.st_mode & 0777; /* not setuid/setgid: the owner may differ now */
 	} else {
 		mode_t mask = umask(022);
 		umask(mask);
@@ -397,14 +408,16 @@ int pt_out_commit(struct pt_out *o, struct pt_error *err)
 
 	if (o->fd >= 0) {
 		struct stat st;
-		off_t before = fstat(o->fd, &st) == 0 ? st.st_size : -1;
+		bool reg = fstat(o->fd, &st) == 0 && S_ISREG(st.st_mode);
+		off_t before = reg ? st.st_size : -1;
 
+		/* Pipes and devices cannot be synced or truncated: written only. */
 		if (write_all(o->fd, o->pending.data ? o->pending.data : "", o->pending.len) != 0 ||
-				fsync(o->fd) != 0) {
+				(reg && fsync(o->fd) != 0)) {
 			int e = errno;
 			/* Take back a partial write so no half row is left behind. */
-			if (before >= 0 && ftruncate(o->fd, before) != 0)
-				e = errno;
+			if (before >= 0)
+				(void)!ftruncate(o->fd, before);
 			return pt_error_set(err, PT_EWRITE, "cannot write %s: %s", o->path, strerror(e));
 		}
 		o->committed = true;

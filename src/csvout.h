@@ -35,6 +35,9 @@ int pt_out_open(struct pt_out **out, const char *path, bool append, const char *
 /* Whether path ("-" or NULL: stdout) can be written as pt_out_open would:
  * PT_EWRITE if not, so a command can say so before running. */
 int pt_out_check(const char *path, bool append, struct pt_error *err) PT_WUR;
+/* 1 when path is written in place, not replaced: stdout ("-", NULL), a
+ * device, a pipe, anything under /dev or /proc (/dev/stdout). */
+int pt_out_in_place(const char *path);
 int pt_out_write(struct pt_out *o, const char *data, size_t len, struct pt_error *err) PT_WUR;
 /* Flushes, fsyncs, renames / unlocks. PT_EWRITE on any failure (full disk). */
 int pt_out_commit(struct pt_out *o, struct pt_error *err) PT_WUR;

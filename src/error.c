@@ -13,12 +13,22 @@ static void redact_userinfo(char *msg)
 
 	while ((p = strstr(p, "://")) != NULL) {
 		host = p + 3;
-		end = host + strcspn(host, "/ \"'");
-		at = memchr(host, '@', (size_t)(end - host));
-		if (at == NULL) {
+		end = host + strcspn(host, "/?# \"'");
+		/* The last '@' of the authority ends the credentials ("a@b@host"). */
+		for (at = end; at > host && at[-1] != '@'; at--)
+			;
+		if (at == host && *end == '\0' && memchr(host, ':', (size_t)(end - host)) &&
+				strspn(strrchr(host, ':') + 1, "0123456789") != strlen(strrchr(host, ':') + 1)) {
+			/* Cut before its '@' (a long message): "user:secret..." goes whole. */
+			memcpy(host, "***", end - host < 3 ? (size_t)(end - host) : 3);
+			host[end - host < 3 ? end - host : 3] = '\0';
+			return;
+		}
+		if (at == host) {
 			p = host;
 			continue;
 		}
+		at--; /* at the '@' */
 		/* Never longer than it was: the message fills its buffer at most. */
 		if (at - host <= 3) {
 			memset(host, '*', (size_t)(at - host));
@@ -48,6 +58,16 @@ int pt_error_set(struct pt_error *err, int code, const char *fmt, ...)
 			*p = ' ';
 	redact_userinfo(err->msg);
 	return code;
+}
+
+void pt_url_redact(char *dst, size_t size, const char *url)
+{
+	struct pt_error e;
+
+	/* The same rules as messages, on a copy. */
+	snprintf(e.msg, sizeof(e.msg), "%s", url ? url : "");
+	redact_userinfo(e.msg);
+	snprintf(dst, size, "%s", e.msg);
 }
 
 void pt_error_clear(struct pt_error *err)

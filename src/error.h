@@ -29,6 +29,10 @@ struct pt_error {
  * and returns code, so callers can write `return pt_error_set(...)`. */
 int pt_error_set(struct pt_error *err, int code, const char *fmt, ...) PT_PRINTF(3, 4);
 
+/* url without the credentials it may carry (they become "***"), for
+ * messages and output. */
+void pt_url_redact(char *dst, size_t size, const char *url);
+
 /* Clears err to PT_OK with an empty message. */
 void pt_error_clear(struct pt_error *err);
 

@@ -746,7 +746,7 @@ static int model_node(struct pt_row *r, const struct pt_model_in *in, const stru
 
 	if (!o->any || isnan(r->power_w)) {
 		nodata = in->window_note ? in->window_note : in->nodata_hint ? in->nodata_hint :
-			"no series for this node in the window";
+			o->any && missing[0] ? missing : "no series for this node in the window";
 		snprintf(r->status, sizeof(r->status), "no_data: %s", nodata);
 		r->power_w = r->energy_wh = r->energy_j = r->co2_g = NAN;
 		r->gpu_count = -1; /* unknown, not a CPU-only node */

@@ -63,6 +63,7 @@ struct pt_node_obs {
 	double ram_used_bytes;  /* time-averaged */
 	double ram_total_bytes;
 	double up;              /* share of successful scrapes, NaN when unknown */
+	int up_n;               /* targets averaged into up */
 	double covered_s;       /* seconds the samples span (+ one interval), NaN when unknown */
 	struct pt_gpu_obs *gpus;
 	size_t ngpus;

@@ -1431,21 +1431,23 @@ static int check_base_url(const char *u, struct pt_error *err)
 {
 	CURLU *h;
 	CURLUcode uc;
-	char *host = NULL;
+	char *host = NULL, shown[256];
 	int rc = PT_OK;
+
+	pt_url_redact(shown, sizeof(shown), u); /* messages never show a password */
 
 	if (strncasecmp(u, "http://", 7) != 0 && strncasecmp(u, "https://", 8) != 0)
 		return pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s' must start with http:// or "
-				"https://", u);
+				"https://", shown);
 	if (strpbrk(u, " \t\r\n") != NULL || strpbrk(u, "?#") != NULL)
 		return pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s' must have no spaces, query "
-				"or fragment", u);
+				"or fragment", shown);
 	if ((h = curl_url()) == NULL)
 		return pt_error_oom(err);
 	if ((uc = curl_url_set(h, CURLUPART_URL, u, 0)) != CURLUE_OK)
-		rc = pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s': %s", u, curl_url_strerror(uc));
+		rc = pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s': %s", shown, curl_url_strerror(uc));
 	else if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK || host == NULL || !*host)
-		rc = pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s' has no host", u);
+		rc = pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s' has no host", shown);
 	curl_free(host);
 	curl_url_cleanup(h);
 	return rc;

@@ -243,6 +243,9 @@ static int absorb(struct pt_slice *s, const struct pt_query *q, const struct pt_
 		}
 		if (is_info(q->quantity))
 			model = pt_series_label(se, q->model_label);
+		/* "up" has a series per target, several per node: a track each. */
+		if (q->quantity == PT_Q_UP)
+			dev = value;
 		pt_node_name(node, sizeof(node), value, cfg->strip_port);
 		if (only && pt_strmap_get(only, node) == PT_STRMAP_NONE)
 			continue;
@@ -912,7 +915,7 @@ int pt_node_acc_add(struct pt_node_acc *acc, const struct pt_slice *s, const str
 		return PT_OK;
 	if (t->blk ? !st.any : t->cnt[kb - s->k0 + 1] - t->cnt[ka - s->k0] <= 0)
 		return PT_OK; /* no point of this track in the window */
-	if (t->device) {
+	if (t->device && t->quantity != PT_Q_UP) {
 		if ((ga = gpu_acc(acc, t->device)) == NULL)
 			return pt_error_oom(err);
 		ga->any = true;

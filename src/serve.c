@@ -22,6 +22,7 @@
 #include "csvout.h"
 #include "export.h"
 #include "report.h"
+#include "series.h"
 #include "timefmt.h"
 
 /* Same bound as timefmt.c: the last millisecond of year 9999. */
@@ -29,7 +30,6 @@
 #define MAX_NODES 10000
 /* The most rows of one /export.csv per node: 100,000 steps (69 days at a minute). */
 #define PT_SERVE_MAX_STEPS 100000
-#define PT_SERVE_MAX_DEFAULT_SPAN_MS (INT64_C(31) * 86400000)
 /* How long a worker trusts the scrape interval it last read from
  * /api/v1/targets (used to flag windows shorter than two scrapes, as
  * `report` does). Asking on every request would double the load of a
@@ -562,16 +562,8 @@ static void do_export(struct pt_serve *s, const struct args *a, struct reply *r)
 		reply_text(r, 400, "the span is shorter than one step (%.20s)", p.step);
 		goto out;
 	}
-	/* One request must not hold a worker (and Ctrl-C) for hours. */
-	if (opts.step_ms > 0 && (opts.end_ms - opts.start_ms) / opts.step_ms > PT_SERVE_MAX_STEPS) {
-		reply_text(r, 400, "%lld steps of %.20s: at most %d per request; narrow the range or "
-				"raise step", (long long)((opts.end_ms - opts.start_ms) / opts.step_ms), p.step,
-				PT_SERVE_MAX_STEPS);
-		goto out;
-	}
-	if (opts.step_ms <= 0 && opts.end_ms - opts.start_ms > PT_SERVE_MAX_DEFAULT_SPAN_MS) {
-		reply_text(r, 400, "a span over %d days needs step=DUR (the default is the scrape "
-				"interval)", (int)(PT_SERVE_MAX_DEFAULT_SPAN_MS / 86400000));
+	if (p.step && opts.step_ms <= 0) {
+		reply_text(r, 400, "step must be longer than 0s");
 		goto out;
 	}
 	opts.nodes = (const char *const *)p.nodes;
@@ -593,6 +585,17 @@ static void do_export(struct pt_serve *s, const struct args *a, struct reply *r)
 		goto out;
 	}
 	sl = slot_get(s);
+	/* The default step is the scrape interval; with it known, one request
+	 * must not hold a worker (and Ctrl-C) for hours. */
+	if (opts.step_ms <= 0)
+		opts.step_ms = slot_interval(sl) > 0 ? slot_interval(sl) : PT_SERIES_DEFAULT_SCRAPE_MS;
+	if ((opts.end_ms - opts.start_ms) / opts.step_ms > PT_SERVE_MAX_STEPS) {
+		slot_put(s, sl);
+		reply_text(r, 400, "%lld steps of %llds: at most %d per request; narrow the range or "
+				"raise step", (long long)((opts.end_ms - opts.start_ms) / opts.step_ms),
+				(long long)(opts.step_ms / 1000), PT_SERVE_MAX_STEPS);
+		goto out;
+	}
 	rc = pt_export_run(&res, sl->ctx, &opts, out, &err);
 	slot_put(s, sl);
 	if (rc != PT_OK || pt_out_commit(out, &err) != PT_OK) {

@@ -70,7 +70,11 @@ static void name_failed(const struct pt_error *why, const struct pt_jobs *jobs,
 	fprintf(stderr, "powertest: %s; no rows for %zu of %zu jobs:", why->msg, res->nfailed, jobs->n);
 	for (i = 0; i < res->nfailed && i < 100; i++) {
 		const struct pt_job *j = &jobs->items[res->failed[i]];
-		fprintf(stderr, "%s %s (line %d)", i ? "," : "", j->task, j->line);
+		const char *c;
+		fputs(i ? ", " : " ", stderr);
+		for (c = j->task; *c; c++) /* one line, whatever the task names hold */
+			fputc((unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c, stderr);
+		fprintf(stderr, " (line %d)", j->line);
 	}
 	if (res->nfailed > 100)
 		fprintf(stderr, " and %zu more", res->nfailed - 100);
@@ -181,7 +185,8 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 	}
 	if ((rc = pt_cli_open(&ctx, cli)) != 0)
 		goto out;
-	existed = output && strcmp(output, "-") != 0 && access(output, F_OK) == 0;
+	/* A file this run would replace (not stdout, a pipe or a device). */
+	existed = output && !pt_out_in_place(output) && access(output, F_OK) == 0;
 	if (pt_out_open(&out, output, false, pt_csv_header_node, &err) != PT_OK) {
 		rc = pt_fail(&err);
 		goto out;

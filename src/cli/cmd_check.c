@@ -62,7 +62,7 @@ int cmd_check(const struct pt_cli *cli, int argc, char **argv)
 	struct pt_expand x;
 	bool offline = false;
 	int64_t window;
-	char *version = NULL;
+	char *version = NULL, shown[256];
 	int opt, rc, i;
 
 	opterr = 0;
@@ -129,7 +129,8 @@ int cmd_check(const struct pt_cli *cli, int argc, char **argv)
 			rc = pt_fail(&err);
 			goto out;
 		}
-		printf("\nPrometheus at %s answers (version %s)\n", pt_prom_base_url(ctx->prom), version);
+		pt_url_redact(shown, sizeof(shown), pt_prom_base_url(ctx->prom));
+		printf("\nPrometheus at %s answers (version %s)\n", shown, version);
 	}
 	rc = 0;
 out:

@@ -103,12 +103,13 @@ int pt_usage_error(const char *cmd, const char *fmt, ...)
 }
 
 /* Standard descriptors closed by the caller would be reused by the first
- * open (a libcurl socket would get the CSV): they point at /dev/null. */
+ * open (a libcurl socket would get the CSV): they point at /dev/null, read
+ * only, so writing to a closed stdout still fails (exit 4). */
 static void keep_std_fds(void)
 {
 	int fd;
 
-	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+	while ((fd = open("/dev/null", O_RDONLY)) >= 0 && fd <= 2)
 		;
 	if (fd > 2)
 		close(fd);

@@ -15,6 +15,7 @@ python3 - "$PT_TMP/spec.json" <<'PY' || fatal "generator"
 import json, sys
 spec = json.load(open(sys.argv[1]))
 spec["nodes"][4]["down"] = [[7200, 9600]]
+spec["nodes"][2]["gpu_down"] = [[7200, 9600]]  # its GPU exporter alone
 json.dump(spec, open(sys.argv[1], "w"))
 PY
 python3 "$TOOLS/history.py" write "$PT_TMP/spec.json" "$PT_TMP/history.om" || fatal "generator"
@@ -39,10 +40,12 @@ print("%d,,,%d,aligned" % (t0 + 4200, t0 + 600))
 # Around node0004's 40 minutes without scrapes, twice as long: with its rows
 # (and those of other jobs over the gap) partial, batch exits 1.
 print("%d,,node0004;node0003,%d,gap" % (t0 + 10800, t0 + 6000))
+# node0002's GPU exporter (one of its two targets) down for half of it.
+print("%d,,node0002,%d,gpugap" % (t0 + 10800, t0 + 6000))
 # Half before the history begins.
 print("%d,,node0001;node0002,%d,early" % (t0 + 1800, t0 - 1800))
 PY
-njobs=43
+njobs=44
 
 # ---- batch = report, window by window ----
 assert_exit 1 pt -c "$CFG" -v batch "$PT_TMP/jobs.csv" -o "$PT_TMP/batch.csv"
@@ -109,6 +112,8 @@ assert_match "$(cat "$PT_TMP/batch.csv")" $'\ngap,node0004,[^\n]*,partial: 50% o
 assert_match "$(cat "$PT_TMP/batch.csv")" $'\ngap,node0003,[^\n]*,ok\n' "its neighbour is ok"
 assert_match "$(cat "$PT_TMP/batch.csv")" $'\nearly,node0001,[^\n]*,partial: data covers 50% of the window\n' \
 	"a window half before the history is partial"
+assert_match "$(cat "$PT_TMP/batch.csv")" $'\ngpugap,node0002,[^\n]*,partial: 25% of scrapes failed\n' \
+	"one of a node's two targets down for half the window"
 
 # Standard output is the same CSV.
 assert_exit 1 pt -c "$CFG" batch "$PT_TMP/jobs.csv"

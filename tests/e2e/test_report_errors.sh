@@ -35,6 +35,16 @@ one_line "run -o missing dir"
 if [[ ! -e $PT_TMP/ran ]]; then ok "the command did not run"; else fail "the command ran without a place for its row"; fi
 assert_exit 2 pt -u "$PT_URL" report --last 1h -o ""
 one_line "empty -o"
+# -o /dev/stdout writes where stdout goes (here, appending to a file), it
+# does not replace what stdout leads to.
+printf 'OLD\n' >"$PT_TMP/log.csv"
+"$PT_BIN" -u "$PT_URL" report --last 2s -o /dev/stdout >>"$PT_TMP/log.csv" 2>/dev/null
+assert_eq "OLD" "$(head -n 1 "$PT_TMP/log.csv")" "-o /dev/stdout keeps what the file had"
+assert_match "$(sed -n 2p "$PT_TMP/log.csv")" "^task,node," "and gets the CSV after it"
+# A closed stdout is a write error, not rows lost with exit 0.
+rc=0
+"$PT_BIN" -u "$PT_URL" report --last 2s >&- 2>"$PT_TMP/closed.err" || rc=$?
+assert_eq 4 "$rc" "closed stdout: exit 4"
 
 # A window that is not over: rate() would be diluted by the time to come.
 later=$(($(date +%s) + 600))

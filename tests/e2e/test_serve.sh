@@ -144,10 +144,14 @@ get "/report.csv?start=$s&end=$e&by=gpu"
 expect_error 400 "bad by"
 get "/report.csv?start=99999999999999999&end=$e"
 expect_error 400 "time out of range"
-# One request cannot hold a worker for hours.
+# One request cannot hold a worker for hours, with a step or the default one.
 get "/export.csv?start=$((s - 2 * 86400))&end=$s&step=1s"
 expect_error 400 "too many steps"
 assert_contains "$BODY" "at most 100000 per request" "the limit is named"
+get "/export.csv?start=$((s - 25 * 86400))&end=$s"
+expect_error 400 "too many steps of the default step"
+get "/export.csv?start=$((s - 60))&end=$s&step=0s"
+expect_error 400 "zero step"
 later=$(($(date +%s) + 3600))
 # A dashboard's range past now: the window ends now.
 get "/report.csv?start=$s&end=$later"

@@ -87,6 +87,8 @@ def write(spec, out, ms=False):
             write_dcgm(node, times, t0, seg, step, add)
             continue
         ginst = {"instance": host + ":9835", "job": "gpu"}
+        # "gpu_down": the same for the GPU exporter alone.
+        gaps = gaps + [(t0 + a, t0 + b) for a, b in node.get("gpu_down", [])]
         if node.get("gpus"):
             scrapes(ginst)
         for g in node.get("gpus", []):

@@ -1137,6 +1137,17 @@ static void test_prom__error_one_line(void **state)
 		assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
 	pt_error_set(&err, PT_ENET, "cannot reach http://user:secret@host:9090/api and https://a@b/");
 	assert_string_equal(err.msg, "cannot reach http://***@host:9090/api and https://*@b/");
+	{
+		char shown[64];
+		pt_error_set(&err, PT_ENET, "at http://a@b@host:1/x");
+		assert_string_equal(err.msg, "at http://***@host:1/x"); /* the last '@' ends them */
+		pt_error_set(&err, PT_ENET, "cut: http://alice:SSSSSSSSSSSS"); /* before its '@' */
+		assert_string_equal(err.msg, "cut: http://***");
+		pt_error_set(&err, PT_ENET, "port: http://127.0.0.1:9090");
+		assert_string_equal(err.msg, "port: http://127.0.0.1:9090");
+		pt_url_redact(shown, sizeof(shown), "https://u:p@h/prefix");
+		assert_string_equal(shown, "https://***@h/prefix");
+	}
 }
 
 int main(void)
