@@ -330,9 +330,21 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 		if (rc != PT_OK)
 			goto out;
 	}
-	for (i = 0; i < set.n; i++)
-		if (set.obs[i].ngpus > 1)
-			qsort(set.obs[i].gpus, set.obs[i].ngpus, sizeof(*set.obs[i].gpus), cmp_gpu);
+	for (i = 0; i < set.n; i++) {
+		struct pt_node_obs *o = &set.obs[i];
+		double d = (double)(w->end_ms - w->start_ms) / 1000.0;
+
+		if (o->ngpus > 1)
+			qsort(o->gpus, o->ngpus, sizeof(*o->gpus), cmp_gpu);
+		/* An energy counter's increase() covers the time with data: over
+		 * a partly covered window, its mean power times the window, as the
+		 * gauges give it (and batch does). */
+		if (isfinite(o->covered_s) && o->covered_s > 0 && o->covered_s < PT_COVER_MIN * d) {
+			o->cpu_energy_j *= d / o->covered_s;
+			for (j = 0; j < o->ngpus; j++)
+				o->gpus[j].energy_j *= d / o->covered_s;
+		}
+	}
 	if (w->nnodes == 0 && set.n > 1)
 		qsort(set.obs, set.n, sizeof(*set.obs), cmp_obs);
 	*out = set.obs;

@@ -45,6 +45,38 @@ if python3 "$TOOLS/compare.py" "$PT_TMP/dcgm-model.csv" "$PT_TMP/exp-model.json"
 else
 	fail "dcgm model"; cat "$PT_TMP/cmp" "$PT_TMP/dcgm-model.csv"
 fi
+# Half the window before the history: partial, and the energy counter's
+# increase (over the half with data) gives the mean power of that half,
+# times the whole window, as the gauges and batch do.
+assert_exit 1 pt -c "$PT_TMP/cfg.yaml" report --start "$((t0 - 1800))" --end "$((t0 + 1800))" -o "$PT_TMP/half.csv"
+printf 'task,start,end\nhalf,%s,%s\n' "$((t0 - 1800))" "$((t0 + 1800))" >"$PT_TMP/half-jobs.csv"
+assert_exit 1 pt -c "$PT_TMP/cfg.yaml" batch "$PT_TMP/half-jobs.csv" -o "$PT_TMP/half-batch.csv"
+python3 "$TOOLS/history.py" expect "$PT_TMP/spec.json" "$t0" "$((t0 + 1800))" --config "$PT_TMP/cfg.json" >"$PT_TMP/exp-half.json"
+if python3 - "$PT_TMP/half.csv" "$PT_TMP/half-batch.csv" "$PT_TMP/exp-half.json" >"$PT_TMP/cmp" 2>&1 <<'PY'
+import csv, json, sys
+rep = {r["node"]: r for r in csv.DictReader(open(sys.argv[1]))}
+bat = {r["node"]: r for r in csv.DictReader(open(sys.argv[2]))}
+exp = json.load(open(sys.argv[3]))
+n = 0
+for node, e in exp.items():
+    if not e.get("gpu_power_w"):
+        continue
+    r, b = rep[node], bat[node]
+    assert "data covers 50% of the window" in r["status"], r["status"]
+    assert b["status"] == r["status"], (b["status"], r["status"])
+    for row in (r, b):
+        p, wh = float(row["gpu_power_w"]), float(row["gpu_energy_wh"])
+        assert abs(p - e["gpu_power_w"]) <= 0.01 * e["gpu_power_w"], (node, p, e["gpu_power_w"])
+        assert abs(wh - p) <= 0.01 * p, (node, wh, p)  # a 1-hour window
+        n += 1
+print("%d GPU rows within 1%%" % n)
+sys.exit(0 if n else 1)
+PY
+then
+	ok "dcgm energy counter over a half-covered window: $(tail -1 "$PT_TMP/cmp")"
+else
+	fail "dcgm half-covered window"; cat "$PT_TMP/cmp" "$PT_TMP/half.csv" "$PT_TMP/half-batch.csv"
+fi
 assert_exit 0 pt -c "$PT_TMP/cfg-model.yaml" report --start "$s" --end "$e" --by device
 tdp=$(awk -F, '$2 == "hostc" && $3 == "GPU-c0" { print $9 "," $10 }' <<<"$OUT")
 assert_eq "700.000,table" "$tdp" "GPU TDP from the table when the exporter has no limit"
