@@ -256,6 +256,29 @@ static int open_append(struct pt_out *o, const char *header, struct pt_error *er
 	return PT_OK;
 }
 
+/* Where a symlink to a file not made yet points (relative to its
+ * directory), or NULL when path is no symlink. */
+static char *dangling_target(const char *path)
+{
+	struct stat st;
+	char link[4096], *out;
+	const char *slash;
+	ssize_t n;
+	size_t dir;
+
+	if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode) ||
+			(n = readlink(path, link, sizeof(link) - 1)) <= 0)
+		return NULL;
+	link[n] = '\0';
+	slash = strrchr(path, '/');
+	dir = link[0] == '/' || slash == NULL ? 0 : (size_t)(slash - path) + 1;
+	if ((out = malloc(dir + (size_t)n + 1)) == NULL)
+		return NULL;
+	memcpy(out, path, dir);
+	memcpy(out + dir, link, (size_t)n + 1);
+	return out;
+}
+
 int pt_out_in_place(const char *path)
 {
 	struct stat st;
@@ -333,7 +356,8 @@ int pt_out_open(struct pt_out **out, const char *path, bool append, const char *
 	}
 	/* A symlink is followed: its target is what gets replaced. Not so
 	 * /dev/stdout or /proc/self/fd/1: they lead to an open file. */
-	if (pt_out_in_place(path) == 0 && (real = realpath(path, NULL)) != NULL) {
+	if (pt_out_in_place(path) == 0 && ((real = realpath(path, NULL)) != NULL ||
+			(real = dangling_target(path)) != NULL)) {
 		free(o->path);
 		o->path = real;
 	}

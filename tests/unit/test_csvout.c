@@ -217,6 +217,16 @@ static void test_csvout__replace_what_is_there(void **state)
 	free(s);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
+	/* A symlink to a file not made yet: the file is made, the link kept. */
+	unlink(path);
+	assert_int_equal(pt_out_open(&o, link, false, "n\n", &err), PT_OK);
+	assert_int_equal(pt_out_commit(o, &err), PT_OK);
+	pt_out_free(o);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	s = slurp(path);
+	assert_string_equal(s, "n\n");
+	free(s);
 	/* A character device stays one (written in place). */
 	assert_int_equal(pt_out_open(&o, "/dev/null", false, "h\n", &err), PT_OK);
 	assert_int_equal(pt_out_commit(o, &err), PT_OK);
