@@ -256,18 +256,15 @@ static int open_append(struct pt_out *o, const char *header, struct pt_error *er
 	return PT_OK;
 }
 
-/* Where a symlink to a file not made yet points (relative to its
- * directory), or NULL when path is no symlink. */
-static char *dangling_target(const char *path)
+/* One hop: where symlink path points (relative to its directory). */
+static char *link_target(const char *path)
 {
-	struct stat st;
 	char link[4096], *out;
 	const char *slash;
 	ssize_t n;
 	size_t dir;
 
-	if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode) ||
-			(n = readlink(path, link, sizeof(link) - 1)) <= 0)
+	if ((n = readlink(path, link, sizeof(link) - 1)) <= 0)
 		return NULL;
 	link[n] = '\0';
 	slash = strrchr(path, '/');
@@ -277,6 +274,29 @@ static char *dangling_target(const char *path)
 	memcpy(out, path, dir);
 	memcpy(out + dir, link, (size_t)n + 1);
 	return out;
+}
+
+/* Where a chain of symlinks to a file not made yet ends, or NULL when path
+ * is no symlink or the chain loops. */
+static char *dangling_target(const char *path)
+{
+	struct stat st;
+	char *cur = NULL, *next;
+	int hops;
+
+	for (hops = 0; hops < 40; hops++) {
+		const char *p = cur ? cur : path;
+		if (lstat(p, &st) != 0 || !S_ISLNK(st.st_mode))
+			return cur;
+		if ((next = link_target(p)) == NULL) {
+			free(cur);
+			return NULL;
+		}
+		free(cur);
+		cur = next;
+	}
+	free(cur);
+	return NULL;
 }
 
 int pt_out_in_place(const char *path)
@@ -356,10 +376,14 @@ int pt_out_open(struct pt_out **out, const char *path, bool append, const char *
 	}
 	/* A symlink is followed: its target is what gets replaced. Not so
 	 * /dev/stdout or /proc/self/fd/1: they lead to an open file. */
-	if (pt_out_in_place(path) == 0 && ((real = realpath(path, NULL)) != NULL ||
-			(real = dangling_target(path)) != NULL)) {
-		free(o->path);
-		o->path = real;
+	if (pt_out_in_place(path) == 0) {
+		if ((real = realpath(path, NULL)) != NULL || (real = dangling_target(path)) != NULL) {
+			free(o->path);
+			o->path = real;
+		} else if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+			rc = pt_error_set(err, PT_EWRITE, "cannot write %s: %s", path, strerror(ELOOP));
+			goto out;
+		}
 	}
 	if (stat(o->path, &st) == 0) {
 		if (pt_out_in_place(path) != 0 || !S_ISREG(st.st_mode)) {

@@ -216,13 +216,12 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 		if ((o = set_get(set, node, false)) == NULL)
 			return PT_OK;
 		if (q->quantity == PT_Q_UP) {
-			/* A node is several targets (node and GPU exporters): their mean,
-			 * leaving out a target never up in the window (nothing runs there). */
+			/* A node is several targets (node and GPU exporters): their mean.
+			 * One down all window counts too: a crashed GPU exporter must not
+			 * make a GPU node look CPU-only and whole. */
 			v *= pt_unit_scale(q->unit);
-			if (v > 0) {
-				o->up = o->up_n ? (o->up * o->up_n + v) / (o->up_n + 1) : v;
-				o->up_n++;
-			}
+			o->up = o->up_n ? (o->up * o->up_n + v) / (o->up_n + 1) : v;
+			o->up_n++;
 		} else
 			o->covered_s = v * pt_unit_scale(q->unit);
 		return PT_OK;

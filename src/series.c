@@ -943,13 +943,10 @@ int pt_node_acc_add(struct pt_node_acc *acc, const struct pt_slice *s, const str
 		return PT_OK; /* no point of this track in the window */
 
 	if (t->quantity == PT_Q_UP && t->device && !t->blk) {
-		/* "up" per target, kept apart: a target never up in the window
-		 * (over all slices) is left out of the node's mean, as report does. */
+		/* "up" per target: the node's mean is over its targets, as report's. */
 		struct pt_up_acc *ua = up_acc(acc, t->device);
 		if (ua == NULL)
 			return pt_error_oom(err);
-		for (k = ka; k <= kb && !ua->up; k++)
-			ua->up = t->v[k - s->k0] > 0;
 		qa = &ua->q;
 	} else if (t->device) {
 		if ((ga = gpu_acc(acc, t->device)) == NULL)
@@ -1073,12 +1070,10 @@ int pt_node_acc_obs(struct pt_node_obs *o, const struct pt_node_acc *acc, const 
 	o->ram_used_bytes = mean(&acc->q[PT_Q_RAM_USED]);
 	o->ram_total_bytes = mean(&acc->q[PT_Q_RAM_TOTAL]);
 	{
-		/* The node's targets that were up at all in the window, together. */
+		/* The node's targets together. */
 		struct pt_qacc all;
 		memset(&all, 0, sizeof(all));
 		for (i = 0; i < acc->nups; i++) {
-			if (!acc->ups[i].up)
-				continue;
 			all.sum += acc->ups[i].q.sum;
 			all.w += acc->ups[i].q.w;
 			all.esum += acc->ups[i].q.esum;

@@ -180,12 +180,10 @@ struct pt_qacc {
 	bool any;
 };
 
-/* "up" of one target (several per node): its points in the window, and
- * whether it was up at all there. */
+/* "up" of one target (several per node): its points in the window. */
 struct pt_up_acc {
 	char *target;
 	struct pt_qacc q;
-	bool up;
 };
 
 struct pt_gpu_acc {

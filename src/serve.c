@@ -591,9 +591,9 @@ static void do_export(struct pt_serve *s, const struct args *a, struct reply *r)
 		opts.step_ms = slot_interval(sl) > 0 ? slot_interval(sl) : PT_SERIES_DEFAULT_SCRAPE_MS;
 	if ((opts.end_ms - opts.start_ms) / opts.step_ms > PT_SERVE_MAX_STEPS) {
 		slot_put(s, sl);
-		reply_text(r, 400, "%lld steps of %llds: at most %d per request; narrow the range or "
+		reply_text(r, 400, "%lld steps of %.3gs: at most %d per request; narrow the range or "
 				"raise step", (long long)((opts.end_ms - opts.start_ms) / opts.step_ms),
-				(long long)(opts.step_ms / 1000), PT_SERVE_MAX_STEPS);
+				(double)opts.step_ms / 1000.0, PT_SERVE_MAX_STEPS);
 		goto out;
 	}
 	rc = pt_export_run(&res, sl->ctx, &opts, out, &err);

@@ -139,11 +139,11 @@ assert_contains "$OUT" "connection refused" "JSON has the last error"
 assert_exit 0 pt -u "$PT_URL" targets --job node --job gpu
 assert_not_contains "$OUT" "$DEAD" "a filter that leaves out the down target"
 assert_exit 1 pt -u "$PT_URL" targets --job extra
-# The same host's exporter that never answers is not the node's data: its
-# energy row is whole (the down target is left out of "up").
+# A target of the node that never answers makes its rows partial (a GPU
+# exporter down all along must not make a GPU node look CPU-only and whole).
 sleep 2
-assert_exit 0 pt -u "$PT_URL" report --last 3s
-assert_match "$OUT" $'\n,127.0.0.1,[^\n]*,ok$' "report ok beside a never-up target"
+assert_exit 1 pt -u "$PT_URL" report --last 3s
+assert_match "$OUT" $'\n,127.0.0.1,[^\n]*,partial: 33% of scrapes failed$' "report partial beside a never-up target"
 
 # ---- Prometheus stopped ----
 prom_kill

@@ -227,6 +227,32 @@ static void test_csvout__replace_what_is_there(void **state)
 	s = slurp(path);
 	assert_string_equal(s, "n\n");
 	free(s);
+	/* A chain of them too; a loop is an error, not replaced. */
+	{
+		char l2[200], l3[200], loop[200];
+		unlink(path);
+		snprintf(l2, sizeof(l2), "%s/l2", dir);
+		snprintf(l3, sizeof(l3), "%s/l3", dir);
+		snprintf(loop, sizeof(loop), "%s/loop", dir);
+		assert_int_equal(symlink("l3", l2), 0);
+		assert_int_equal(symlink("target.csv", l3), 0);
+		assert_int_equal(symlink("loop", loop), 0);
+		assert_int_equal(pt_out_open(&o, l2, false, "c\n", &err), PT_OK);
+		assert_int_equal(pt_out_commit(o, &err), PT_OK);
+		pt_out_free(o);
+		assert_int_equal(lstat(l3, &st), 0);
+		assert_true(S_ISLNK(st.st_mode));
+		s = slurp(path);
+		assert_string_equal(s, "c\n");
+		free(s);
+		assert_int_equal(pt_out_open(&o, loop, false, "c\n", &err), PT_EWRITE);
+		assert_null(o);
+		assert_int_equal(lstat(loop, &st), 0);
+		assert_true(S_ISLNK(st.st_mode));
+		unlink(l2);
+		unlink(l3);
+		unlink(loop);
+	}
 	/* A character device stays one (written in place). */
 	assert_int_equal(pt_out_open(&o, "/dev/null", false, "h\n", &err), PT_OK);
 	assert_int_equal(pt_out_commit(o, &err), PT_OK);
