@@ -631,35 +631,9 @@ void pt_node_acc_clear(struct pt_node_acc *a)
 		free(a->gpus[i].name);
 	}
 	free(a->gpus);
-	for (i = 0; i < a->nups; i++)
-		free(a->ups[i].target);
-	free(a->ups);
 	free(a->node);
 	free(a->cpu_model);
 	memset(a, 0, sizeof(*a));
-}
-
-static struct pt_up_acc *up_acc(struct pt_node_acc *a, const char *target)
-{
-	struct pt_up_acc *u;
-	size_t i;
-
-	for (i = 0; i < a->nups; i++)
-		if (strcmp(a->ups[i].target, target) == 0)
-			return &a->ups[i];
-	if (a->nups == a->ups_cap) {
-		size_t cap = a->ups_cap ? a->ups_cap * 2 : 4;
-		if ((u = realloc(a->ups, cap * sizeof(*u))) == NULL)
-			return NULL;
-		a->ups = u;
-		a->ups_cap = cap;
-	}
-	u = &a->ups[a->nups];
-	memset(u, 0, sizeof(*u));
-	if ((u->target = strdup(target)) == NULL)
-		return NULL;
-	a->nups++;
-	return u;
 }
 
 static struct pt_gpu_acc *gpu_acc(struct pt_node_acc *a, const char *uuid)
@@ -942,13 +916,9 @@ int pt_node_acc_add(struct pt_node_acc *acc, const struct pt_slice *s, const str
 	if (t->blk ? !st.any : t->cnt[kb - s->k0 + 1] - t->cnt[ka - s->k0] <= 0)
 		return PT_OK; /* no point of this track in the window */
 
-	if (t->quantity == PT_Q_UP && t->device && !t->blk) {
-		/* "up" per target: the node's mean is over its targets, as report's. */
-		struct pt_up_acc *ua = up_acc(acc, t->device);
-		if (ua == NULL)
-			return pt_error_oom(err);
-		qa = &ua->q;
-	} else if (t->device) {
+	/* "up" has a track per target (its device): all add to the node's
+	 * mean, over its targets as report's. */
+	if (t->device && t->quantity != PT_Q_UP) {
 		if ((ga = gpu_acc(acc, t->device)) == NULL)
 			return pt_error_oom(err);
 		ga->any = true;
@@ -1069,18 +1039,7 @@ int pt_node_acc_obs(struct pt_node_obs *o, const struct pt_node_acc *acc, const 
 	o->cpu_energy_j = energy(&acc->q[PT_Q_CPU_ENERGY], g, d_s);
 	o->ram_used_bytes = mean(&acc->q[PT_Q_RAM_USED]);
 	o->ram_total_bytes = mean(&acc->q[PT_Q_RAM_TOTAL]);
-	{
-		/* The node's targets together. */
-		struct pt_qacc all;
-		memset(&all, 0, sizeof(all));
-		for (i = 0; i < acc->nups; i++) {
-			all.sum += acc->ups[i].q.sum;
-			all.w += acc->ups[i].q.w;
-			all.esum += acc->ups[i].q.esum;
-			all.ew += acc->ups[i].q.ew;
-		}
-		o->up = mean(&all);
-	}
+	o->up = mean(&acc->q[PT_Q_UP]);
 	/* As the query set's "covered": first to last sample, plus one average
 	 * interval, (last - first) * n / (n - 1) for n samples. */
 	if (covered && acc->span) {

@@ -180,12 +180,6 @@ struct pt_qacc {
 	bool any;
 };
 
-/* "up" of one target (several per node): its points in the window. */
-struct pt_up_acc {
-	char *target;
-	struct pt_qacc q;
-};
-
 struct pt_gpu_acc {
 	char *uuid;
 	char *name;
@@ -202,8 +196,6 @@ struct pt_node_acc {
 	int64_t cpu_model_k;
 	struct pt_gpu_acc *gpus;
 	size_t ngpus, gpus_cap;
-	struct pt_up_acc *ups;
-	size_t nups, ups_cap;
 	int64_t first_ms, last_ms; /* the node's first and last points in the window */
 	bool span;                 /* first_ms and last_ms are set */
 	bool any;
