@@ -365,21 +365,14 @@ static bool window_resolve(int64_t *start_ms, int64_t *end_ms, const struct para
 		struct reply *r)
 {
 	struct pt_error err = {0, ""};
-	int64_t dur;
 
 	if (p->last && (p->start || p->end)) {
 		reply_text(r, 400, "give either start and end, or last");
 		return false;
 	}
 	if (p->last) {
-		if (pt_duration_parse(&dur, p->last, &err) != PT_OK) {
+		if (pt_window_last(start_ms, end_ms, p->last, &err) != PT_OK) {
 			reply_text(r, 400, "last: %s", err.msg);
-			return false;
-		}
-		*end_ms = pt_now_ms();
-		*start_ms = *end_ms - dur;
-		if (*start_ms < 0) {
-			reply_text(r, 400, "last=%.40s reaches before 1970", p->last);
 			return false;
 		}
 		return true;

@@ -330,3 +330,17 @@ int64_t pt_now_ms(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int pt_window_last(int64_t *start_ms, int64_t *end_ms, const char *s, struct pt_error *err)
+{
+	int64_t dur;
+	int rc;
+
+	if ((rc = pt_duration_parse(&dur, s, err)) != PT_OK)
+		return rc;
+	*end_ms = pt_now_ms();
+	*start_ms = *end_ms - dur;
+	if (*start_ms < 0)
+		return pt_error_set(err, PT_EUSAGE, "%.40s reaches before 1970", s);
+	return PT_OK;
+}

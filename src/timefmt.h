@@ -17,6 +17,9 @@ int pt_time_parse(int64_t *out_ms, const char *s, struct pt_error *err) PT_WUR;
  * y w d h m s ms, largest first ("90s", "1h30m", "2d", "500ms"). Zero or
  * negative durations are errors (PT_EUSAGE). */
 int pt_duration_parse(int64_t *out_ms, const char *s, struct pt_error *err) PT_WUR;
+/* The window of duration s ending now; PT_EUSAGE for a bad duration or one
+ * that reaches before 1970. */
+int pt_window_last(int64_t *start_ms, int64_t *end_ms, const char *s, struct pt_error *err) PT_WUR;
 
 /* Writes "2026-11-21T10:00:00.000Z" (24 chars + NUL) into buf (>= 32 bytes). */
 void pt_time_format(char *buf, size_t size, int64_t ms);

@@ -25,17 +25,12 @@ int pt_cli_window(int64_t *start_ms, int64_t *end_ms, const char *cmd, const cha
 		const char *end, const char *last)
 {
 	struct pt_error err = {0, ""};
-	int64_t dur;
 
 	if (last && (start || end))
 		return pt_usage_error(cmd, "give either --start and --end, or --last");
 	if (last) {
-		if (pt_duration_parse(&dur, last, &err) != PT_OK)
-			return pt_usage_error(cmd, "%s", err.msg);
-		*end_ms = pt_now_ms();
-		*start_ms = *end_ms - dur;
-		if (*start_ms < 0)
-			return pt_usage_error(cmd, "--last %s reaches before 1970", last);
+		if (pt_window_last(start_ms, end_ms, last, &err) != PT_OK)
+			return pt_usage_error(cmd, "--last: %s", err.msg);
 		return 0;
 	}
 	if (start == NULL || end == NULL)

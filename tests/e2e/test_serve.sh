@@ -152,6 +152,9 @@ get "/export.csv?start=$((s - 25 * 86400))&end=$s"
 expect_error 400 "too many steps of the default step"
 get "/export.csv?start=$((s - 60))&end=$s&step=0s"
 expect_error 400 "zero step"
+get "/report.csv?last=100y"
+expect_error 400 "last reaching before 1970"
+assert_contains "$BODY" "last: 100y reaches before 1970" "says why"
 later=$(($(date +%s) + 3600))
 # A dashboard's range past now: the window ends now.
 get "/report.csv?start=$s&end=$later"
