@@ -362,10 +362,10 @@ int pt_out_open(struct pt_out **out, const char *path, bool append, const char *
 			rc = pt_out_write(o, header, strlen(header), err);
 		goto out;
 	}
-	if (*path == '\0') {
-		rc = pt_error_set(err, PT_EUSAGE, "the output file name is empty");
+	/* An empty name, a file one may not write (replacing it would dodge
+	 * its permissions), a directory: as pt_out_check says. */
+	if ((rc = pt_out_check(path, append, err)) != PT_OK)
 		goto out;
-	}
 	if ((o->path = strdup(path)) == NULL) {
 		rc = pt_error_oom(err);
 		goto out;
@@ -398,11 +398,6 @@ int pt_out_open(struct pt_out **out, const char *path, bool append, const char *
 			}
 			if (header)
 				rc = pt_out_write(o, header, strlen(header), err);
-			goto out;
-		}
-		/* Replacing a file one may not write would dodge its permissions. */
-		if (access(o->path, W_OK) != 0) {
-			rc = pt_error_set(err, PT_EWRITE, "cannot write %s: %s", path, strerror(errno));
 			goto out;
 		}
 		mode = st.st_mode & 0777; /* not setuid/setgid: the owner may differ now */
