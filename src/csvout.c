@@ -33,7 +33,7 @@ static int csv_cell(struct pt_buf *out, const char *s, struct pt_error *err);
 
 int pt_csv_field(struct pt_buf *out, const char *s, bool first, struct pt_error *err)
 {
-	char small[256], *guarded = NULL;
+	char *guarded = NULL;
 	size_t len;
 	int rc;
 
@@ -45,17 +45,14 @@ int pt_csv_field(struct pt_buf *out, const char *s, bool first, struct pt_error 
 	 * (whole, however long). */
 	if (strchr("=+-@", s[0])) {
 		len = strlen(s);
-		if (len + 2 > sizeof(small) && (guarded = malloc(len + 2)) == NULL)
+		if ((guarded = malloc(len + 2)) == NULL)
 			return pt_error_oom(err);
-		if (guarded == NULL)
-			guarded = small;
 		guarded[0] = '\'';
 		memcpy(guarded + 1, s, len + 1);
 		s = guarded;
 	}
 	rc = csv_cell(out, s, err);
-	if (guarded != small)
-		free(guarded);
+	free(guarded);
 	return rc;
 }
 
