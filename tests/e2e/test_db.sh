@@ -186,6 +186,13 @@ chmod 600 "$PT_TMP/wrongpw"
 printf 'prometheus: {url: %s}\noutputs: {password_file: %s}\n' "$PT_URL" "$PT_TMP/wrongpw" >"$PT_TMP/wrong.yaml"
 assert_exit 4 pt -c "$PT_TMP/wrong.yaml" report --start $S --end $E -o "$PT_DB_MYSQL_URI"
 assert_match "$ERR" "Access denied" "a wrong password: the server's own message"
+# TLS where the URI asks for it: these servers have none, so it is refused,
+# not silently skipped.
+assert_exit 4 pt -c "$CFG" report --start $S --end $E -o "$PT_DB_MYSQL_URI?ssl=true"
+assert_match "$ERR" "^powertest: database mysql://.*(SSL|TLS)" "mysql ?ssl=true: no TLS, no rows"
+assert_exit 4 pt -c "$CFG" report --start $S --end $E -o "$PT_DB_PG_URI?sslmode=require"
+assert_match "$ERR" "^powertest: database postgresql://.*SSL" "postgresql ?sslmode=require: no TLS, no rows"
+assert_exit 2 pt -c "$CFG" report --start $S --end $E -o "$PT_DB_PG_URI?sslmode=maybe"
 assert_exit 2 pt -c "$CFG" report --start $S --end $E --format table -o "sqlite:$PT_TMP/x.db"
 assert_exit 2 pt -c "$CFG" report --start $S --end $E -o "postgresql://powertest@127.0.0.1:99999/x"
 assert_exit 2 pt -c "$CFG" report --start $S --end $E -o "mysql://127.0.0.1/x"
