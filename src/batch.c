@@ -7,16 +7,12 @@
 #include <string.h>
 
 #include "series.h"
+#include "slices.h"
 #include "strmap.h"
 #include "timefmt.h"
 
-/* Track-points (value, prefix sum, count: 24 bytes each) one slice may hold:
- * about 50 MB, whatever the number of nodes. */
-#define SLICE_BUDGET_POINTS 2000000
-/* Nodes assumed for the first slice of a run over every node. */
-#define GUESS_NODES 100
+/* Fewest points per slice (unless --chunk asks for fewer). */
 #define MIN_SLICE_POINTS 60
-#define DEFAULT_CONCURRENCY 4
 /* Most points per block of a blocked quantity: past it, blocks save little more. */
 #define MAX_BLOCK 60
 
@@ -424,7 +420,7 @@ static int64_t choose_block(const struct run *run, const size_t *order, size_t n
 				*rc = pt_error_oom(err);
 	}
 	qsort(li, n, sizeof(*li), cmp_len);
-	all_nodes = any_all ? (double)(u.n > GUESS_NODES ? u.n : GUESS_NODES) : (double)u.n;
+	all_nodes = any_all ? (double)(u.n > PT_SLICE_GUESS_NODES ? u.n : PT_SLICE_GUESS_NODES) : (double)u.n;
 	best_cost = all_nodes;
 	/* m upwards: the short jobs (n < 2m) only ever join. */
 	for (m = 2; m <= MAX_BLOCK && *rc == PT_OK; m++) {
@@ -504,8 +500,9 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 	size_t *order = NULL, *active = NULL, nactive = 0, ncompute = 0, nfinished = 0, i, j;
 	int64_t (*segs)[2] = NULL;
 	size_t nsegs = 0, seg;
-	int64_t pos, points, chunk_points, block;
-	int concurrency = opts->concurrency > 0 ? opts->concurrency : DEFAULT_CONCURRENCY;
+	int64_t pos, block;
+	int concurrency = pt_slice_concurrency(opts->concurrency);
+	struct pt_slice_plan plan;
 	int rc = PT_OK;
 	bool all;
 
@@ -539,18 +536,11 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 	for (i = j = 0; i < jobs->n; i++)
 		if (run.b[i].compute)
 			order[j++] = i;
-	run.grid.scrape_ms = opts->scrape_ms;
-	if (run.grid.scrape_ms <= 0) {
-		if ((rc = slice_nodes(&u, &all, run.b, order, ncompute, err)) != PT_OK)
-			goto out;
-		run.grid.scrape_ms = pt_series_scrape_interval(ctx, all ? NULL : (const char *const *)u.keys,
-				all ? 0 : u.n);
-	}
-	if (run.grid.scrape_ms <= 0)
-		run.grid.scrape_ms = PT_SERIES_DEFAULT_SCRAPE_MS;
-	run.grid.step_ms = opts->step_ms > 0 ? opts->step_ms : run.grid.scrape_ms;
-	run.grid.metricsql = pt_series_is_metricsql(ctx);
-	run.grid.origin_ms = 0; /* epoch-aligned: the same points whatever the jobs */
+	if ((rc = slice_nodes(&u, &all, run.b, order, ncompute, err)) != PT_OK)
+		goto out;
+	/* Epoch-aligned (origin 0): the same points whatever the jobs. */
+	pt_slice_grid(&run.grid, ctx, opts->scrape_ms, opts->step_ms, 0,
+			all ? NULL : (const char *const *)u.keys, all ? 0 : u.n);
 	res->step_ms = run.grid.step_ms;
 	res->scrape_ms = run.grid.scrape_ms;
 
@@ -594,25 +584,10 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 	if (rc != PT_OK)
 		goto out;
 
-	chunk_points = PT_SERIES_MAX_POINTS;
-	if (opts->chunk_ms > 0) {
-		chunk_points = opts->chunk_ms / run.grid.step_ms;
-		if (chunk_points < 1)
-			chunk_points = 1;
-		if (chunk_points > PT_SERIES_MAX_POINTS)
-			chunk_points = PT_SERIES_MAX_POINTS;
-	}
-	{
-		/* First slice: sized for the nodes named, or a guess for "every node". */
-		size_t nq = 0, nn;
-		int q;
-		for (q = 0; q < PT_Q_COUNT; q++)
-			nq += ctx->qs->q[q] != NULL;
-		if ((rc = slice_nodes(&u, &all, run.b, order, ncompute, err)) != PT_OK)
-			goto out;
-		nn = all ? GUESS_NODES : (u.n ? u.n : 1);
-		points = (int64_t)(SLICE_BUDGET_POINTS / ((nq ? nq : 1) * nn));
-	}
+	/* First slice: sized for the nodes named, or a guess for "every node". */
+	if ((rc = slice_nodes(&u, &all, run.b, order, ncompute, err)) != PT_OK)
+		goto out;
+	pt_slice_plan_init(&plan, ctx, opts->chunk_ms, run.grid.step_ms, u.n, all, MIN_SLICE_POINTS);
 
 	j = 0; /* next job (in ka order) to activate */
 	seg = 0;
@@ -622,11 +597,7 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 		int64_t k0 = pos, k1;
 		size_t keep;
 
-		if (points > chunk_points)
-			points = chunk_points;
-		if (points < MIN_SLICE_POINTS && chunk_points >= MIN_SLICE_POINTS)
-			points = MIN_SLICE_POINTS;
-		k1 = k0 + points;
+		k1 = k0 + pt_slice_plan_next(&plan);
 		if (k1 > segs[seg][1] + 1)
 			k1 = segs[seg][1] + 1;
 		for (; j < ncompute && run.b[order[j]].ka < k1; j++) {
@@ -657,8 +628,7 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 			rc = accumulate(&run.b[active[i]], s, err);
 		/* The next slice's size: as many points as the budget allows for the
 		 * tracks this one had. */
-		if (s->ntracks > 0)
-			points = (int64_t)(SLICE_BUDGET_POINTS / s->ntracks);
+		pt_slice_plan_done(&plan, s->ntracks);
 		pt_slice_free(s);
 		if (rc != PT_OK)
 			goto out;
