@@ -8,6 +8,7 @@
 
 #include "client.h"
 #include "datadir.h"
+#include "strmap.h"
 
 /* ---- context ---- */
 
@@ -105,57 +106,23 @@ int pt_ctx_open_offline(struct pt_ctx **out, const char *config_path, const char
 
 /* ---- observations ---- */
 
-/* Nodes by name: an array in first-seen order plus an open-addressing index,
- * so joining the series of a thousand-node lab stays linear. */
+/* Nodes by name: observations in first-seen order, at the indices the map
+ * gives their names, so joining the series of a thousand-node lab stays linear. */
 struct node_set {
+	struct pt_strmap names;
 	struct pt_node_obs *obs;
 	size_t n, cap;
-	size_t *slots;   /* index + 1, 0 = empty */
-	size_t nslots;
 };
-
-static size_t hash_str(const char *s)
-{
-	size_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-static int set_grow_index(struct node_set *set)
-{
-	size_t nslots = set->nslots ? set->nslots * 2 : 64, i;
-	size_t *slots = calloc(nslots, sizeof(*slots));
-
-	if (slots == NULL)
-		return -1;
-	for (i = 0; i < set->n; i++) {
-		size_t h = hash_str(set->obs[i].node) & (nslots - 1);
-		while (slots[h])
-			h = (h + 1) & (nslots - 1);
-		slots[h] = i + 1;
-	}
-	free(set->slots);
-	set->slots = slots;
-	set->nslots = nslots;
-	return 0;
-}
 
 static struct pt_node_obs *set_get(struct node_set *set, const char *node, bool create)
 {
-	size_t h;
+	size_t i = create ? pt_strmap_put(&set->names, node, NULL) : pt_strmap_get(&set->names, node);
 
-	if (set->nslots) {
-		for (h = hash_str(node) & (set->nslots - 1); set->slots[h];
-				h = (h + 1) & (set->nslots - 1))
-			if (strcmp(set->obs[set->slots[h] - 1].node, node) == 0)
-				return &set->obs[set->slots[h] - 1];
-	}
-	if (!create)
+	/* A name without its observation is only left by a failed create. */
+	if (i == PT_STRMAP_NONE || i > set->n || (i == set->n && !create))
 		return NULL;
-	if ((set->n + 1) * 2 > set->nslots && set_grow_index(set) != 0)
-		return NULL;
+	if (i < set->n)
+		return &set->obs[i];
 	if (set->n == set->cap) {
 		size_t cap = set->cap ? set->cap * 2 : 16;
 		struct pt_node_obs *o = realloc(set->obs, cap * sizeof(*o));
@@ -167,10 +134,7 @@ static struct pt_node_obs *set_get(struct node_set *set, const char *node, bool 
 	pt_node_obs_init(&set->obs[set->n]);
 	if ((set->obs[set->n].node = strdup(node)) == NULL)
 		return NULL;
-	for (h = hash_str(node) & (set->nslots - 1); set->slots[h]; h = (h + 1) & (set->nslots - 1))
-		;
-	set->slots[h] = ++set->n;
-	return &set->obs[set->n - 1];
+	return &set->obs[set->n++];
 }
 
 void pt_obs_free(struct pt_node_obs *obs, size_t n)
@@ -355,7 +319,7 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 	set.n = 0;
 out:
 	pt_obs_free(set.obs, set.n);
-	free(set.slots);
+	pt_strmap_free(&set.names);
 	for (i = 0; i < PT_Q_COUNT; i++) {
 		pt_buf_free(&forms[i]);
 		pt_buf_free(&reqs[i].body);
