@@ -11,11 +11,6 @@
 
 enum { PREV_TASK = 0, PREV_NODE = 1, PREV_START = 2, PREV_END = 3, PREV_STATUS = 25, PREV_NF = 26 };
 
-size_t pt_batch_prev_rows(const struct pt_batch_prev *p)
-{
-	return p ? p->n : 0;
-}
-
 void pt_batch_prev_free(struct pt_batch_prev *p)
 {
 	size_t i;

@@ -33,7 +33,6 @@ int pt_batch_prev_load(struct pt_batch_prev **out, const char *path, struct pt_e
 int pt_batch_prev_parse(struct pt_batch_prev **out, const char *text, size_t len,
 		const char *name, struct pt_error *err) PT_WUR;
 void pt_batch_prev_free(struct pt_batch_prev *p); /* NULL ok */
-size_t pt_batch_prev_rows(const struct pt_batch_prev *p);
 
 /* *head = the first row whose task, start and end cells are these (as the
  * file holds them), following rows through pt_prev_row.next; PT_STRMAP_NONE
