@@ -554,11 +554,14 @@ static int fs_values(struct fast *f, struct pt_series *se)
 	return fs_eat(s, ']') ? 0 : FAST_NO;
 }
 
-/* {"metric": {...}, "values": [...]} or {"metric": {...}, "value": [t, "v"]} */
-static int fs_series(struct fast *f, struct pt_series *se)
+/* Reads an object member by member: fn gets each key (without escapes)
+ * with the scanner at its value, and reads or skips the value. An empty
+ * object declines: no answer the fast path reads has one. */
+typedef int (*fs_member_fn)(struct fast *f, const char *key, size_t klen, void *ctx);
+
+static int fs_object(struct fast *f, fs_member_fn fn, void *ctx)
 {
 	struct fscan *s = &f->s;
-	bool metric = false, value = false, values = false;
 	const char *key;
 	size_t klen;
 	int rc;
@@ -568,44 +571,74 @@ static int fs_series(struct fast *f, struct pt_series *se)
 	do {
 		if (fs_key(s, &key, &klen) != 0)
 			return FAST_NO;
-		if (key_is(key, klen, "metric")) {
-			if (metric)
-				return FAST_NO;
-			metric = true;
-			rc = fs_labels(f, se);
-		} else if (key_is(key, klen, "values")) {
-			if (value || values)
-				return FAST_NO;
-			values = true;
-			rc = fs_values(f, se);
-		} else if (key_is(key, klen, "value")) {
-			if (value || values)
-				return FAST_NO;
-			value = true;
-			if ((se->samples = malloc(sizeof(*se->samples))) == NULL)
-				return PT_PROM_NOMEM;
-			se->nsamples = 1;
-			rc = fs_sample(s, &se->samples[0]);
-		} else if (key_is(key, klen, "histogram") || key_is(key, klen, "histograms")) {
-			return FAST_NO; /* the cJSON path skips them with a warning */
-		} else {
-			rc = fs_skip(s);
-		}
-		if (rc != 0)
+		if ((rc = fn(f, key, klen, ctx)) != 0)
 			return rc;
 	} while (fs_eat(s, ','));
-	if (!fs_eat(s, '}') || !(value || values))
+	return fs_eat(s, '}') ? 0 : FAST_NO;
+}
+
+/* True the first time a key is seen; a repeated key declines (cJSON would
+ * take the first, the fast path does not guess). */
+static bool first(bool *seen)
+{
+	bool was = *seen;
+
+	*seen = true;
+	return !was;
+}
+
+struct series_keys {
+	struct pt_series *se;
+	bool metric, value, values;
+};
+
+static int series_member(struct fast *f, const char *key, size_t klen, void *ctx)
+{
+	struct series_keys *k = ctx;
+	struct pt_series *se = k->se;
+
+	if (key_is(key, klen, "metric"))
+		return first(&k->metric) ? fs_labels(f, se) : FAST_NO;
+	if (key_is(key, klen, "values")) {
+		if (k->value || k->values)
+			return FAST_NO;
+		k->values = true;
+		return fs_values(f, se);
+	}
+	if (key_is(key, klen, "value")) {
+		if (k->value || k->values)
+			return FAST_NO;
+		k->value = true;
+		if ((se->samples = malloc(sizeof(*se->samples))) == NULL)
+			return PT_PROM_NOMEM;
+		se->nsamples = 1;
+		return fs_sample(&f->s, &se->samples[0]);
+	}
+	if (key_is(key, klen, "histogram") || key_is(key, klen, "histograms"))
+		return FAST_NO; /* the cJSON path skips them with a warning */
+	return fs_skip(&f->s);
+}
+
+/* {"metric": {...}, "values": [...]} or {"metric": {...}, "value": [t, "v"]} */
+static int fs_series(struct fast *f, struct pt_series *se)
+{
+	struct series_keys k = {se, false, false, false};
+	int rc;
+
+	if ((rc = fs_object(f, series_member, &k)) != 0)
+		return rc;
+	if (!(k.value || k.values))
 		return FAST_NO;
 	if (se->nlabels == 0) {
 		free(se->labels);
 		se->labels = NULL;
 	}
-	if (values && se->nsamples == 0) {
+	if (k.values && se->nsamples == 0) {
 		free(se->samples);
 		se->samples = NULL;
 	}
-	f->nvalue += value;
-	f->nvalues += values;
+	f->nvalue += k.value;
+	f->nvalues += k.values;
 	return 0;
 }
 
@@ -636,44 +669,34 @@ static int fs_result(struct fast *f)
 	return fs_eat(s, ']') ? 0 : FAST_NO;
 }
 
-/* "data": {"resultType": "vector"|"matrix", "result": [...]} */
-static int fs_data(struct fast *f, int *type)
-{
-	struct fscan *s = &f->s;
-	bool result = false;
-	const char *key, *raw;
-	size_t klen, len;
-	bool esc;
-	int rc;
+/* The keys of the document and of its "data" seen so far. */
+struct top_keys {
+	bool status, data, warnings, result;
+	int type; /* enum pt_prom_type, -1 until "resultType" */
+};
 
-	*type = -1;
-	if (!fs_eat(s, '{') || fs_eat(s, '}'))
-		return FAST_NO;
-	do {
-		if (fs_key(s, &key, &klen) != 0)
+/* "data": {"resultType": "vector"|"matrix", "result": [...]} */
+static int data_member(struct fast *f, const char *key, size_t klen, void *ctx)
+{
+	struct top_keys *k = ctx;
+	const char *raw;
+	size_t len;
+	bool esc;
+
+	if (key_is(key, klen, "resultType")) {
+		if (k->type >= 0 || fs_string(&f->s, &raw, &len, &esc) != 0 || esc)
 			return FAST_NO;
-		if (key_is(key, klen, "resultType")) {
-			if (*type >= 0 || fs_string(s, &raw, &len, &esc) != 0 || esc)
-				return FAST_NO;
-			if (key_is(raw, len, "vector"))
-				*type = PT_PROM_VECTOR;
-			else if (key_is(raw, len, "matrix"))
-				*type = PT_PROM_MATRIX;
-			else
-				return FAST_NO;
-		} else if (key_is(key, klen, "result")) {
-			if (result)
-				return FAST_NO;
-			result = true;
-			if ((rc = fs_result(f)) != 0)
-				return rc;
-		} else if (fs_skip(s) != 0) {
+		if (key_is(raw, len, "vector"))
+			k->type = PT_PROM_VECTOR;
+		else if (key_is(raw, len, "matrix"))
+			k->type = PT_PROM_MATRIX;
+		else
 			return FAST_NO;
-		}
-	} while (fs_eat(s, ','));
-	if (!fs_eat(s, '}') || *type < 0 || !result)
-		return FAST_NO;
-	return 0;
+		return 0;
+	}
+	if (key_is(key, klen, "result"))
+		return first(&k->result) ? fs_result(f) : FAST_NO;
+	return fs_skip(&f->s);
 }
 
 /* "warnings": ["text", ...], kept as sent; anything else there is ignored. */
@@ -707,49 +730,48 @@ static int fs_warnings(struct fast *f)
 	return fs_eat(s, ']') ? 0 : FAST_NO;
 }
 
+static int top_member(struct fast *f, const char *key, size_t klen, void *ctx)
+{
+	struct top_keys *k = ctx;
+	const char *raw;
+	size_t len;
+	bool esc;
+	int rc;
+
+	if (key_is(key, klen, "status")) {
+		/* Errors and anything but success: the cJSON path words them. */
+		if (k->status || fs_string(&f->s, &raw, &len, &esc) != 0 || esc ||
+				!key_is(raw, len, "success"))
+			return FAST_NO;
+		k->status = true;
+		return 0;
+	}
+	if (key_is(key, klen, "data")) {
+		if (!first(&k->data))
+			return FAST_NO;
+		if ((rc = fs_object(f, data_member, k)) != 0)
+			return rc;
+		return k->type >= 0 && k->result ? 0 : FAST_NO;
+	}
+	if (key_is(key, klen, "warnings"))
+		return first(&k->warnings) ? fs_warnings(f) : FAST_NO;
+	return fs_skip(&f->s);
+}
+
 static int fs_top(struct fast *f)
 {
-	struct fscan *s = &f->s;
-	bool status = false, data = false, warnings = false;
-	const char *key, *raw;
-	size_t klen, len;
-	bool esc;
-	int rc, type = -1;
+	struct top_keys k = {false, false, false, false, -1};
+	int rc;
 
-	if (!fs_eat(s, '{') || fs_eat(s, '}'))
-		return FAST_NO;
-	do {
-		if (fs_key(s, &key, &klen) != 0)
-			return FAST_NO;
-		if (key_is(key, klen, "status")) {
-			/* Errors and anything but success: the cJSON path words them. */
-			if (status || fs_string(s, &raw, &len, &esc) != 0 || esc ||
-					!key_is(raw, len, "success"))
-				return FAST_NO;
-			status = true;
-		} else if (key_is(key, klen, "data")) {
-			if (data)
-				return FAST_NO;
-			data = true;
-			if ((rc = fs_data(f, &type)) != 0)
-				return rc;
-		} else if (key_is(key, klen, "warnings")) {
-			if (warnings)
-				return FAST_NO;
-			warnings = true;
-			if ((rc = fs_warnings(f)) != 0)
-				return rc;
-		} else if (fs_skip(s) != 0) {
-			return FAST_NO;
-		}
-	} while (fs_eat(s, ','));
 	/* What follows the document is not read, as cJSON does not read it. */
-	if (!fs_eat(s, '}') || !status || !data)
+	if ((rc = fs_object(f, top_member, &k)) != 0)
+		return rc;
+	if (!k.status || !k.data)
 		return FAST_NO;
 	/* Every element in the form its type has ("value" or "values"). */
-	if ((type == PT_PROM_VECTOR && f->nvalues) || (type == PT_PROM_MATRIX && f->nvalue))
+	if ((k.type == PT_PROM_VECTOR && f->nvalues) || (k.type == PT_PROM_MATRIX && f->nvalue))
 		return FAST_NO;
-	f->r->type = (enum pt_prom_type)type;
+	f->r->type = (enum pt_prom_type)k.type;
 	return 0;
 }
 
