@@ -205,11 +205,6 @@ static int write_ready(struct run *run, bool flush, struct pt_error *err)
 	return PT_OK;
 }
 
-static int cmp_obs(const void *a, const void *b)
-{
-	return strcmp(((const struct pt_node_obs *)a)->node, ((const struct pt_node_obs *)b)->node);
-}
-
 /* Rows of a job whose last slice is done. */
 static int finish_job(struct run *run, struct bjob *bj, struct pt_error *err)
 {
@@ -232,8 +227,8 @@ static int finish_job(struct run *run, struct bjob *bj, struct pt_error *err)
 			goto out;
 		nobs++;
 	}
-	if (bj->all && nobs > 1)
-		qsort(obs, nobs, sizeof(*obs), cmp_obs);
+	if (bj->all)
+		pt_node_obs_sort(obs, nobs);
 	memset(&w, 0, sizeof(w));
 	w.task = job->task;
 	w.start_ms = job->start_ms;

@@ -97,6 +97,27 @@ static int set_model(char **dst, int64_t *dst_k, const char *model, int64_t k, b
 	return 0;
 }
 
+/* A value of a limit: the largest one counts. */
+static void add_max(struct pt_qacc *qa, double v)
+{
+	if (!qa->any || v > qa->max)
+		qa->max = v;
+	qa->any = true;
+}
+
+/* The model of the node (ga NULL) or GPU seen at point k: the latest counts. */
+static int add_model(struct pt_node_acc *acc, struct pt_gpu_acc *ga, struct pt_qacc *qa,
+		const char *model, int64_t k, struct pt_error *err)
+{
+	if (set_model(ga ? &ga->name : &acc->cpu_model, ga ? &ga->name_k : &acc->cpu_model_k,
+			model, k, qa->any) != 0)
+		return pt_error_oom(err);
+	if (!qa->any || k > qa->last_k)
+		qa->last_k = k;
+	qa->any = true;
+	return PT_OK;
+}
+
 /* ---- blocks ---- */
 
 static bool ident_char(char c)
@@ -277,22 +298,13 @@ static int add_blocks(struct pt_node_acc *acc, struct pt_gpu_acc *ga, struct pt_
 {
 	switch (kind_of(t->quantity)) {
 	case KIND_MAX:
-		if (!qa->any || st->hi > qa->max)
-			qa->max = st->hi;
-		qa->any = true;
-		break;
+		add_max(qa, st->hi);
+		return PT_OK;
 	case KIND_INFO:
-		if (set_model(ga ? &ga->name : &acc->cpu_model, ga ? &ga->name_k : &acc->cpu_model_k,
-				t->model, k, qa->any) != 0)
-			return pt_error_oom(err);
-		if (!qa->any || k > qa->last_k)
-			qa->last_k = k;
-		qa->any = true;
-		break;
+		return add_model(acc, ga, qa, t->model, k, err);
 	default:
-		break;
+		return PT_OK;
 	}
-	return PT_OK;
 }
 
 int pt_node_acc_add(struct pt_node_acc *acc, const struct pt_slice *s, const struct pt_track *t,
@@ -394,26 +406,15 @@ int pt_node_acc_add(struct pt_node_acc *acc, const struct pt_slice *s, const str
 		qa->any = qa->any || qa->w > 0 || qa->ew > 0;
 		break;
 	case KIND_MAX:
-		for (k = ka; k <= kb; k++) {
-			double v = t->v[k - s->k0];
-			if (!isnan(v) && (!qa->any || v > qa->max)) {
-				qa->max = v;
-				qa->any = true;
-			}
-		}
+		for (k = ka; k <= kb; k++)
+			if (!isnan(t->v[k - s->k0]))
+				add_max(qa, t->v[k - s->k0]);
 		break;
 	case KIND_INFO:
-		for (k = kb; k >= ka; k--) {
-			if (isnan(t->v[k - s->k0]))
-				continue;
-			if (set_model(ga ? &ga->name : &acc->cpu_model, ga ? &ga->name_k : &acc->cpu_model_k,
-					t->model, k, qa->any) != 0)
-				return pt_error_oom(err);
-			if (!qa->any || k > qa->last_k)
-				qa->last_k = k;
-			qa->any = true;
-			break;
-		}
+		/* The latest point with the model. */
+		for (k = kb; k >= ka; k--)
+			if (!isnan(t->v[k - s->k0]))
+				return add_model(acc, ga, qa, t->model, k, err);
 		break;
 	}
 	return PT_OK;
@@ -430,11 +431,6 @@ static double mean(const struct pt_qacc *q)
 static double energy(const struct pt_qacc *q, const struct pt_grid *g, double d_s)
 {
 	return mean(q) / ((double)pt_grid_window_ms(g, q->counter) / 1000.0) * d_s;
-}
-
-static int cmp_gpu(const void *a, const void *b)
-{
-	return strcmp(((const struct pt_gpu_obs *)a)->uuid, ((const struct pt_gpu_obs *)b)->uuid);
 }
 
 int pt_node_acc_obs(struct pt_node_obs *o, const struct pt_node_acc *acc, const struct pt_grid *g,
@@ -482,8 +478,7 @@ int pt_node_acc_obs(struct pt_node_obs *o, const struct pt_node_acc *acc, const 
 		if (ga->q[PT_Q_GPU_ENFORCED_LIMIT].any)
 			go->enforced_limit_w = ga->q[PT_Q_GPU_ENFORCED_LIMIT].max;
 	}
-	if (o->ngpus > 1)
-		qsort(o->gpus, o->ngpus, sizeof(*o->gpus), cmp_gpu);
+	pt_node_obs_sort_gpus(o);
 	return PT_OK;
 oom:
 	pt_node_obs_clear(o);
@@ -539,8 +534,7 @@ int pt_slice_point_obs(struct pt_node_obs *o, const struct pt_slice *s, const ch
 		default: break;
 		}
 	}
-	if (o->ngpus > 1)
-		qsort(o->gpus, o->ngpus, sizeof(*o->gpus), cmp_gpu);
+	pt_node_obs_sort_gpus(o);
 	return PT_OK;
 oom:
 	pt_node_obs_clear(o);

@@ -97,6 +97,28 @@ struct pt_gpu_obs *pt_node_obs_gpu(struct pt_node_obs *o, const char *uuid)
 	return g;
 }
 
+static int cmp_gpu(const void *a, const void *b)
+{
+	return strcmp(((const struct pt_gpu_obs *)a)->uuid, ((const struct pt_gpu_obs *)b)->uuid);
+}
+
+void pt_node_obs_sort_gpus(struct pt_node_obs *o)
+{
+	if (o->ngpus > 1)
+		qsort(o->gpus, o->ngpus, sizeof(*o->gpus), cmp_gpu);
+}
+
+static int cmp_obs(const void *a, const void *b)
+{
+	return strcmp(((const struct pt_node_obs *)a)->node, ((const struct pt_node_obs *)b)->node);
+}
+
+void pt_node_obs_sort(struct pt_node_obs *obs, size_t n)
+{
+	if (n > 1)
+		qsort(obs, n, sizeof(*obs), cmp_obs);
+}
+
 /* ---- rows ---- */
 
 void pt_row_clear(struct pt_row *r)

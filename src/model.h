@@ -57,6 +57,10 @@ void pt_node_obs_init(struct pt_node_obs *o);
 void pt_node_obs_clear(struct pt_node_obs *o); /* frees members; NULL ok */
 /* Finds or adds the GPU with this uuid. NULL on OOM. */
 struct pt_gpu_obs *pt_node_obs_gpu(struct pt_node_obs *o, const char *uuid);
+/* Puts o's GPUs in uuid order, as rows list them. */
+void pt_node_obs_sort_gpus(struct pt_node_obs *o);
+/* Puts n observations in node name order. */
+void pt_node_obs_sort(struct pt_node_obs *obs, size_t n);
 
 /* ---- results ---- */
 struct pt_device_row {

@@ -141,30 +141,46 @@ int pt_prom_range_form(struct pt_buf *out, const char *promql, int64_t start_ms,
 	return pt_buf_printf(out, err, "&start=%s&end=%s&step=%s", s, e, st);
 }
 
-/* One request to an API path; url gets the full URL for messages. */
-static int call(struct pt_prom *p, const char *path, const char *form, struct pt_buf *url,
-		struct pt_buf *body, long *status, struct pt_error *err)
+/* One answer of the API: the full URL (for messages), its status and body. */
+struct answer {
+	struct pt_buf url, body;
+	long status;
+};
+
+/* One request to an API path (form: POST, NULL: GET). The caller frees a
+ * with answer_free, also on failure. */
+static int call(struct answer *a, struct pt_prom *p, const char *path, const char *form,
+		struct pt_error *err)
 {
 	int rc;
 
-	if ((rc = pt_prom_url(url, p, path, err)) != PT_OK)
+	memset(a, 0, sizeof(*a));
+	if ((rc = pt_prom_url(&a->url, p, path, err)) != PT_OK)
 		return rc;
-	return pt_http_request(p->http, url->data, form, body, status, err);
+	return pt_http_request(p->http, a->url.data, form, &a->body, &a->status, err);
+}
+
+/* The body as text: an empty one has no buffer. */
+static const char *body_text(const struct answer *a)
+{
+	return a->body.data ? a->body.data : "";
+}
+
+static void answer_free(struct answer *a)
+{
+	pt_buf_free(&a->url);
+	pt_buf_free(&a->body);
 }
 
 static int query_with_form(struct pt_prom_result **out, struct pt_prom *p, const char *path,
 		struct pt_buf *form, struct pt_error *err)
 {
-	struct pt_buf url = {0}, body = {0};
-	long status = 0;
+	struct answer a;
 	int rc;
 
-	if ((rc = call(p, path, form->data, &url, &body, &status, err)) != PT_OK)
-		goto out;
-	rc = pt_prom_decode_at(out, body.data ? body.data : "", body.len, status, url.data, err);
-out:
-	pt_buf_free(&url);
-	pt_buf_free(&body);
+	if ((rc = call(&a, p, path, form->data, err)) == PT_OK)
+		rc = pt_prom_decode_at(out, body_text(&a), a.body.len, a.status, a.url.data, err);
+	answer_free(&a);
 	return rc;
 }
 
@@ -183,45 +199,41 @@ int pt_prom_query(struct pt_prom_result **out, struct pt_prom *p, const char *pr
 
 int pt_prom_targets(struct pt_targets **out, struct pt_prom *p, struct pt_error *err)
 {
-	struct pt_buf url = {0}, body = {0};
-	long status = 0;
+	struct answer a;
 	int rc;
 
 	*out = NULL;
 	/* Dropped targets can be thousands on a big lab and say nothing about health. */
-	if ((rc = call(p, "/api/v1/targets?state=active", NULL, &url, &body, &status, err)) != PT_OK)
-		goto out;
-	rc = pt_targets_decode_at(out, body.data ? body.data : "", body.len, status, url.data, err);
-out:
-	pt_buf_free(&url);
-	pt_buf_free(&body);
+	if ((rc = call(&a, p, "/api/v1/targets?state=active", NULL, err)) == PT_OK)
+		rc = pt_targets_decode_at(out, body_text(&a), a.body.len, a.status, a.url.data, err);
+	answer_free(&a);
 	return rc;
 }
 
 int pt_prom_buildinfo(char **version, struct pt_prom *p, struct pt_error *err)
 {
-	struct pt_buf url = {0}, body = {0}, form = {0};
+	struct pt_buf form = {0};
 	struct pt_prom_result *r = NULL;
+	struct answer a;
 	const cJSON *data;
 	cJSON *root = NULL;
 	const char *v;
-	long status = 0;
 	int rc;
 
 	*version = NULL;
-	if ((rc = call(p, "/api/v1/status/buildinfo", NULL, &url, &body, &status, err)) != PT_OK)
+	if ((rc = call(&a, p, "/api/v1/status/buildinfo", NULL, err)) != PT_OK)
 		goto out;
 	/* Stores that speak the query API but not this endpoint (some
 	 * VictoriaMetrics and proxy set-ups) answer 400/404/405/501: the version
 	 * is then unknown, provided a trivial query works. */
-	if (status == 400 || status == 404 || status == 405 || status == 501) {
+	if (a.status == 400 || a.status == 404 || a.status == 405 || a.status == 501) {
 		if ((rc = form_query(&form, "1", err)) != PT_OK
 				|| (rc = query_with_form(&r, p, "/api/v1/query", &form, err)) != PT_OK)
 			goto out;
 		v = "unknown";
 	} else {
-		if ((rc = pt_prom_envelope(&root, &data, body.data ? body.data : "", body.len, status,
-				url.data, err)) != PT_OK)
+		if ((rc = pt_prom_envelope(&root, &data, body_text(&a), a.body.len, a.status, a.url.data,
+				err)) != PT_OK)
 			goto out;
 		v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(data, "version"));
 		if (v == NULL || *v == '\0')
@@ -232,8 +244,7 @@ int pt_prom_buildinfo(char **version, struct pt_prom *p, struct pt_error *err)
 out:
 	pt_prom_result_free(r);
 	cJSON_Delete(root);
-	pt_buf_free(&url);
-	pt_buf_free(&body);
+	answer_free(&a);
 	pt_buf_free(&form);
 	return rc;
 }

@@ -148,11 +148,6 @@ void pt_obs_free(struct pt_node_obs *obs, size_t n)
 	free(obs);
 }
 
-static int cmp_obs(const void *a, const void *b)
-{
-	return strcmp(((const struct pt_node_obs *)a)->node, ((const struct pt_node_obs *)b)->node);
-}
-
 static int dup_into(char **dst, const char *s)
 {
 	if (*dst || s == NULL)
@@ -225,11 +220,6 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 	return PT_OK;
 }
 
-static int cmp_gpu(const void *a, const void *b)
-{
-	return strcmp(((const struct pt_gpu_obs *)a)->uuid, ((const struct pt_gpu_obs *)b)->uuid);
-}
-
 int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx,
 		const struct pt_window *w, struct pt_error *err)
 {
@@ -300,8 +290,7 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 		struct pt_node_obs *o = &set.obs[i];
 		double d = (double)(w->end_ms - w->start_ms) / 1000.0;
 
-		if (o->ngpus > 1)
-			qsort(o->gpus, o->ngpus, sizeof(*o->gpus), cmp_gpu);
+		pt_node_obs_sort_gpus(o);
 		/* An energy counter's increase() covers the time with data: over
 		 * a partly covered window, its mean power times the window, as the
 		 * gauges give it (and batch does). */
@@ -311,8 +300,8 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 				o->gpus[j].energy_j *= d / o->covered_s;
 		}
 	}
-	if (w->nnodes == 0 && set.n > 1)
-		qsort(set.obs, set.n, sizeof(*set.obs), cmp_obs);
+	if (w->nnodes == 0)
+		pt_node_obs_sort(set.obs, set.n);
 	*out = set.obs;
 	*nout = set.n;
 	set.obs = NULL;
