@@ -135,10 +135,10 @@ int pt_csvread_records(const char *text, size_t len, const char *name, pt_csvrea
 	return r.rc;
 }
 
-int pt_csvread_file(char **out, size_t *len, const char *path, int missing_code, struct pt_error *err)
+int pt_csvread_file(char **out, size_t *len, const char *path, size_t max, int missing_code,
+		struct pt_error *err)
 {
-	/* A gigabyte is millions of jobs; more is a mistake (/dev/zero). */
-	int e = pt_read_file(out, len, path, (size_t)1 << 30);
+	int e = pt_read_file(out, len, path, max);
 
 	if (e == 0)
 		return PT_OK;

@@ -19,11 +19,15 @@ typedef int (*pt_csvread_fn)(void *user, char **f, size_t n, int line, const cha
 int pt_csvread_records(const char *text, size_t len, const char *name, pt_csvread_fn fn,
 		void *user, struct pt_error *err) PT_WUR;
 
+/* Most bytes of a jobs file or an earlier batch's rows: a gigabyte is
+ * millions of jobs; more is a mistake (/dev/zero). */
+#define PT_CSVREAD_BATCH_MAX ((size_t)1 << 30)
+
 /* Reads the whole file at path ("-" = standard input) into *out (malloc'd,
- * NUL-terminated; caller frees), at most 1 GiB. A file that does not exist is
- * missing_code, another failure PT_EUSAGE ("cannot read path: reason"), or
- * PT_ENOMEM. */
-int pt_csvread_file(char **out, size_t *len, const char *path, int missing_code,
+ * NUL-terminated; caller frees), at most max bytes. A file that does not
+ * exist is missing_code, another failure (one too large too) PT_EUSAGE
+ * ("cannot read path: reason"), or PT_ENOMEM. */
+int pt_csvread_file(char **out, size_t *len, const char *path, size_t max, int missing_code,
 		struct pt_error *err) PT_WUR;
 
 #endif

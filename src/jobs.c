@@ -276,7 +276,7 @@ int pt_jobs_load(struct pt_jobs **out, const char *path, struct pt_error *err)
 	int rc;
 
 	*out = NULL;
-	if ((rc = pt_csvread_file(&text, &len, path, PT_EUSAGE, err)) != PT_OK)
+	if ((rc = pt_csvread_file(&text, &len, path, PT_CSVREAD_BATCH_MAX, PT_EUSAGE, err)) != PT_OK)
 		return rc;
 	rc = pt_jobs_parse(out, text, len, strcmp(path, "-") == 0 ? "<stdin>" : path, err);
 	free(text);

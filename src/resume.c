@@ -154,7 +154,7 @@ int pt_batch_prev_load(struct pt_batch_prev **out, const char *path, struct pt_e
 	int rc;
 
 	*out = NULL;
-	rc = pt_csvread_file(&text, &len, path, PT_EMISSING, err);
+	rc = pt_csvread_file(&text, &len, path, PT_CSVREAD_BATCH_MAX, PT_EMISSING, err);
 	if (rc == PT_EMISSING) {
 		/* Nothing written yet: resume from nothing. */
 		pt_error_clear(err);

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "buf.h"
+#include "csvread.h"
 
 struct tdp_entry {
 	char *key;   /* normalised CPU name, lower-case GPU pattern, or country code */
@@ -236,18 +236,15 @@ int pt_tables_parse(struct pt_tables **out, const char *cpu_csv, const char *gpu
 	return PT_OK;
 }
 
+/* A table file, if any: 64 MB is far more than any table. */
 static int slurp(char **out, const char *path, struct pt_error *err)
 {
 	size_t len;
-	int e;
 
 	*out = NULL;
 	if (path == NULL)
 		return PT_OK;
-	if ((e = pt_read_file(out, &len, path, (size_t)64 << 20)) != 0)
-		return e == ENOMEM ? pt_error_oom(err) :
-			pt_error_set(err, PT_EUSAGE, "cannot read %s: %s", path, strerror(e));
-	return PT_OK;
+	return pt_csvread_file(out, &len, path, (size_t)64 << 20, PT_EUSAGE, err);
 }
 
 int pt_tables_load(struct pt_tables **out, const char *cpu_path, const char *gpu_path,
