@@ -415,7 +415,8 @@ static int64_t choose_block(const struct run *run, const size_t *order, size_t n
 				*rc = pt_error_oom(err);
 	}
 	qsort(li, n, sizeof(*li), cmp_len);
-	all_nodes = any_all ? (double)(u.n > PT_SLICE_GUESS_NODES ? u.n : PT_SLICE_GUESS_NODES) : (double)u.n;
+	all_nodes = any_all ? (double)(u.n > PT_SLICE_GUESS_NODES ? u.n : PT_SLICE_GUESS_NODES)
+		: (double)u.n;
 	best_cost = all_nodes;
 	/* m upwards: the short jobs (n < 2m) only ever join. */
 	for (m = 2; m <= MAX_BLOCK && *rc == PT_OK; m++) {
@@ -531,6 +532,7 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 	for (i = j = 0; i < jobs->n; i++)
 		if (run.b[i].compute)
 			order[j++] = i;
+	/* The nodes of every job to compute: for the scrape interval and the first slice. */
 	if ((rc = slice_nodes(&u, &all, run.b, order, ncompute, err)) != PT_OK)
 		goto out;
 	/* Epoch-aligned (origin 0): the same points whatever the jobs. */
@@ -580,8 +582,6 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 		goto out;
 
 	/* First slice: sized for the nodes named, or a guess for "every node". */
-	if ((rc = slice_nodes(&u, &all, run.b, order, ncompute, err)) != PT_OK)
-		goto out;
 	pt_slice_plan_init(&plan, ctx, opts->chunk_ms, run.grid.step_ms, u.n, all, MIN_SLICE_POINTS);
 
 	j = 0; /* next job (in ka order) to activate */
