@@ -1,4 +1,4 @@
-/* series.h - the query set over a regular grid (query_range, split under the points limit) and local integration of any window from it. */
+/* series.h - the query set over a regular grid (series.c: query_range, split under the points limit) and local integration of any window from it (integrate.c). */
 #ifndef PT_SERIES_H
 #define PT_SERIES_H
 

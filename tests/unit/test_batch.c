@@ -170,7 +170,7 @@ static void test_batch__prev_errors(void **state)
 	}
 	/* A file that does not exist is an empty one. */
 	assert_int_equal(pt_batch_prev_load(&p, "/nonexistent/dir/out.csv", &err), PT_OK);
-	assert_int_equal(pt_batch_prev_rows(p), 0);
+	assert_int_equal(p->n, 0);
 	pt_batch_prev_free(p);
 }
 
@@ -389,7 +389,7 @@ static void test_batch__run_fail_resume(void **state)
 	fp.fail_from_s = 1e18;
 	fp.ranges = 0;
 	assert_int_equal(pt_batch_prev_load(&prev, path, &err), PT_OK);
-	assert_int_equal(pt_batch_prev_rows(prev), 2);
+	assert_int_equal(prev->n, 2);
 	rc = run_batch(&res, ctx, jobs, prev, 0, path, &err);
 	if (rc != PT_OK)
 		fail_msg("resume: %s", err.msg);
