@@ -6,29 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
+#include "ctx.h"
 #include "error.h"
 #include "model.h"
 #include "prom.h"
 #include "queryset.h"
-
-/* Everything a report needs, opened once. */
-struct pt_ctx {
-	struct pt_config *cfg;
-	struct pt_queryset *qs;
-	struct pt_tables *tables;
-	struct pt_prom *prom;
-	double carbon_intensity; /* resolved default */
-};
-
-/* Loads config (path may be NULL), applies url_override, loads the query set
- * and tables, reads secrets, opens the Prometheus client. Caller frees with
- * pt_ctx_free. */
-int pt_ctx_open(struct pt_ctx **out, const char *config_path, const char *url_override,
-		struct pt_error *err) PT_WUR;
-void pt_ctx_free(struct pt_ctx *ctx);
-/* Same, without opening a Prometheus client (check, unit tests). */
-int pt_ctx_open_offline(struct pt_ctx **out, const char *config_path, const char *url_override,
-		struct pt_error *err) PT_WUR;
 
 struct pt_window {
 	const char *task;          /* may be NULL */
