@@ -9,6 +9,7 @@
 
 #include "csvout.h"
 #include "report.h"
+#include "scrape.h"
 #include "timefmt.h"
 
 #ifndef PT_VERSION
@@ -296,20 +297,6 @@ static powertest_code report_verdict(const powertest_report *rep, int64_t start_
 	return POWERTEST_EMISSING;
 }
 
-/* Largest scrape interval of the selected targets, 0 when unknown: only to
- * flag windows shorter than two scrapes, so a store without a targets API
- * (Thanos Query, Mimir) still reports. */
-static int64_t scrape_interval(struct pt_ctx *ctx, int64_t end_ms, const char *const *nodes,
-		size_t nnodes)
-{
-	struct pt_error e = {0, ""};
-	int64_t interval = 0;
-
-	if (pt_report_wait_scraped(ctx, end_ms, nodes, nnodes, 0, &interval, &e) == PT_ENET)
-		return 0;
-	return interval;
-}
-
 static powertest_code report_window(powertest_report **out, struct pt_ctx *ctx,
 		const struct pt_window *w, powertest_error *err)
 {
@@ -329,6 +316,7 @@ powertest_code powertest_client_report(powertest_report **out, powertest_client 
 		const char *task, int64_t start_ms, int64_t end_ms, const char *const *nodes,
 		size_t nnodes, powertest_error *err)
 {
+	struct pt_error ignored = {0, ""};
 	struct pt_window w;
 	size_t i;
 
@@ -350,7 +338,9 @@ powertest_code powertest_client_report(powertest_report **out, powertest_client 
 	w.end_ms = end_ms;
 	w.nodes = nodes;
 	w.nnodes = nnodes;
-	w.scrape_interval_ms = scrape_interval(client->ctx, end_ms, nodes, nnodes);
+	/* Only to flag windows shorter than two scrapes: 0 when unknown, so a
+	 * store without a targets API (Thanos Query, Mimir) still reports. */
+	(void)!pt_scrape_interval(&w.scrape_interval_ms, client->ctx, nodes, nnodes, false, &ignored);
 	return report_window(out, client->ctx, &w, err);
 }
 
@@ -519,11 +509,7 @@ powertest_code powertest_region_end(powertest_region *region, powertest_report *
 	w.nnodes = region->nnodes;
 
 	/* As `powertest run`: a first look tells the scrape interval, which bounds the wait. */
-	rc = pt_report_wait_scraped(ctx, w.end_ms, w.nodes, w.nnodes,
-			region->wait_ms >= 0 ? region->wait_ms : 0, &interval, &e);
-	if (rc == PT_EMISSING && region->wait_ms < 0)
-		rc = pt_report_wait_scraped(ctx, w.end_ms, w.nodes, w.nnodes,
-				interval > 0 ? 2 * interval + 10000 : 30000, &interval, &e);
+	rc = pt_scrape_wait(ctx, w.end_ms, w.nodes, w.nnodes, region->wait_ms, &interval, &e);
 	if (rc != PT_OK && rc != PT_EMISSING)
 		return add_window(err, pass_on(err, &e), w.start_ms, w.end_ms);
 	w.scrape_interval_ms = interval;

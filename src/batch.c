@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "scrape.h"
 #include "series.h"
 #include "strmap.h"
 #include "timefmt.h"
@@ -1134,8 +1135,10 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 	if (run.grid.scrape_ms <= 0) {
 		if ((rc = slice_nodes(&u, &all, run.b, order, ncompute, err)) != PT_OK)
 			goto out;
-		run.grid.scrape_ms = pt_series_scrape_interval(ctx, all ? NULL : (const char *const *)u.keys,
-				all ? 0 : u.n);
+		struct pt_error ignored = {0, ""};
+		/* 0 when the store cannot tell: the default below. */
+		(void)!pt_scrape_interval(&run.grid.scrape_ms, ctx,
+				all ? NULL : (const char *const *)u.keys, all ? 0 : u.n, true, &ignored);
 	}
 	if (run.grid.scrape_ms <= 0)
 		run.grid.scrape_ms = PT_SERIES_DEFAULT_SCRAPE_MS;

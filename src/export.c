@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scrape.h"
 #include "series.h"
 #include "strmap.h"
 #include "timefmt.h"
@@ -137,8 +138,12 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 	if (opts->end_ms <= opts->start_ms)
 		return pt_error_set(err, PT_EUSAGE, "the export's end must be after its start");
 
-	g.scrape_ms = opts->scrape_ms > 0 ? opts->scrape_ms
-		: pt_series_scrape_interval(ctx, opts->nodes, opts->nnodes);
+	g.scrape_ms = opts->scrape_ms;
+	if (g.scrape_ms <= 0) {
+		struct pt_error ignored = {0, ""};
+		/* 0 when the store cannot tell: the default below. */
+		(void)!pt_scrape_interval(&g.scrape_ms, ctx, opts->nodes, opts->nnodes, true, &ignored);
+	}
 	if (g.scrape_ms <= 0)
 		g.scrape_ms = PT_SERIES_DEFAULT_SCRAPE_MS;
 	g.step_ms = opts->step_ms > 0 ? opts->step_ms : g.scrape_ms;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "scrape.h"
 #include "timefmt.h"
 
 static const char run_usage[] =
@@ -188,11 +189,7 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 	/* Signals are still forwarded (to nobody) while we wait and report: a
 	 * second Ctrl-C must not lose the row of a job that already ran. */
 	/* Without --wait, a first look tells the scrape interval, which bounds the wait. */
-	rc = pt_report_wait_scraped(ctx, w.end_ms, o.nodes.v, o.nodes.n, wait_ms >= 0 ? wait_ms : 0,
-			&interval, &err);
-	if (rc == PT_EMISSING && wait_ms < 0)
-		rc = pt_report_wait_scraped(ctx, w.end_ms, o.nodes.v, o.nodes.n,
-				interval > 0 ? 2 * interval + 10000 : 30000, &interval, &err);
+	rc = pt_scrape_wait(ctx, w.end_ms, o.nodes.v, o.nodes.n, wait_ms, &interval, &err);
 	if (rc == PT_ENET) {
 		rc = pt_fail(&err);
 		pt_msg(cli, "window was %s .. %s; report it later with: powertest report --start %s --end %s",
@@ -208,7 +205,7 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 	/* Without --node, every node Prometheus scrapes gets a row: a command too
 	 * short for data shows as no_data, not as nothing. */
 	if (o.nodes.n == 0) {
-		if (pt_report_target_nodes(&target_nodes, &ntarget_nodes, ctx, &err) != PT_OK) {
+		if (pt_scrape_target_nodes(&target_nodes, &ntarget_nodes, ctx, &err) != PT_OK) {
 			rc = pt_fail(&err);
 			goto done;
 		}
