@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "csvout.h"
+#include "measure.h"
 #include "report.h"
 #include "scrape.h"
 #include "timefmt.h"
@@ -297,16 +298,12 @@ static powertest_code report_verdict(const powertest_report *rep, int64_t start_
 	return POWERTEST_EMISSING;
 }
 
-static powertest_code report_window(powertest_report **out, struct pt_ctx *ctx,
+/* The rows of w as a public report (taking ownership of rows) and its verdict. */
+static powertest_code report_publish(powertest_report **out, struct pt_row *rows, size_t n,
 		const struct pt_window *w, powertest_error *err)
 {
-	struct pt_error e = {0, ""};
-	struct pt_row *rows = NULL;
-	size_t n = 0;
 	powertest_code rc;
 
-	if (pt_report_window(&rows, &n, ctx, w, &e) != PT_OK)
-		return pass_on(err, &e);
 	if ((rc = report_make(out, rows, n, err)) != POWERTEST_OK)
 		return rc;
 	return report_verdict(*out, w->start_ms, w->end_ms, err);
@@ -316,9 +313,10 @@ powertest_code powertest_client_report(powertest_report **out, powertest_client 
 		const char *task, int64_t start_ms, int64_t end_ms, const char *const *nodes,
 		size_t nnodes, powertest_error *err)
 {
-	struct pt_error ignored = {0, ""};
+	struct pt_error e = {0, ""}, ignored = {0, ""};
+	struct pt_row *rows = NULL;
 	struct pt_window w;
-	size_t i;
+	size_t i, n = 0;
 
 	if (out == NULL)
 		return fail(err, POWERTEST_EUSAGE, "powertest_client_report: no place for the report");
@@ -341,7 +339,9 @@ powertest_code powertest_client_report(powertest_report **out, powertest_client 
 	/* Only to flag windows shorter than two scrapes: 0 when unknown, so a
 	 * store without a targets API (Thanos Query, Mimir) still reports. */
 	(void)!pt_scrape_interval(&w.scrape_interval_ms, client->ctx, nodes, nnodes, false, &ignored);
-	return report_window(out, client->ctx, &w, err);
+	if (pt_report_window(&rows, &n, client->ctx, &w, &e) != PT_OK)
+		return pass_on(err, &e);
+	return report_publish(out, rows, n, &w, err);
 }
 
 size_t powertest_report_count(const powertest_report *report)
@@ -479,12 +479,12 @@ static powertest_code add_window(powertest_error *err, powertest_code rc, int64_
 powertest_code powertest_region_end(powertest_region *region, powertest_report **out,
 		powertest_error *err)
 {
-	struct pt_error e = {0, ""};
+	struct pt_error e = {0, ""}, late = {0, ""};
+	struct pt_row *rows = NULL;
 	struct pt_ctx *ctx;
 	struct pt_window w;
-	int64_t interval = 0;
+	size_t n = 0;
 	powertest_code prc;
-	int rc;
 
 	if (out == NULL)
 		return fail(err, POWERTEST_EUSAGE, "powertest_region_end: no place for the report");
@@ -508,17 +508,15 @@ powertest_code powertest_region_end(powertest_region *region, powertest_report *
 	w.nodes = (const char *const *)region->nodes;
 	w.nnodes = region->nnodes;
 
-	/* As `powertest run`: a first look tells the scrape interval, which bounds the wait. */
-	rc = pt_scrape_wait(ctx, w.end_ms, w.nodes, w.nnodes, region->wait_ms, &interval, &e);
-	if (rc != PT_OK && rc != PT_EMISSING)
+	/* The same wait and report as `powertest run`. */
+	if (pt_measure_window(&rows, &n, ctx, &w, region->wait_ms, 0, &late, &e) != PT_OK)
 		return add_window(err, pass_on(err, &e), w.start_ms, w.end_ms);
-	w.scrape_interval_ms = interval;
-	prc = report_window(out, ctx, &w, err);
+	prc = report_publish(out, rows, n, &w, err);
 	if (prc != POWERTEST_OK && prc != POWERTEST_EMISSING)
 		return add_window(err, prc, w.start_ms, w.end_ms);
 	/* A wait that timed out is worth a note; no wait asked, no note. */
-	if (rc == PT_EMISSING && region->wait_ms != 0)
-		snprintf((*out)->warning, sizeof((*out)->warning), "%s", e.msg);
+	if (late.code == PT_EMISSING && region->wait_ms != 0)
+		snprintf((*out)->warning, sizeof((*out)->warning), "%s", late.msg);
 	return prc;
 }
 

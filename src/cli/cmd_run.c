@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "scrape.h"
+#include "measure.h"
 #include "timefmt.h"
 
 static const char run_usage[] =
@@ -111,16 +111,14 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 	};
 	const char *wait_arg = NULL, *task;
 	struct pt_out_opts o = {0};
-	struct pt_error err = {0, ""};
+	struct pt_error err = {0, ""}, late = {0, ""};
 	struct pt_ctx *ctx = NULL;
 	struct pt_row *rows = NULL;
 	size_t nrows = 0;
 	struct pt_window w;
-	char **target_nodes = NULL;
-	size_t ntarget_nodes = 0;
 	struct sigaction sa, old[3];
 	int opt, rc, status = 0, cmd_rc = 0;
-	int64_t wait_ms = -1, interval = 0;
+	int64_t wait_ms = -1;
 	char s[40], e[40];
 	pid_t pid = -1;
 
@@ -188,32 +186,15 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 	pt_verbose(cli, "command ended with status %d; window %s .. %s", cmd_rc, s, e);
 	/* Signals are still forwarded (to nobody) while we wait and report: a
 	 * second Ctrl-C must not lose the row of a job that already ran. */
-	/* Without --wait, a first look tells the scrape interval, which bounds the wait. */
-	rc = pt_scrape_wait(ctx, w.end_ms, o.nodes.v, o.nodes.n, wait_ms, &interval, &err);
-	if (rc == PT_ENET) {
-		rc = pt_fail(&err);
-		pt_msg(cli, "window was %s .. %s; report it later with: powertest report --start %s --end %s",
-				s, e, s, e);
-		goto done;
-	}
-	if (rc == PT_EMISSING)
-		pt_msg(cli, "%s", err.msg);
-	pt_error_clear(&err);
 	w.task = task;
 	w.nodes = o.nodes.v;
 	w.nnodes = o.nodes.n;
 	/* Without --node, every node Prometheus scrapes gets a row: a command too
 	 * short for data shows as no_data, not as nothing. */
-	if (o.nodes.n == 0) {
-		if (pt_scrape_target_nodes(&target_nodes, &ntarget_nodes, ctx, &err) != PT_OK) {
-			rc = pt_fail(&err);
-			goto done;
-		}
-		w.nodes = (const char *const *)target_nodes;
-		w.nnodes = ntarget_nodes;
-	}
-	w.scrape_interval_ms = interval;
-	if (pt_report_window(&rows, &nrows, ctx, &w, &err) != PT_OK) {
+	rc = pt_measure_window(&rows, &nrows, ctx, &w, wait_ms, PT_MEASURE_EVERY_TARGET, &late, &err);
+	if (late.code == PT_EMISSING)
+		pt_msg(cli, "%s", late.msg);
+	if (rc != PT_OK) {
 		rc = pt_fail(&err);
 		pt_msg(cli, "window was %s .. %s; report it later with: powertest report --start %s --end %s",
 				s, e, s, e);
@@ -233,7 +214,6 @@ done:
 	if (cmd_rc != 0)
 		rc = cmd_rc;
 out:
-	pt_strv_free(target_nodes, ntarget_nodes);
 	pt_rows_free(rows, nrows);
 	pt_ctx_free(ctx);
 	pt_strlist_free(&o.nodes);
