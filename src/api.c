@@ -17,11 +17,6 @@
 #define PT_VERSION POWERTEST_VERSION
 #endif
 
-/* The public codes are the internal ones under public names; keep them so. */
-_Static_assert((int)POWERTEST_OK == (int)PT_OK && (int)POWERTEST_EMISSING == (int)PT_EMISSING &&
-		(int)POWERTEST_EUSAGE == (int)PT_EUSAGE && (int)POWERTEST_ENET == (int)PT_ENET &&
-		(int)POWERTEST_EWRITE == (int)PT_EWRITE && (int)POWERTEST_ENOMEM == (int)PT_ENOMEM,
-		"powertest_code and pt_code differ");
 _Static_assert((int)POWERTEST_SOURCE_NONE == (int)PT_SRC_NONE &&
 		(int)POWERTEST_SOURCE_MODEL == (int)PT_SRC_MODEL &&
 		(int)POWERTEST_SOURCE_MEASURED == (int)PT_SRC_MEASURED,
@@ -63,7 +58,8 @@ static powertest_code set_ok(powertest_error *err)
 /* Copies an internal error out; returns its code. */
 static powertest_code pass_on(powertest_error *err, const struct pt_error *e)
 {
-	int code = e->code >= PT_EMISSING && e->code <= PT_ENOMEM ? e->code : PT_ENET;
+	/* A failure is never OK, whatever the code says. */
+	int code = e->code == PT_OK ? PT_ENET : pt_public_code(e->code);
 
 	if (err != NULL) {
 		err->code = (powertest_code)code;
@@ -84,15 +80,7 @@ static powertest_code fail(powertest_error *err, powertest_code code, const char
 
 const char *powertest_strerror(powertest_code code)
 {
-	switch (code) {
-	case POWERTEST_OK: return "no error";
-	case POWERTEST_EMISSING: return "missing data";
-	case POWERTEST_EUSAGE: return "usage or configuration error";
-	case POWERTEST_ENET: return "Prometheus or network error";
-	case POWERTEST_EWRITE: return "cannot write the output";
-	case POWERTEST_ENOMEM: return "out of memory";
-	}
-	return "unknown error";
+	return pt_public_code((int)code) == (int)code ? pt_strerror((int)code) : "unknown error";
 }
 
 /* ---- library ---- */

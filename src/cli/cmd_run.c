@@ -33,7 +33,8 @@ static const char run_usage[] =
 	"SIGINT, SIGTERM and SIGHUP reach the command; its row is still written.\n"
 	"Exit: the command's status when it failed (128+N when killed by signal N),\n"
 	"otherwise the report's (0 ok, 1 missing data, 3 Prometheus, 4 output);\n"
-	"2 when CMD cannot be started or for usage errors.\n";
+	"2 when CMD cannot be found or executed, or for usage errors; 125 when\n"
+	"powertest cannot start it (fork or pipe failed).\n";
 
 static volatile sig_atomic_t child_pid;
 
@@ -48,7 +49,9 @@ static void forward(int sig, siginfo_t *info, void *uctx)
 }
 
 /* Starts argv; *pid on success. A command that cannot be executed is an
- * error here, reported through a close-on-exec pipe, not an exit status. */
+ * error here (PT_EUSAGE), reported through a close-on-exec pipe, not an exit
+ * status. pipe() or fork() failing is the system's doing, neither the
+ * command's nor a usage error: PT_ESYS (exit 125, as env and timeout). */
 static int spawn(pid_t *pid, char **argv, const struct sigaction old[3], struct pt_error *err)
 {
 	int pfd[2], e = 0;
@@ -56,7 +59,7 @@ static int spawn(pid_t *pid, char **argv, const struct sigaction old[3], struct 
 	sigset_t block, prev;
 
 	if (pipe2(pfd, O_CLOEXEC) != 0)
-		return pt_error_set(err, PT_EUSAGE, "cannot create a pipe: %s", strerror(errno));
+		return pt_error_set(err, PT_ESYS, "cannot create a pipe: %s", strerror(errno));
 	/* Signals wait until child_pid is known in the parent and until the
 	 * child has its own dispositions back. */
 	sigemptyset(&block);
@@ -69,7 +72,7 @@ static int spawn(pid_t *pid, char **argv, const struct sigaction old[3], struct 
 		sigprocmask(SIG_SETMASK, &prev, NULL);
 		close(pfd[0]);
 		close(pfd[1]);
-		return pt_error_set(err, PT_EUSAGE, "cannot start '%s': %s", argv[0], strerror(errno));
+		return pt_error_set(err, PT_ESYS, "cannot start '%s': %s", argv[0], strerror(errno));
 	}
 	if (*pid == 0) {
 		/* The command gets the dispositions powertest was started with (an
