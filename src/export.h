@@ -43,10 +43,4 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 		const struct pt_export_opts *opts, struct pt_out *out, struct pt_error *err) PT_WUR;
 void pt_export_result_clear(struct pt_export_result *res);
 
-/* Writes v as printf's "%.*f" does (the exact binary value rounded, a tie
- * to even; "-0.000" for a small negative v) into buf, NUL-terminated, and
- * returns its length, without printf's arbitrary precision for the usual
- * magnitudes: an export writes millions of numbers. decimals 0..9. */
-size_t pt_export_fixed(char *buf, size_t size, double v, int decimals);
-
 #endif

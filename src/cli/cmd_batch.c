@@ -8,6 +8,7 @@
 #include "batch.h"
 #include "common.h"
 #include "csvout.h"
+#include "schema.h"
 #include "timefmt.h"
 
 static const char batch_usage[] =
@@ -187,7 +188,7 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 		goto out;
 	/* A file this run would replace (not stdout, a pipe or a device). */
 	existed = output && !pt_out_in_place(output) && access(output, F_OK) == 0;
-	if (pt_out_open(&out, output, false, pt_csv_header_node, &err) != PT_OK) {
+	if (pt_out_open(&out, output, false, pt_schema_header(&pt_schema_node), &err) != PT_OK) {
 		rc = pt_fail(&err);
 		goto out;
 	}

@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "csvout.h"
+#include "schema.h"
 #include "export.h"
 #include "timefmt.h"
 
@@ -122,7 +123,7 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 		goto out;
 	opts.nodes = nodes.v;
 	opts.nnodes = nodes.n;
-	if (pt_out_open(&out, output, false, pt_csv_header_export, &err) != PT_OK ||
+	if (pt_out_open(&out, output, false, pt_schema_header(&pt_schema_export), &err) != PT_OK ||
 			pt_export_run(&res, ctx, &opts, out, &err) != PT_OK ||
 			pt_out_commit(out, &err) != PT_OK) {
 		rc = pt_fail(&err);

@@ -88,7 +88,7 @@ int cmd_report(const struct pt_cli *cli, int argc, char **argv)
 	}
 	if (nrows == 0)
 		pt_msg(cli, "no node has data in this window");
-	if (pt_cli_emit(rows, nrows, o.fmt, o.by_device, o.output, o.append, &err) != PT_OK) {
+	if (pt_emit_rows(rows, nrows, o.fmt, o.by_device, o.output, o.append, &err) != PT_OK) {
 		rc = pt_fail(&err);
 		goto out;
 	}

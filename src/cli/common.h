@@ -8,12 +8,8 @@
 
 #include "cli.h"
 #include "model.h"
+#include "render.h"
 #include "report.h"
-
-enum pt_format { PT_FMT_CSV, PT_FMT_TABLE, PT_FMT_JSON };
-
-/* Parses "csv" / "table" / "json"; -1 when unknown. */
-int pt_cli_format(const char *s);
 
 /* Resolves --start/--end/--last into a window. Exactly one of (start and end)
  * or last; end after start. Prints a usage error and returns 2 on failure. */
@@ -23,11 +19,6 @@ int pt_cli_window(int64_t *start_ms, int64_t *end_ms, const char *cmd, const cha
 /* Opens config, query set, tables and client; prints the error and returns
  * the exit code on failure, 0 on success. */
 int pt_cli_open(struct pt_ctx **ctx, const struct pt_cli *cli);
-
-/* Writes rows in the format to path (NULL = stdout; replaced atomically, or
- * appended under lock). Returns PT_OK or the error. */
-int pt_cli_emit(const struct pt_row *rows, size_t n, enum pt_format fmt, bool by_device,
-		const char *path, bool append, struct pt_error *err);
 
 /* A growable list of --node values (pointers into argv). */
 struct pt_strlist {

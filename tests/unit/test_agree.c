@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "csvout.h"
 #include "report.h"
+#include "schema.h"
 #include "timefmt.h"
 
 /* ---- the lab: three nodes scraped every 15 s from 0 for 6 hours ---- */
@@ -453,6 +454,7 @@ static void test_agree__report_equals_batch(void **state)
 	struct pt_batch_opts o;
 	struct pt_batch_result res;
 	struct pt_out *out = NULL;
+	const char *header = pt_schema_header(&pt_schema_node);
 	char url[64], dir[] = "/tmp/pt-test-agree.XXXXXX", path[128], *batch_csv;
 	size_t j, nnum;
 	FILE *f;
@@ -491,7 +493,7 @@ static void test_agree__report_equals_batch(void **state)
 		if (pt_report_window(&rows, &n, ctx, &w, &err) != PT_OK)
 			fail_msg("report %s: %s", w.task, err.msg);
 		assert_true(n > 0);
-		assert_int_equal(pt_csv_rows(&report_csv, rows, n, &err), PT_OK);
+		assert_int_equal(pt_csv_rows(&report_csv, &pt_schema_node, rows, n, &err), PT_OK);
 		pt_rows_free(rows, n);
 		assert_int_equal(pt_buf_printf(&jobs_csv, &err, "%s,%.3f,%.3f,%s%s%s%s%s\n", w.task,
 				jobs_def[j].start_s, jobs_def[j].end_s, nn > 0 ? w.nodes[0] : "",
@@ -505,7 +507,7 @@ static void test_agree__report_equals_batch(void **state)
 	memset(&o, 0, sizeof(o));
 	o.scrape_ms = SCRAPE_S * 1000;
 	o.concurrency = 2;
-	assert_int_equal(pt_out_open(&out, path, false, pt_csv_header_node, &err), PT_OK);
+	assert_int_equal(pt_out_open(&out, path, false, header, &err), PT_OK);
 	if (pt_batch_run(&res, ctx, jobs, &o, out, &err) != PT_OK)
 		fail_msg("batch: %s", err.msg);
 	assert_int_equal(pt_out_commit(out, &err), PT_OK);
@@ -521,13 +523,12 @@ static void test_agree__report_equals_batch(void **state)
 	batch_csv = calloc(1, (size_t)len + 1);
 	assert_int_equal(fread(batch_csv, 1, (size_t)len, f), (size_t)len);
 	fclose(f);
-	assert_int_equal(strncmp(batch_csv, pt_csv_header_node, strlen(pt_csv_header_node)), 0);
+	assert_int_equal(strncmp(batch_csv, header, strlen(header)), 0);
 
 	/* PT_AGREE_SHOW=1 prints both, to see a disagreement whole. */
 	if (getenv("PT_AGREE_SHOW"))
 		fprintf(stderr, "%s\n---\n%s", report_csv.data, batch_csv);
-	nnum = compare_rows(report_csv.data, batch_csv + strlen(pt_csv_header_node),
-			pt_csv_header_node);
+	nnum = compare_rows(report_csv.data, batch_csv + strlen(header), header);
 	/* Not a vacuous agreement: the rows hold figures, and the cases they
 	 * were chosen for (failed scrapes, gaps, a short window, no data). */
 	assert_true(nnum > 200);
