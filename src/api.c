@@ -353,8 +353,8 @@ powertest_code powertest_report_write_csv(const powertest_report *report, const 
 		return fail(err, POWERTEST_EUSAGE, "powertest_report_write_csv: unknown flags");
 	if (path != NULL && path[0] == '\0')
 		return fail(err, POWERTEST_EUSAGE, "empty output path");
-	rc = pt_emit_rows(report->rows, report->n, PT_FMT_CSV, false, path,
-			(flags & POWERTEST_CSV_APPEND) != 0, &e);
+	rc = pt_emit_rows(report->rows, report->n, PT_FMT_CSV, false,
+			&(struct pt_dest){path, (flags & POWERTEST_CSV_APPEND) != 0, NULL}, &e);
 	return rc == PT_OK ? set_ok(err) : pass_on(err, &e);
 }
 

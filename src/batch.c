@@ -14,6 +14,7 @@
 #include "schema.h"
 #include "scrape.h"
 #include "series.h"
+#include "sink.h"
 #include "strmap.h"
 #include "timefmt.h"
 
@@ -239,6 +240,45 @@ void pt_jobs_free(struct pt_jobs *j)
 		free(j->problems[i]);
 	free(j->problems);
 	free(j);
+}
+
+int pt_jobs_filter(struct pt_jobs *j, int (*keep)(void *user, const struct pt_job *job,
+		const char *node, bool *keep, struct pt_error *err), void *user, size_t *dropped,
+		struct pt_error *err)
+{
+	size_t i, k, n = 0, m;
+	bool yes;
+	int rc;
+
+	*dropped = 0;
+	for (i = 0; i < j->n; i++) {
+		struct pt_job *job = &j->items[i];
+
+		if (job->nnodes == 0) {
+			if ((rc = keep(user, job, NULL, &yes, err)) != PT_OK)
+				return rc;
+			*dropped += !yes;
+		} else {
+			for (k = m = 0; k < job->nnodes; k++) {
+				if ((rc = keep(user, job, job->nodes[k], &yes, err)) != PT_OK)
+					return rc;
+				if (yes)
+					job->nodes[m++] = job->nodes[k];
+				else
+					free(job->nodes[k]);
+			}
+			*dropped += job->nnodes - m;
+			job->nnodes = m;
+			yes = m > 0;
+		}
+		if (!yes) {
+			job_clear(job);
+			continue;
+		}
+		j->items[n++] = *job;
+	}
+	j->n = n;
+	return PT_OK;
 }
 
 static char *trim(char *s)
@@ -637,7 +677,8 @@ struct run {
 	struct pt_ctx *ctx;
 	const struct pt_jobs *jobs;
 	struct pt_batch_prev *prev;
-	struct pt_out *out;
+	struct pt_out *out;     /* NULL when the rows go into sink */
+	struct pt_sink *sink;
 	struct pt_batch_result *res;
 	struct bjob *b;
 	struct pt_grid grid;
@@ -763,6 +804,8 @@ static int job_text(struct run *run, struct bjob *bj, const struct pt_row *rows,
 	for (i = 0; i < nrows; i++)
 		if (rows[i].status.kind != PT_STATUS_OK)
 			run->res->missing = true;
+	if (run->sink && nrows && (rc = pt_sink_put_rows(run->sink, rows, nrows, err)) != PT_OK)
+		return rc;
 	if (bj->all) {
 		for (i = 0; i < bj->nkept && rc == PT_OK; i++)
 			rc = add_kept(run, &bj->text, bj->kept[i], err);
@@ -804,7 +847,8 @@ static int write_ready(struct run *run, bool flush, struct pt_error *err)
 			/* Lines: kept rows are whole records; a quoted newline would miscount
 			 * only the statistics. */
 			run->res->rows += count_lines(&bj->text);
-			if ((rc = pt_out_write(run->out, bj->text.data, bj->text.len, err)) != PT_OK)
+			if (run->out &&
+					(rc = pt_out_write(run->out, bj->text.data, bj->text.len, err)) != PT_OK)
 				return rc;
 		}
 		pt_buf_free(&bj->text);
@@ -1118,6 +1162,7 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 	run.jobs = jobs;
 	run.prev = opts->prev;
 	run.out = out;
+	run.sink = opts->sink;
 	run.res = res;
 	if ((run.b = calloc(jobs->n ? jobs->n : 1, sizeof(*run.b))) == NULL) {
 		rc = pt_error_oom(err);
@@ -1293,7 +1338,7 @@ flush:
 		int wrc = write_ready(&run, true, &werr);
 
 		/* Rows of the earlier run that match no job stay, at the end. */
-		for (i = 0; wrc == PT_OK && opts->prev && i < opts->prev->n; i++) {
+		for (i = 0; wrc == PT_OK && out && opts->prev && i < opts->prev->n; i++) {
 			const struct prev_row *r = &opts->prev->rows[i];
 			if (r->used)
 				continue;

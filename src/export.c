@@ -9,6 +9,7 @@
 #include "schema.h"
 #include "scrape.h"
 #include "series.h"
+#include "sink.h"
 #include "strmap.h"
 #include "timefmt.h"
 
@@ -199,7 +200,8 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 				ref.row = &rows[i];
 				ref.has = has;
 				ref.cum_wh = ns->energy_wh;
-				rc = pt_csv_row(&b, &pt_schema_export, &ref, err);
+				rc = opts->sink ? pt_sink_put(opts->sink, &ref, err)
+					: pt_csv_row(&b, &pt_schema_export, &ref, err);
 				res->rows++;
 			}
 			pt_rows_free(rows, nrows);
@@ -211,7 +213,7 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 		if (rc != PT_OK)
 			goto out;
 		/* Written slice by slice: memory stays flat however long the span. */
-		if (b.len && (rc = pt_out_write(out, b.data, b.len, err)) != PT_OK)
+		if (b.len && out && (rc = pt_out_write(out, b.data, b.len, err)) != PT_OK)
 			goto out;
 		k0 = k1;
 	}

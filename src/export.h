@@ -9,6 +9,8 @@
 #include "error.h"
 #include "report.h"
 
+struct pt_sink;
+
 struct pt_export_opts {
 	int64_t start_ms, end_ms;
 	int64_t step_ms;           /* 0 = the scrape interval */
@@ -17,6 +19,8 @@ struct pt_export_opts {
 	const char *const *nodes;  /* requested nodes; nnodes == 0 = every node with data */
 	size_t nnodes;
 	int concurrency;           /* <= 0 = 4 */
+	struct pt_sink *sink;      /* a database the rows go into instead of out (sink.h;
+	                              begun on pt_schema_export), or NULL */
 };
 
 struct pt_export_result {

@@ -9,6 +9,7 @@
 
 #include "csvout.h"
 #include "schema.h"
+#include "sink.h"
 #include "timefmt.h"
 
 int pt_format_parse(const char *s)
@@ -296,22 +297,42 @@ int pt_render_rows(struct pt_buf *out, enum pt_format fmt, bool by_device,
 	return pt_error_set(err, PT_EUSAGE, "unknown output format");
 }
 
+static int emit_db(const struct pt_row *rows, size_t n, const struct pt_schema *s,
+		const struct pt_dest *d, struct pt_error *err)
+{
+	struct pt_sink *sink = NULL;
+	int rc;
+
+	if ((rc = pt_sink_open(&sink, d->path, d->password_file, err)) == PT_OK &&
+			(rc = pt_sink_begin(sink, s, err)) == PT_OK &&
+			(rc = pt_sink_put_rows(sink, rows, n, err)) == PT_OK)
+		rc = pt_sink_commit(sink, err);
+	pt_sink_free(sink);
+	return rc;
+}
+
 int pt_emit_rows(const struct pt_row *rows, size_t n, enum pt_format fmt, bool by_device,
-		const char *path, bool append, struct pt_error *err)
+		const struct pt_dest *d, struct pt_error *err)
 {
 	const struct pt_schema *s = by_device ? &pt_schema_device : &pt_schema_node;
 	struct pt_buf b = {0};
 	struct pt_out *out = NULL;
 	int rc;
 
-	if (append && fmt != PT_FMT_CSV)
+	if (pt_db_is_uri(d->path)) {
+		if (fmt != PT_FMT_CSV)
+			return pt_error_set(err, PT_EUSAGE, "a database takes the rows themselves: "
+					"--format does not apply to it");
+		return emit_db(rows, n, s, d, err);
+	}
+	if (d->append && fmt != PT_FMT_CSV)
 		return pt_error_set(err, PT_EUSAGE, "--append works with --format csv only");
 	/* The header goes through pt_out, which writes it only where it is due. */
 	if (fmt == PT_FMT_CSV)
 		rc = pt_csv_rows(&b, s, rows, n, err);
 	else
 		rc = pt_render_rows(&b, fmt, by_device, rows, n, err);
-	if (rc == PT_OK && (rc = pt_out_open(&out, path, append,
+	if (rc == PT_OK && (rc = pt_out_open(&out, d->path, d->append,
 			fmt == PT_FMT_CSV ? pt_schema_header(s) : NULL, err)) == PT_OK &&
 			(rc = pt_out_write(out, b.data ? b.data : "", b.len, err)) == PT_OK)
 		rc = pt_out_commit(out, err);

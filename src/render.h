@@ -18,11 +18,19 @@ int pt_format_parse(const char *s);
 int pt_render_rows(struct pt_buf *out, enum pt_format fmt, bool by_device,
 		const struct pt_row *rows, size_t n, struct pt_error *err) PT_WUR;
 
-/* Writes rows in the format to path (NULL or "-" = stdout), replacing it
- * atomically, or with append (CSV only: PT_EUSAGE otherwise) adding them
- * under the file's header while holding its lock. Everything is formatted
- * before the destination is touched: a failure leaves it as it was. */
+/* Where rows go: a file (replaced atomically, or with append added under
+ * its header while holding its lock), standard output (NULL or "-"), or a
+ * database URI (sink.h: upserted in one transaction). */
+struct pt_dest {
+	const char *path;
+	bool append;                /* files, CSV only (PT_EUSAGE otherwise) */
+	const char *password_file;  /* a database's password, or NULL */
+};
+
+/* Writes rows in the format to d. Everything is formatted before the
+ * destination is touched: a failure leaves it as it was. A database takes
+ * rows, not a format: fmt must be PT_FMT_CSV (the default) there. */
 int pt_emit_rows(const struct pt_row *rows, size_t n, enum pt_format fmt, bool by_device,
-		const char *path, bool append, struct pt_error *err) PT_WUR;
+		const struct pt_dest *d, struct pt_error *err) PT_WUR;
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "csvout.h"
+#include "sink.h"
 #include "timefmt.h"
 
 int pt_cli_window(int64_t *start_ms, int64_t *end_ms, const char *cmd, const char *start,
@@ -110,9 +111,25 @@ int pt_cli_out_check(const struct pt_out_opts *o, const char *cmd)
 		return pt_usage_error(cmd, "--append works with --format csv only");
 	/* Before any work (for run, before the command): the rows must have
 	 * somewhere to go. */
+	if (pt_db_is_uri(o->output))
+		return pt_cli_db_check(o->output, o->fmt == PT_FMT_CSV, cmd);
 	if (pt_out_check(o->output, o->append, &err) != PT_OK)
 		return pt_fail(&err);
 	return 0;
+}
+
+int pt_cli_db_check(const char *uri, bool csv, const char *cmd)
+{
+	struct pt_error err = {0, ""};
+	struct pt_db_uri u;
+	int rc;
+
+	if (!csv)
+		return pt_usage_error(cmd, "a database takes the rows themselves: --format does "
+				"not apply to it");
+	rc = pt_db_uri_parse(&u, uri, &err);
+	pt_db_uri_clear(&u);
+	return rc == PT_OK ? 0 : pt_fail(&err);
 }
 
 int pt_cli_duration(int64_t *out, const char *cmd, const char *flag, const char *s)

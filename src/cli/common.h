@@ -59,5 +59,8 @@ struct pt_out_opts {
 int pt_cli_out_option(struct pt_out_opts *o, int opt, const char *arg, const char *cmd);
 /* Checks the combination once all options are read: 0 or 2 (message printed). */
 int pt_cli_out_check(const struct pt_out_opts *o, const char *cmd);
+/* A database URI given to -o: 0, or 2 with the message printed when it is
+ * malformed or csv is false (another --format was asked for). */
+int pt_cli_db_check(const char *uri, bool csv, const char *cmd);
 
 #endif
