@@ -16,8 +16,8 @@
 /* Waits for the final scrape of the window's nodes (wait_ms < 0: the default
  * of pt_scrape_wait), takes the scrape interval it saw to flag a short
  * window, and reports w (task, start, end, nodes; its scrape_interval_ms is
- * not read). *late gets PT_EMISSING and a message when the wait timed out
- * (the rows may lack the last samples), else is cleared. Returns PT_OK with
+ * not read). *late (not NULL) gets PT_EMISSING and a message when the wait
+ * timed out (the rows may lack the last samples), else is cleared. Returns PT_OK with
  * the rows (caller frees with pt_rows_free), or the error of the wait
  * (PT_ENET when Prometheus cannot be asked) or of the report. */
 int pt_measure_window(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
