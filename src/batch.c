@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "schema.h"
+#include "scrape.h"
 #include "series.h"
 #include "sink.h"
 #include "slices.h"

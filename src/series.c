@@ -554,39 +554,3 @@ int pt_slice_refine(struct pt_slice *s, struct pt_ctx *ctx, int concurrency, str
 	return rc;
 }
 
-static const char *target_label(const struct pt_target *t, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < t->nlabels; i++)
-		if (strcmp(t->labels[i].name, name) == 0)
-			return t->labels[i].value;
-	return strcmp(name, "instance") == 0 ? t->instance : NULL;
-}
-
-int64_t pt_series_scrape_interval(struct pt_ctx *ctx, const char *const *nodes, size_t nnodes)
-{
-	struct pt_targets *t = NULL;
-	struct pt_error err = {0, ""};
-	int64_t all = 0, mine = 0;
-	size_t i, j;
-
-	if (pt_prom_targets(&t, ctx->prom, &err) != PT_OK)
-		return 0;
-	for (i = 0; i < t->n; i++) {
-		const struct pt_target *tg = &t->items[i];
-		const char *v = target_label(tg, ctx->cfg->node_label);
-		char node[256];
-
-		if (tg->scrape_interval_ms > all)
-			all = tg->scrape_interval_ms;
-		if (v == NULL || nnodes == 0)
-			continue;
-		pt_node_name(node, sizeof(node), v, ctx->cfg->strip_port);
-		for (j = 0; j < nnodes; j++)
-			if (strcmp(nodes[j], node) == 0 && tg->scrape_interval_ms > mine)
-				mine = tg->scrape_interval_ms;
-	}
-	pt_targets_free(t);
-	return mine > 0 ? mine : all;
-}

@@ -161,11 +161,6 @@ int pt_slice_check(struct pt_slice *s, const struct pt_track *t, int64_t a_ms, i
 int pt_slice_refine(struct pt_slice *s, struct pt_ctx *ctx, int concurrency,
 		struct pt_error *err) PT_WUR;
 
-/* Largest scrape interval of the active targets of these nodes (nnodes == 0:
- * of all targets; when none is one of the nodes, of all targets); 0 when
- * unknown (no targets, or a store without the targets API). */
-int64_t pt_series_scrape_interval(struct pt_ctx *ctx, const char *const *nodes, size_t nnodes);
-
 /* ---- local integration ---- */
 
 /* One quantity over one window: time-weighted sum and weight (ms) of its

@@ -1,10 +1,17 @@
 /* slices.c - the grid of a batch or export run, and the size of its time slices under a memory budget. */
 #include "slices.h"
 
+#include "scrape.h"
+
 void pt_slice_grid(struct pt_grid *g, struct pt_ctx *ctx, int64_t scrape_ms, int64_t step_ms,
 		int64_t origin_ms, const char *const *nodes, size_t nnodes)
 {
-	g->scrape_ms = scrape_ms > 0 ? scrape_ms : pt_series_scrape_interval(ctx, nodes, nnodes);
+	struct pt_error ignored = {0, ""};
+
+	g->scrape_ms = scrape_ms;
+	/* 0 when the store cannot tell: the default below. */
+	if (g->scrape_ms <= 0)
+		(void)!pt_scrape_interval(&g->scrape_ms, ctx, nodes, nnodes, true, &ignored);
 	if (g->scrape_ms <= 0)
 		g->scrape_ms = PT_SERIES_DEFAULT_SCRAPE_MS;
 	g->step_ms = step_ms > 0 ? step_ms : g->scrape_ms;

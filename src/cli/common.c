@@ -46,26 +46,6 @@ int pt_cli_open(struct pt_ctx **ctx, const struct pt_cli *cli)
 	return 0;
 }
 
-int64_t pt_cli_scrape_interval(struct pt_ctx *ctx, int64_t window_ms)
-{
-	struct pt_targets *t = NULL;
-	struct pt_error err = {0, ""};
-	int64_t max = 0;
-	size_t i;
-
-	/* The targets list of a big lab is megabytes; only a short window can be
-	 * shorter than two scrape intervals (which are minutes at most). */
-	if (window_ms >= PT_CLI_SHORT_WINDOW_MS)
-		return 0;
-	if (pt_prom_targets(&t, ctx->prom, &err) != PT_OK)
-		return 0;
-	for (i = 0; i < t->n; i++)
-		if (t->items[i].scrape_interval_ms > max)
-			max = t->items[i].scrape_interval_ms;
-	pt_targets_free(t);
-	return max;
-}
-
 int pt_strlist_add(struct pt_strlist *l, const char *s)
 {
 	if (l->n == l->cap) {

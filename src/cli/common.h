@@ -20,14 +20,6 @@ int pt_cli_window(int64_t *start_ms, int64_t *end_ms, const char *cmd, const cha
  * the exit code on failure, 0 on success. */
 int pt_cli_open(struct pt_ctx **ctx, const struct pt_cli *cli);
 
-/* Windows at least this long are never flagged as shorter than two scrape
- * intervals: scrape intervals above 5 minutes make no sense for this data. */
-#define PT_CLI_SHORT_WINDOW_MS (10 * 60 * 1000)
-
-/* Largest scrape interval among active targets (0 when unknown), asked only
- * for windows shorter than PT_CLI_SHORT_WINDOW_MS (else 0 at no cost). */
-int64_t pt_cli_scrape_interval(struct pt_ctx *ctx, int64_t window_ms);
-
 /* A growable list of --node values (pointers into argv). */
 struct pt_strlist {
 	const char **v;

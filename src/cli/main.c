@@ -79,12 +79,11 @@ void pt_verbose(const struct pt_cli *cli, const char *fmt, ...)
 
 int pt_fail(const struct pt_error *err)
 {
-	int code = err->code;
+	/* A failure never exits 0, whatever the code says. */
+	int code = err->code == PT_OK ? PT_ENET : err->code;
 
 	fprintf(stderr, "powertest: %s\n", err->msg[0] ? err->msg : "unknown error");
-	if (code == PT_ENOMEM || code < 1 || code > 4)
-		code = 3;
-	return code;
+	return pt_exit_code(code);
 }
 
 int pt_usage_error(const char *cmd, const char *fmt, ...)
@@ -99,7 +98,7 @@ int pt_usage_error(const char *cmd, const char *fmt, ...)
 		fprintf(stderr, " (see 'powertest %s --help')\n", cmd);
 	else
 		fputs(" (see 'powertest --help')\n", stderr);
-	return PT_EUSAGE;
+	return pt_exit_code(PT_EUSAGE);
 }
 
 /* Standard descriptors closed by the caller would be reused by the first
@@ -155,7 +154,7 @@ int main(int argc, char **argv)
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		fputs("powertest: cannot initialise libcurl\n", stderr);
-		return 3;
+		return pt_exit_code(PT_ENET);
 	}
 	argc -= optind;
 	argv += optind;
@@ -164,7 +163,7 @@ int main(int argc, char **argv)
 	/* Unless the command already said why it failed. */
 	if ((fflush(stdout) != 0 || ferror(stdout)) && (rc == 0 || rc == 1)) {
 		fputs("powertest: cannot write standard output\n", stderr);
-		rc = 4;
+		rc = pt_exit_code(PT_EWRITE);
 	}
 	curl_global_cleanup();
 	return rc;
