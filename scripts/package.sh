@@ -11,6 +11,7 @@
 # dpkg-dev (dpkg-shlibdeps computes Depends): scripts/setup.sh installs them.
 # Install it with: apt install ./powertest_<version>_<arch>.deb
 set -euo pipefail
+umask 022 # the package's directories and files: rwxr-xr-x, rw-r--r--
 
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 BUILD=$ROOT/build-deb

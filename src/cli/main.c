@@ -35,7 +35,8 @@ static const char usage_text[] =
 	"  -v, --verbose      more messages on stderr\n"
 	"  -q, --quiet        only errors on stderr\n"
 	"  -h, --help         this help; 'powertest COMMAND --help' for a command\n"
-	"  -V, --version      print the version\n"
+	"  -V, --version      print the version, the git commit built from and\n"
+	"                     the versions of the libraries in use\n"
 	"\n"
 	"Exit codes: 0 ok, 1 something missing, 2 usage or config error,\n"
 	"3 Prometheus or network error, 4 cannot write output.\n";
