@@ -1,4 +1,6 @@
 /* main.c - the powertest command line: global options, then one command. */
+#include <cjson/cJSON.h>
+#include <csv.h>
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -7,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <microhttpd.h>
+#include <yaml.h>
 
 #include "cli.h"
+#include "pt_revision.h" /* PT_GIT_REVISION, when built from a git checkout */
 
 static const char usage_text[] =
 	"usage: powertest [-c FILE] [-u URL] [-v|-q] COMMAND [options]\n"
@@ -30,7 +35,8 @@ static const char usage_text[] =
 	"  -v, --verbose      more messages on stderr\n"
 	"  -q, --quiet        only errors on stderr\n"
 	"  -h, --help         this help; 'powertest COMMAND --help' for a command\n"
-	"  -V, --version      print the version\n"
+	"  -V, --version      print the version, the git commit built from and\n"
+	"                     the versions of the libraries in use\n"
 	"\n"
 	"Exit codes: 0 ok, 1 something missing, 2 usage or config error,\n"
 	"3 Prometheus or network error, 4 cannot write output.\n";
@@ -101,6 +107,28 @@ int pt_usage_error(const char *cmd, const char *fmt, ...)
 	return pt_exit_code(PT_EUSAGE);
 }
 
+/* --version: the first line stays "powertest X.Y.Z" for scripts that read
+ * it; then the commit built from (only from a git checkout) and the versions
+ * of the libraries actually loaded, which a bug report needs more than the
+ * ones built against. libcsv has no run-time version: its header's is shown. */
+static void print_version(void)
+{
+	const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+
+	printf("powertest %s\n", PT_VERSION);
+#ifdef PT_GIT_REVISION
+	printf("revision: git %s\n", PT_GIT_REVISION);
+#endif
+	printf("libcurl: %s", cv->version);
+	if (cv->ssl_version != NULL)
+		printf(" (%s)", cv->ssl_version);
+	printf("\ncJSON: %s\n", cJSON_Version());
+	printf("libyaml: %s\n", yaml_get_version_string());
+	printf("libmicrohttpd: %s\n", MHD_get_version());
+	printf("libcsv: %d.%d.%d (built with; it has no run-time version)\n",
+			CSV_MAJOR, CSV_MINOR, CSV_RELEASE);
+}
+
 /* Standard descriptors closed by the caller would be reused by the first
  * open (a libcurl socket would get the CSV): they point at /dev/null, read
  * only, so writing to a closed stdout still fails (exit 4). */
@@ -139,7 +167,7 @@ int main(int argc, char **argv)
 		case 'v': cli.verbosity = 1; break;
 		case 'q': cli.verbosity = -1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
-		case 'V': printf("powertest %s\n", PT_VERSION); return 0;
+		case 'V': print_version(); return 0;
 		case ':': return pt_usage_error(NULL, "option '%s' needs a value", argv[optind - 1]);
 		default: return pt_usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
 		}
