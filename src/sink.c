@@ -567,26 +567,15 @@ int pt_sink_put(struct pt_sink *s, const struct pt_rowref *r, struct pt_error *e
 	return PT_OK;
 }
 
+static int put_one(void *user, const struct pt_rowref *r, struct pt_error *err)
+{
+	return pt_sink_put(user, r, err);
+}
+
 int pt_sink_put_rows(struct pt_sink *s, const struct pt_row *rows, size_t n,
 		struct pt_error *err)
 {
-	struct pt_rowref ref;
-	size_t i, j;
-	int rc = PT_OK;
-
-	memset(&ref, 0, sizeof(ref));
-	for (i = 0; i < n && rc == PT_OK; i++) {
-		ref.row = &rows[i];
-		if (s->schema != &pt_schema_device) {
-			rc = pt_sink_put(s, &ref, err);
-			continue;
-		}
-		for (j = 0; j < rows[i].ndevices && rc == PT_OK; j++) {
-			ref.dev = &rows[i].devices[j];
-			rc = pt_sink_put(s, &ref, err);
-		}
-	}
-	return rc;
+	return pt_rows_each(s->schema, rows, n, put_one, s, err);
 }
 
 int pt_sink_has(struct pt_sink *s, const char *task, const char *node, int64_t start_ms,

@@ -10,9 +10,20 @@
 #include "sink.h"
 #include "timefmt.h"
 
-int pt_cli_window(int64_t *start_ms, int64_t *end_ms, const char *cmd, const char *start,
-		const char *end, const char *last)
+bool pt_cli_window_option(struct pt_window_args *w, int opt, const char *arg)
 {
+	switch (opt) {
+	case PT_OPT_START: w->start = arg; return true;
+	case PT_OPT_END: w->end = arg; return true;
+	case PT_OPT_LAST: w->last = arg; return true;
+	default: return false;
+	}
+}
+
+int pt_cli_window(int64_t *start_ms, int64_t *end_ms, const char *cmd,
+		const struct pt_window_args *w)
+{
+	const char *start = w->start, *end = w->end, *last = w->last;
 	struct pt_error err = {0, ""};
 
 	if (last && (start || end))

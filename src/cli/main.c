@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,30 +58,32 @@ static const struct command commands[] = {
 	{NULL, NULL}
 };
 
+/* "powertest: " and the message, when the verbosity asked for is at least min. */
+static void say(const struct pt_cli *cli, int min, const char *fmt, va_list ap)
+{
+	if ((cli ? cli->verbosity : 0) < min)
+		return;
+	fputs("powertest: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void pt_msg(const struct pt_cli *cli, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (cli && cli->verbosity < 0)
-		return;
-	fputs("powertest: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(cli, 0, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void pt_verbose(const struct pt_cli *cli, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (cli == NULL || cli->verbosity < 1)
-		return;
-	fputs("powertest: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(cli, cli ? 1 : INT_MAX, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int pt_fail(const struct pt_error *err)
