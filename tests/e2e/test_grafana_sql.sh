@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # test_grafana_sql.sh - the SQL of the MySQL and PostgreSQL Grafana dashboards
 # (config/grafana/dashboards/powertest-{mysql,postgresql}.json) is valid and
-# answers what the CSV says. No Grafana server can be installed here, so
-# tests/tools/grafana_sql.py does Grafana's part: it expands the dashboard
-# variables and the SQL macros the way Grafana's MySQL and PostgreSQL data
-# sources do, and runs every variable's and panel's rawSql against a real
+# answers what the CSV says. Grafana is not a Debian package and no Grafana
+# server can be installed for these tests, so tests/tools/grafana_sql.py does
+# Grafana's part: it expands the dashboard variables and the SQL macros the
+# way Grafana's MySQL and PostgreSQL data sources do, and runs every variable's and panel's rawSql against a real
 # MariaDB and PostgreSQL (scripts/dblab.sh) as the read-only user the
 # provisioning files describe, with the session the MySQL data source sets
 # (jsonData.timezone). The servers' own time zones are set to +05:30, so a
@@ -64,10 +64,11 @@ assert_eq 5 "$(grep -c . "$PT_TMP/reader-postgresql.sql")" "the PostgreSQL file'
 	printf '127.0.0.1:%s:powertest:powertest_reader:%s\n' "$PT_DB_PG_PORT" "$RPW" >"$PT_TMP/reader.pgpass"
 )
 export PGPASSFILE=$PT_TMP/reader.pgpass
-declare -A CLIENT=(
-	[mysql]="mariadb --defaults-extra-file=$PT_TMP/reader.cnf --default-character-set=utf8mb4 -h ${MY_HOSTPORT%:*} -P ${MY_HOSTPORT#*:} -u powertest_reader powertest"
-	[postgresql]="psql -h 127.0.0.1 -p $PT_DB_PG_PORT -U powertest_reader -d powertest"
-)
+MYR=(mariadb "--defaults-extra-file=$PT_TMP/reader.cnf" --default-character-set=utf8mb4
+	-h "${MY_HOSTPORT%:*}" -P "${MY_HOSTPORT#*:}" -u powertest_reader powertest)
+PGR=(psql -h 127.0.0.1 -p "$PT_DB_PG_PORT" -U powertest_reader -d powertest)
+# The same, as the command line grafana_sql.py runs (no spaces in these words).
+declare -A CLIENT=([mysql]="${MYR[*]}" [postgresql]="${PGR[*]}")
 # What the MySQL data source sets for its sessions (jsonData.timezone).
 TZ_MY=$(sed -n "s/^ *timezone: *'\{0,1\}\([^' #]*\)'\{0,1\}.*/\1/p" "$GF/provisioning/datasources/powertest-mysql.yaml")
 assert_eq "+00:00" "$TZ_MY" "the MySQL data source keeps its sessions in UTC"
@@ -101,16 +102,16 @@ done
 # The rows of powertest_report: the batch's and the report's.
 { cat "$PT_TMP/batch.csv"; tail -n +2 "$PT_TMP/report.csv"; } >"$PT_TMP/rows.csv"
 nrows=$(($(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], encoding="utf-8"))))' "$PT_TMP/rows.csv") - 1))
-((nrows >= 20)) && ok "$nrows report rows in CSV" || fail "only $nrows report rows"
+if ((nrows >= 20)); then ok "$nrows report rows in CSV"; else fail "only $nrows report rows"; fi
 
 # The read-only user reads and cannot write.
-n=$(${CLIENT[mysql]} -N -B -e "SELECT count(*) FROM powertest_report" 2>&1)
+n=$("${MYR[@]}" -N -B -e "SELECT count(*) FROM powertest_report" 2>&1)
 assert_eq "$nrows" "$n" "mysql: the read-only user reads every row"
-n=$(${CLIENT[postgresql]} -X -t -A -c "SELECT count(*) FROM powertest_export" 2>&1)
+n=$("${PGR[@]}" -X -t -A -c "SELECT count(*) FROM powertest_export" 2>&1)
 assert_eq "$(($(wc -l <"$PT_TMP/export.csv") - 1))" "$n" "postgresql: the read-only role reads the table made after its grant"
-assert_exit 1 ${CLIENT[mysql]} -e "DELETE FROM powertest_report"
+assert_exit 1 "${MYR[@]}" -e "DELETE FROM powertest_report"
 assert_match "$ERR" "denied" "mysql: the read-only user cannot delete"
-assert_exit 1 ${CLIENT[postgresql]} -X -v ON_ERROR_STOP=1 -c "DELETE FROM powertest_report"
+assert_exit 1 "${PGR[@]}" -X -v ON_ERROR_STOP=1 -c "DELETE FROM powertest_report"
 assert_match "$ERR" "permission denied" "postgresql: the read-only role cannot delete"
 
 # check DIALECT NAME ARGS...: every query of the dialect's dashboard; one ok/FAIL per query.
@@ -151,22 +152,30 @@ n=$(grep -c '^ok: .* variable \$\(node\|task\): ' "$PT_TMP/all-checks.out" || tr
 assert_eq 12 "$n" "both variables offer the CSV's values in 6 of 6 runs"
 
 # The check can fail: a MySQL session in the server's +05:30...
-python3 "$TOOLS/grafana_sql.py" check mysql "$GF/dashboards/powertest-mysql.json" \
+if python3 "$TOOLS/grafana_sql.py" check mysql "$GF/dashboards/powertest-mysql.json" \
 	--client "${CLIENT[mysql]}" --report "$PT_TMP/rows.csv" --export "$PT_TMP/export.csv" \
-	--from $A_FROM --to $A_TO --interval 10m >"$PT_TMP/neg.out" 2>&1 &&
-	fail "a session not in UTC passes" ||
+	--from $A_FROM --to $A_TO --interval 10m >"$PT_TMP/neg.out" 2>&1; then
+	fail "a session not in UTC passes"
+else
 	assert_match "$(cat "$PT_TMP/neg.out")" "FAIL: .*panel 'IT energy per node'" "a session not in UTC fails the per-node energy"
+fi
 # ... and a PostgreSQL dashboard that filters on start instead of end.
+# shellcheck disable=SC2016 # the macros are text here
 sed 's/\$__timeFilter(\\"end\\")/$__timeFilter(\\"start\\")/g' "$GF/dashboards/powertest-postgresql.json" \
 	>"$PT_TMP/wrong.json"
-python3 "$TOOLS/grafana_sql.py" check postgresql "$PT_TMP/wrong.json" \
+assert_eq 0 "$(grep -c 'timeFilter(\\"end' "$PT_TMP/wrong.json" || true)" "the altered dashboard filters on start"
+if python3 "$TOOLS/grafana_sql.py" check postgresql "$PT_TMP/wrong.json" \
 	--client "${CLIENT[postgresql]}" --report "$PT_TMP/rows.csv" --export "$PT_TMP/export.csv" \
-	--from $A_FROM --to $A_TO --interval 10m >"$PT_TMP/neg.out" 2>&1 &&
-	fail "a filter on start passes" ||
+	--from $A_FROM --to $A_TO --interval 10m >"$PT_TMP/neg.out" 2>&1; then
+	fail "a filter on start passes"
+else
 	assert_match "$(cat "$PT_TMP/neg.out")" "FAIL: .*panel 'CO2, selected nodes and tasks'" "a filter on start fails the CO2 total"
+fi
 
 # An unknown macro is refused, not passed through.
+# shellcheck disable=SC2016 # the macros are text here
 assert_exit 2 python3 "$TOOLS/grafana_sql.py" expand mysql 'SELECT $__timeGroupAliasX(x, 1m)' --from 0 --to 1
+# shellcheck disable=SC2016
 assert_exit 2 python3 "$TOOLS/grafana_sql.py" expand postgresql 'SELECT $__unixEpochNanoFrom()' --from 0 --to 1
 
 pass
