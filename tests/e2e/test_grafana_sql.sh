@@ -141,12 +141,20 @@ for dialect in mysql postgresql; do
 done
 checked=$(grep -c . "$PT_TMP/all-checks.out")
 echo "# $checked query checks in $((SECONDS - started)) s"
-# The panels the dashboards are for, in both dialects and all three cases.
-for title in "IT energy per node" "CO2, selected nodes and tasks" "CO2 over time" \
-	"Energy and CO2 per task" "Power per node (powertest_export)" "Latest rows" \
-	"IT energy, selected nodes and tasks"; do
-	n=$(grep -cF "ok: " <(grep -F "panel '$title'" "$PT_TMP/all-checks.out") || true)
-	assert_eq 6 "$n" "panel '$title' equals the CSV in 6 of 6 runs"
+# The panels the dashboards are for, in both dialects and all three cases,
+# computing what their titles say.
+declare -A WHAT=(
+	["IT energy, selected nodes and tasks"]="CSV's sum(energy_wh) over"
+	["CO2, selected nodes and tasks"]="CSV's sum(co2_g) over"
+	["IT energy per node"]="CSV's sum(energy_wh) over"
+	["Energy and CO2 per task"]="sum(energy_wh), sum(co2_g) over"
+	["CO2 over time"]="CSV's sum(co2_g) over"
+	["Power per node (powertest_export)"]="CSV's avg(power_w) over"
+	["Latest rows"]="equal the CSV's, value for value"
+)
+for title in "${!WHAT[@]}"; do
+	n=$(grep -F "ok: " "$PT_TMP/all-checks.out" | grep -F "panel '$title'" | grep -cF "${WHAT[$title]}" || true)
+	assert_eq 6 "$n" "panel '$title': '${WHAT[$title]}' in 6 of 6 runs"
 done
 n=$(grep -c '^ok: .* variable \$\(node\|task\): ' "$PT_TMP/all-checks.out" || true)
 assert_eq 12 "$n" "both variables offer the CSV's values in 6 of 6 runs"
