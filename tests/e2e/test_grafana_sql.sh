@@ -132,11 +132,23 @@ check() {
 }
 
 A_FROM=$((t0 + 1800)) A_TO=$((t0 + 3 * 3600 + 900))
+# A task with a quote in its name that has rows on node0001 or node0003 in that range.
+QTASK=$(python3 - "$PT_TMP/rows.csv" $A_FROM $A_TO <<'PY'
+import csv, datetime, sys
+lo, hi = float(sys.argv[2]), float(sys.argv[3])
+for r in csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")):
+    end = datetime.datetime.fromisoformat(r["end"].replace("Z", "+00:00")).timestamp()
+    if "'" in r["task"] and r["node"] in ("node0001", "node0003") and lo <= end <= hi:
+        print(r["task"])
+        break
+PY
+)
+[[ -n $QTASK ]] || fatal "no quoted task on node0001 or node0003 in the range"
 started=$SECONDS
 for dialect in mysql postgresql; do
 	check "$dialect" "part of the range, All" --from $A_FROM --to $A_TO --interval 10m || true
 	check "$dialect" "two nodes, two tasks" --from $A_FROM --to $A_TO --interval 1h \
-		--node node0001 --node node0003 --task "it's \"quoted\", ok 0" --task "" || true
+		--node node0001 --node node0003 --task "$QTASK" --task "" || true
 	check "$dialect" "everything" --from $((t0 - 3600)) --to "$now" --interval 5m || true
 done
 checked=$(grep -c . "$PT_TMP/all-checks.out")
