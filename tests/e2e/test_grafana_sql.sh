@@ -192,6 +192,17 @@ else
 	assert_match "$(cat "$PT_TMP/neg.out")" "FAIL: .*panel 'CO2, selected nodes and tasks'" "a filter on start fails the CO2 total"
 fi
 
+# The expansions, as Grafana's macros.go writes them.
+# shellcheck disable=SC2016 # the macros are text here
+assert_exit 0 python3 "$TOOLS/grafana_sql.py" expand mysql 'SELECT $__timeGroupAlias(`end`, $__interval) WHERE $__timeFilter(`end`) AND n IN ($node)' \
+	--from 1796000000 --to 1796003600 --interval 5m --var node=a --var "node=b'c"
+assert_eq "SELECT UNIX_TIMESTAMP(\`end\`) DIV 300 * 300 AS \"time\" WHERE \`end\` BETWEEN FROM_UNIXTIME(1796000000) AND FROM_UNIXTIME(1796003600) AND n IN ('a','b''c')" "$OUT" "mysql expansion"
+# shellcheck disable=SC2016
+assert_exit 0 python3 "$TOOLS/grafana_sql.py" expand postgresql 'SELECT $__timeGroup("end", 1h), x WHERE $__timeFilter("end")' \
+	--from 1796000000.25 --to 1796003600
+assert_eq "SELECT floor(extract(epoch from \"end\")/3600)*3600 AS \"time\", x WHERE \"end\" BETWEEN '2026-11-30T00:53:20.25Z' AND '2026-11-30T01:53:20Z'" "$OUT" "postgresql expansion"
+# shellcheck disable=SC2016
+assert_exit 2 python3 "$TOOLS/grafana_sql.py" expand mysql 'SELECT user() FROM t' --from 0 --to 1
 # An unknown macro is refused, not passed through.
 # shellcheck disable=SC2016 # the macros are text here
 assert_exit 2 python3 "$TOOLS/grafana_sql.py" expand mysql 'SELECT $__timeGroupAliasX(x, 1m)' --from 0 --to 1

@@ -36,6 +36,10 @@ dashboards use, and a query with anything else is an error:
     $__timeGroupAlias(c, I)   $__timeGroup(c, I) AS "time"
     $__unixEpochFilter(c)     c >= from AND c <= to
 
+and, like Grafana, a MySQL query with SHOW GRANTS, user(), current_user,
+session_user() or system_user() is refused; in PostgreSQL a $__timeGroup
+directly followed by a comma gets AS "time".
+
 check reads what each panel computes from its SELECT list: key columns (node,
 task, node AS metric, the $__timeGroupAlias bucket), aggregates (sum, avg,
 min, max, count, count(DISTINCT ...) of a column, AS an alias), or plain
@@ -60,6 +64,10 @@ import sys
 import xml.etree.ElementTree as ET
 
 MACRO = re.compile(r"\$([_a-zA-Z0-9]+)\(([^)]*)\)")
+# What Grafana's MySQL data source refuses to run (macros.go, restrictedRegExp).
+MYSQL_REFUSED = re.compile(r"(?im)(\s*show\s+grants|[\s,]session_user\([^)]*\)|"
+                           r"[\s,]current_user(\([^)]*\))?|[\s,]system_user\([^)]*\)|"
+                           r"[\s,]user\([^)]*\))([\s,;]|$)")
 TIME_COLS = ("start", "end", "time")
 TEXT_COLS = ("task", "node", "device", "model", "tdp_source", "source", "cpu_source", "gpu_source",
              "status")
@@ -118,12 +126,18 @@ def expand(sql, dialect, t_from, t_to, interval="1m", variables=None):
     sql = sql.replace("$__unixEpochFrom()", str(int(t_from)))
     sql = sql.replace("$__unixEpochTo()", str(int(t_to)))
     my = dialect == "mysql"
+    if my and MYSQL_REFUSED.search(sql):
+        raise ValueError("Grafana's MySQL data source refuses SHOW GRANTS and user() here")
 
     def bound(t):
         return "FROM_UNIXTIME(%d)" % int(t) if my else "'%s'" % rfc3339(t)
 
     def macro(m):
         name, args = m.group(1), [a.strip() for a in m.group(2).split(",")]
+        # PostgreSQL: a $__timeGroup followed by a comma is read as
+        # $__timeGroupAlias (Grafana's rule for queries older than 5.3).
+        if not my and name == "__timeGroup" and m.string[m.end():m.end() + 1] == ",":
+            name = "__timeGroupAlias"
         if name == "__timeFilter":
             return "%s BETWEEN %s AND %s" % (args[0], bound(t_from), bound(t_to))
         if name == "__timeFrom":
@@ -154,12 +168,11 @@ def expand(sql, dialect, t_from, t_to, interval="1m", variables=None):
 def run(client, dialect, sql):
     """Runs sql; returns (columns, rows as lists of str or None)."""
     cmd = shlex.split(client)
-    env = dict(os.environ)
     if dialect == "mysql":
         cmd += ["-X", "-e", sql]
     else:
         cmd += ["-X", "-q", "--csv", "-v", "ON_ERROR_STOP=1", "-P", "null=\\N", "-c", sql]
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     if p.returncode != 0 or p.stderr.strip():
         raise RuntimeError((p.stderr.strip() or "exit %d" % p.returncode).splitlines()[0])
     if dialect == "mysql":
