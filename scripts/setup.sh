@@ -17,6 +17,7 @@ PACKAGES=(
 	libcurl4-openssl-dev libcjson-dev libcsv-dev libyaml-dev libmicrohttpd-dev libcmocka-dev
 	prometheus prometheus-node-exporter victoria-metrics
 	stress-ng curl python3 procps util-linux iproute2
+	chromium
 )
 SERVICES=(prometheus prometheus-node-exporter victoria-metrics)
 
@@ -66,8 +67,8 @@ install_packages() {
 		"${SUDO[@]}" chmod 755 "$POLICY"
 		OUR_POLICY=1
 	fi
-	"${SUDO[@]}" apt-get update
-	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+	"${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 update
+	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${missing[@]}"
 	restore_policy
 	OUR_POLICY=0
 
