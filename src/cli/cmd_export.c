@@ -8,6 +8,7 @@
 #include "csvout.h"
 #include "schema.h"
 #include "export.h"
+#include "html.h"
 #include "timefmt.h"
 
 static const char export_usage[] =
@@ -26,6 +27,8 @@ static const char export_usage[] =
 	"  --node NAME          only this node (repeatable); its rows are there even\n"
 	"                       without data\n"
 	"  -o, --output FILE    write to FILE (replaced atomically) instead of stdout\n"
+	"  --format FMT         csv (default) or html (one self-contained page with\n"
+	"                       power and energy charts per node and the rows)\n"
 	"  --concurrency N      range queries in flight (default 4)\n"
 	"  --scrape-interval DUR  sample interval of the data, when the targets API\n"
 	"                       does not know it (backfilled history)\n"
@@ -59,7 +62,8 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 	struct pt_out *out = NULL;
 	struct pt_export_opts opts;
 	struct pt_export_result res;
-	char s1[40], s2[40];
+	char s1[40], s2[40], tmp[4096] = "";
+	bool html = false;
 	int opt, rc;
 	size_t i;
 
@@ -98,10 +102,11 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 				goto out;
 			break;
 		case OPT_FORMAT:
-			if (strcmp(optarg, "csv") != 0) {
-				rc = pt_usage_error("export", "export writes csv only, not '%s'", optarg);
+			if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "html") != 0) {
+				rc = pt_usage_error("export", "export writes csv or html, not '%s'", optarg);
 				goto out;
 			}
+			html = strcmp(optarg, "html") == 0;
 			break;
 		case 'o': output = optarg; break;
 		case 'h': fputs(export_usage, stdout); rc = 0; goto out;
@@ -123,9 +128,15 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 		goto out;
 	opts.nodes = nodes.v;
 	opts.nnodes = nodes.n;
-	if (pt_out_open(&out, output, false, pt_schema_header(&pt_schema_export), &err) != PT_OK ||
+	/* html: the rows go to a temporary CSV first, the page is made of it. */
+	if ((html && (pt_out_check(output, false, &err) != PT_OK ||
+			pt_html_tmp_file(tmp, sizeof(tmp), &err) != PT_OK)) ||
+			pt_out_open(&out, html ? tmp : output, false, pt_schema_header(&pt_schema_export),
+				&err) != PT_OK ||
 			pt_export_run(&res, ctx, &opts, out, &err) != PT_OK ||
-			pt_out_commit(out, &err) != PT_OK) {
+			pt_out_commit(out, &err) != PT_OK ||
+			(html && pt_html_emit_csv(ctx, "export", "powertest export", tmp, output,
+				&err) != PT_OK)) {
 		rc = pt_fail(&err);
 		goto out;
 	}
@@ -140,6 +151,8 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 		pt_msg(cli, "no node has data between %s and %s", s1, s2);
 	rc = (res.nmissing || res.no_nodes) ? 1 : 0;
 out:
+	if (tmp[0])
+		unlink(tmp);
 	pt_export_result_clear(&res);
 	pt_out_free(out);
 	pt_ctx_free(ctx);

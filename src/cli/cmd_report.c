@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "html.h"
 
 static const char report_usage[] =
 	"usage: powertest report (--start T --end T | --last DUR) [options]\n"
@@ -18,7 +19,8 @@ static const char report_usage[] =
 	"  --by device        one row per device (cpu, ram, each GPU) instead of per node\n"
 	"  -o, --output FILE  write to FILE (replaced atomically) instead of stdout\n"
 	"  --append           add rows to FILE under its header (locked; header if new)\n"
-	"  --format FMT       csv (default), table or json\n"
+	"  --format FMT       csv (default), table, json or html (one self-contained\n"
+	"                     page with charts, a sortable table and the assumptions)\n"
 	"  -h, --help         this help\n"
 	"\n"
 	"Exit: 0 ok, 1 a node or device without data, 2 usage, 3 Prometheus, 4 output.\n";
@@ -78,7 +80,15 @@ int cmd_report(const struct pt_cli *cli, int argc, char **argv)
 	}
 	if (nrows == 0)
 		pt_msg(cli, "no node has data in this window");
-	if (pt_emit_rows(rows, nrows, o.fmt, o.by_device, o.output, o.append, &err) != PT_OK) {
+	if (o.fmt == PT_FMT_HTML) {
+		char title[256];
+
+		snprintf(title, sizeof(title), "%s%s%s", "powertest report", o.task ? ": " : "", o.task ? o.task : "");
+		rc = pt_html_emit_rows(ctx, rows, nrows, o.by_device, title, o.output, &err);
+	} else {
+		rc = pt_emit_rows(rows, nrows, o.fmt, o.by_device, o.output, o.append, &err);
+	}
+	if (rc != PT_OK) {
 		rc = pt_fail(&err);
 		goto out;
 	}

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "html.h"
 #include "timefmt.h"
 
 static const char run_usage[] =
@@ -24,7 +25,8 @@ static const char run_usage[] =
 	"  --by device        one row per device instead of per node\n"
 	"  -o, --output FILE  write to FILE (replaced atomically) instead of stdout\n"
 	"  --append           add rows to FILE under its header (locked)\n"
-	"  --format FMT       csv (default), table or json\n"
+	"  --format FMT       csv (default), table, json or html (one self-contained\n"
+	"                     page with charts, a sortable table and the assumptions)\n"
 	"  --wait DUR         longest wait for the final scrape (default: 2 scrape\n"
 	"                     intervals + 10s)\n"
 	"  -h, --help         this help\n"
@@ -224,7 +226,15 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 	}
 	if (nrows == 0)
 		pt_msg(cli, "no node has data for the command's window %s .. %s", s, e);
-	if (pt_emit_rows(rows, nrows, o.fmt, o.by_device, o.output, o.append, &err) != PT_OK) {
+	if (o.fmt == PT_FMT_HTML) {
+		char title[256];
+
+		snprintf(title, sizeof(title), "%s%s%s", "powertest run", task ? ": " : "", task ? task : "");
+		rc = pt_html_emit_rows(ctx, rows, nrows, o.by_device, title, o.output, &err);
+	} else {
+		rc = pt_emit_rows(rows, nrows, o.fmt, o.by_device, o.output, o.append, &err);
+	}
+	if (rc != PT_OK) {
 		rc = pt_fail(&err);
 		goto done;
 	}
