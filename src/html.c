@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "assets.h"
 #include "csvout.h"
@@ -18,12 +19,18 @@
 
 /* Most points per node in a report's charts. */
 #define SERIES_POINTS 500
+/* Tables longer than this are embedded gzipped (base64), which the page
+ * inflates with the browser's DecompressionStream: 400 jobs x 60 nodes is
+ * 5.5 MB of CSV, under 1 MB so. */
+#define GZIP_OVER (512 * 1024)
 /* Below this step the series uses the data's own scrape interval. */
 #define SERIES_MIN_STEP_MS 15000
 
-const char pt_html_live_csp[] =
-	"default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-	"img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+#define LIVE_META_CSP \
+	"default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " \
+	"img-src 'self' data:; base-uri 'none'; form-action 'none'"
+/* The header adds what a <meta> policy cannot say. */
+const char pt_html_live_csp[] = LIVE_META_CSP "; frame-ancestors 'none'";
 
 /* ---- escaping ---- */
 
@@ -89,10 +96,78 @@ static int json_string(struct pt_buf *b, const char *s, struct pt_error *err)
 	return pt_buf_append(b, "\"", 1, err);
 }
 
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Appends n bytes in base64. */
+static int base64(struct pt_buf *b, const unsigned char *d, size_t n, struct pt_error *err)
+{
+	char q[4096];
+	size_t i, o = 0;
+	int rc = PT_OK;
+
+	for (i = 0; i < n && rc == PT_OK; i += 3) {
+		unsigned v = (unsigned)d[i] << 16 | (i + 1 < n ? d[i + 1] : 0) << 8 |
+			(i + 2 < n ? d[i + 2] : 0);
+
+		q[o++] = b64[v >> 18 & 63];
+		q[o++] = b64[v >> 12 & 63];
+		q[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
+		q[o++] = i + 2 < n ? b64[v & 63] : '=';
+		if (o + 4 > sizeof(q)) {
+			rc = pt_buf_append(b, q, o, err);
+			o = 0;
+		}
+	}
+	return rc != PT_OK ? rc : pt_buf_append(b, q, o, err);
+}
+
+/* s as a JSON string of the base64 of its gzip. */
+static int json_gzip(struct pt_buf *b, const char *s, struct pt_error *err)
+{
+	z_stream z;
+	unsigned char *gz;
+	size_t len = strlen(s), cap = compressBound((uLong)len) + 64;
+	int rc;
+
+	if ((gz = malloc(cap)) == NULL)
+		return pt_error_oom(err);
+	memset(&z, 0, sizeof(z));
+	/* windowBits 15 + 16: a gzip wrapper, what DecompressionStream("gzip") reads. */
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(gz);
+		return pt_error_oom(err);
+	}
+	z.next_in = (Bytef *)(uintptr_t)s;
+	z.avail_in = (uInt)len;
+	z.next_out = gz;
+	z.avail_out = (uInt)cap;
+	rc = deflate(&z, Z_FINISH);
+	deflateEnd(&z);
+	if (rc != Z_STREAM_END) {
+		free(gz);
+		return pt_error_set(err, PT_ENOMEM, "cannot compress the page's data (zlib %d)", rc);
+	}
+	if ((rc = pt_buf_append(b, "\"", 1, err)) == PT_OK &&
+			(rc = base64(b, gz, cap - z.avail_out, err)) == PT_OK)
+		rc = pt_buf_append(b, "\"", 1, err);
+	free(gz);
+	return rc;
+}
+
+/* ,"name":"CSV" or, when long, ,"name_gz":"base64 of its gzip". */
+static int json_table(struct pt_buf *b, const char *name, const char *csv, struct pt_error *err)
+{
+	bool gz = strlen(csv) > GZIP_OVER;
+	int rc = pt_buf_printf(b, err, ",\"%s%s\":", name, gz ? "_gz" : "");
+
+	if (rc != PT_OK)
+		return rc;
+	return gz ? json_gzip(b, csv, err) : json_string(b, csv, err);
+}
+
 /* "sha256-<base64>" of an asset, for the policy. */
 static void csp_hash(char *out, size_t size, const struct pt_asset *a)
 {
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	unsigned char d[33] = {0};
 	size_t i, o;
 
@@ -143,7 +218,8 @@ static int head(struct pt_buf *b, const char *title, const char *csp, struct pt_
 			"<meta charset=\"utf-8\">\n"
 			"<meta http-equiv=\"Content-Security-Policy\" content=\"%s\">\n"
 			"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-			"<meta name=\"generator\" content=\"powertest %s\">\n<title>", csp,
+			"<meta name=\"generator\" content=\"powertest %s\">\n"
+			"<link rel=\"icon\" href=\"data:,\">\n<title>", csp,
 			PT_VERSION)) != PT_OK ||
 			(rc = html_text(b, title, err)) != PT_OK)
 		return rc;
@@ -195,12 +271,12 @@ int pt_html_report(struct pt_buf *out, const struct pt_html_doc *d, struct pt_er
 			(rc = pt_buf_printf(out, err, ",\"generated\":\"%s\",\"by\":\"%s\",\"columns\":",
 					now, d->by_device ? "device" : "node")) == PT_OK)
 		rc = json_columns(out, err);
-	if (rc == PT_OK && (rc = pt_buf_append(out, ",\"rows\":", 8, err)) == PT_OK)
-		rc = json_string(out, d->rows_csv, err);
-	if (rc == PT_OK && d->devices_csv && (rc = pt_buf_append(out, ",\"devices\":", 11, err)) == PT_OK)
-		rc = json_string(out, d->devices_csv, err);
-	if (rc == PT_OK && d->series_csv && (rc = pt_buf_append(out, ",\"series\":", 10, err)) == PT_OK)
-		rc = json_string(out, d->series_csv, err);
+	if (rc == PT_OK)
+		rc = json_table(out, "rows", d->rows_csv, err);
+	if (rc == PT_OK && d->devices_csv)
+		rc = json_table(out, "devices", d->devices_csv, err);
+	if (rc == PT_OK && d->series_csv)
+		rc = json_table(out, "series", d->series_csv, err);
 	if (rc == PT_OK)
 		rc = pt_buf_append(out, ",\"notes\":[", 10, err);
 	for (i = 0; i < d->nnotes && rc == PT_OK; i++)
@@ -219,7 +295,7 @@ int pt_html_live(struct pt_buf *out, struct pt_error *err)
 {
 	int rc;
 
-	if ((rc = head(out, "powertest", pt_html_live_csp, err)) != PT_OK ||
+	if ((rc = head(out, "powertest", LIVE_META_CSP, err)) != PT_OK ||
 			(rc = pt_buf_printf(out, err,
 				"<link rel=\"stylesheet\" href=\"assets/uplot.css\">\n"
 				"<link rel=\"stylesheet\" href=\"assets/page.css\">\n"

@@ -26,8 +26,21 @@
 		while (e.firstChild) e.removeChild(e.firstChild);
 	}
 
-	/* RFC 4180 CSV: quoted fields may hold commas, quotes and newlines. */
+	/* RFC 4180 CSV: quoted fields may hold commas, quotes and newlines. Lines
+	 * without a quote (nearly all) are split directly. */
 	function parseCsv(text) {
+		var lines, rows = [], k;
+		if (text.indexOf("\"") < 0 && text.indexOf("\r") < 0) {
+			lines = text.split("\n");
+			if (lines.length && lines[lines.length - 1] === "") lines.pop();
+			for (k = 0; k < lines.length; k++) rows.push(lines[k].split(","));
+			if (!rows.length) return { cols: [], rows: [] };
+			return { cols: rows[0], rows: rows.slice(1) };
+		}
+		return parseQuoted(text);
+	}
+
+	function parseQuoted(text) {
 		var rows = [], row = [], field = "", i = 0, n = text.length, c, q = false;
 		while (i < n) {
 			c = text[i];
@@ -371,21 +384,35 @@
 		document.body.setAttribute("data-ready", String(Number(document.body.getAttribute("data-ready") || 0) + 1));
 	}
 
+	/* A table of the file: CSV text, or (long ones) its gzip in base64. */
+	function fileTable(name) {
+		var b64 = data[name + "_gz"], bin, bytes, i;
+		if (b64 === undefined)
+			return Promise.resolve(typeof data[name] === "string" ? parseCsv(data[name]) : null);
+		bin = atob(b64);
+		bytes = new Uint8Array(bin.length);
+		for (i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+		return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip")))
+			.text().then(parseCsv);
+	}
+
 	function fileView() {
 		var kind = data.kind;
 		var schema = kind === "export" ? "export" : kind === "batch" ? "batch" : data.by === "device" ? "device" : "report";
-		var rows = parseCsv(data.rows || "");
-		var sub = data.generated ? "written " + data.generated : "";
-		if (kind === "batch") sub = "batch: " + rows.rows.length + " rows; " + sub;
-		return {
-			title: data.title || "powertest",
-			sub: kind === "report" ? undefined : sub,
-			schema: schema,
-			rows: rows,
-			devices: data.devices ? parseCsv(data.devices) : null,
-			series: kind === "export" ? rows : data.series ? parseCsv(data.series) : null,
-			notes: data.notes
-		};
+		return Promise.all([fileTable("rows"), fileTable("devices"), fileTable("series")]).then(function (t) {
+			var rows = t[0] || { cols: [], rows: [] };
+			var sub = data.generated ? "written " + data.generated : "";
+			if (kind === "batch") sub = "batch: " + rows.rows.length + " rows; " + sub;
+			return {
+				title: data.title || "powertest",
+				sub: kind === "report" ? undefined : sub,
+				schema: schema,
+				rows: rows,
+				devices: t[1],
+				series: kind === "export" ? rows : t[2],
+				notes: data.notes
+			};
+		});
 	}
 
 	/* ---- live: serve's page ---- */
@@ -519,6 +546,6 @@
 		ctl = liveControls();
 		load();
 	} else {
-		draw(fileView());
+		fileView().then(draw).catch(function (e) { setStatus(String(e.message || e), true); });
 	}
 })();

@@ -84,7 +84,7 @@ assert_contains "$ERR" "csv or html" "export names its formats"
 cat >"$PT_TMP/jobs.csv" <<CSV
 task,start,end,nodes
 a,$s,$((s + 1800)),node0000;$EVIL
-$TASK,$((s + 900)),$e,node0002
+"${TASK//\"/\"\"}",$((s + 900)),$e,node0002
 c,$s,$e,
 CSV
 assert_exit 0 pt -c "$CFG" batch "$PT_TMP/jobs.csv" -o "$PT_TMP/b.csv"
