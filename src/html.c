@@ -363,14 +363,14 @@ int pt_html_notes(char ***notes, size_t *n, const struct pt_ctx *ctx, struct pt_
 	*notes = NULL;
 	*n = 0;
 	if (p->has_carbon_intensity)
-		rc = note_add(notes, n, err, "Carbon intensity %.1f g/kWh: power.carbon_intensity "
+		rc = note_add(notes, n, err, "Carbon intensity %.3f g/kWh: power.carbon_intensity "
 				"in the configuration.", ctx->carbon_intensity);
 	else if (p->country)
-		rc = note_add(notes, n, err, "Carbon intensity %.1f g/kWh: country %s "
+		rc = note_add(notes, n, err, "Carbon intensity %.3f g/kWh: country %s "
 				"(power.country) in the carbon intensity table.", ctx->carbon_intensity,
 				p->country);
 	else
-		rc = note_add(notes, n, err, "Carbon intensity %.1f g/kWh: the default, the world "
+		rc = note_add(notes, n, err, "Carbon intensity %.3f g/kWh: the default, the world "
 				"average (IEA 2019); set power.country or power.carbon_intensity.",
 				ctx->carbon_intensity);
 	if (rc == PT_OK)

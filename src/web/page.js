@@ -9,6 +9,7 @@
 	"use strict";
 
 	var PAGE = 500; /* table rows per page */
+	var MAX_BARS = 40; /* devices in the per-device chart */
 	var data = JSON.parse(document.getElementById("pt-data").textContent);
 	var COLS = data.columns || {};
 	var charts = [];
@@ -178,6 +179,8 @@
 			addChart({
 				title: c[0] + " (" + c[1] + ")",
 				scales: { x: { time: true } },
+				/* Times in UTC, as the table's. */
+				tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"); },
 				series: series,
 				axes: [{}, { label: c[1], size: 70 }],
 				legend: { show: nodes.length <= 40 }
@@ -199,8 +202,8 @@
 				values: function (u, splits) {
 					return splits.map(function (i) { return labels[i] === undefined ? "" : labels[i]; });
 				},
-				rotate: labels.length > 12 ? -60 : 0,
-				size: labels.length > 12 ? 110 : 40
+				rotate: labels.length > 6 ? -50 : 0,
+				size: labels.length > 6 ? 120 : 40
 			}, { label: unit, size: 70 }]
 		}, [xs, values]);
 	}
@@ -240,9 +243,10 @@
 			timeCharts(view.series);
 		else if (view.schema !== "device" && view.rows.rows.length)
 			nodeBars(view.rows, view.schema);
-		if (view.schema === "device" && view.rows.rows.length)
+		/* Per device when there are few enough bars to read. */
+		if (view.schema === "device" && view.rows.rows.length && view.rows.rows.length <= MAX_BARS)
 			deviceBars(view.rows);
-		else if (view.devices && view.devices.rows.length && view.devices.rows.length <= 400)
+		else if (view.devices && view.devices.rows.length && view.devices.rows.length <= MAX_BARS)
 			deviceBars(view.devices);
 	}
 
