@@ -126,6 +126,7 @@ assert_contains "$hdrs" "Content-Security-Policy: default-src 'none'; script-src
 assert_not_contains "$(sed -n '/<script>/p' "$PT_TMP/page.html")" "<script>" "the page has no inline script"
 hdrs=$(curl -sS -D - -o /dev/null "$base/assets/page.js" | tr -d '\r')
 assert_contains "$hdrs" "Content-Type: text/javascript" "the page script's content type"
-check "serve page" live "$base" "${s_iso%Z}" "${e_iso%Z}" --needle "$EVIL" --screenshot "$SHOTS/serve.png"
+check "serve page" live "$base" "${s_iso%Z}" "${e_iso%Z}" --needle "$EVIL" --screenshot "$SHOTS/serve.png" \
+	--node "$EVIL" --task "$TASK"
 
 pass

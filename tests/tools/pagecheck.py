@@ -205,6 +205,15 @@ def cmd_live(a):
              "js:" + READ_PAGE]
     if a.screenshot:
         steps.append("shot:" + a.screenshot)
+    if a.node:
+        # Filter on one node (picked by its name, whatever it holds): one row.
+        steps += ["js:(() => { const s = document.getElementById('pt-nodes');"
+                  " Array.from(s.options).forEach(o => { o.selected = o.value === %s; });"
+                  " document.getElementById('pt-task').value = %s;"
+                  " document.getElementById('pt-go').click(); return s.selectedOptions.length; })()"
+                  % (json.dumps(a.node), json.dumps(a.task or "")),
+                  "wait:Number(document.body.getAttribute('data-ready')) >= 3",
+                  "js:" + READ_PAGE]
     rc, out = browse(base + "/", 1, steps)
     if rc == 3:
         print("SKIP: chromium cannot start: " + str(out.get("error")))
@@ -235,6 +244,15 @@ def cmd_live(a):
     j.check(after["energy"] == fmt_sum(rows, header.index("energy_wh"), 6),
             "total energy = the CSV's sum", "%s vs %s" % (after["energy"],
                                                             fmt_sum(rows, header.index("energy_wh"), 6)))
+    if a.node:
+        j.check(out["values"][3] == 1, "one node picked in the filter", str(out["values"][3]))
+        one = json.loads(out["values"][4])
+        ni, ti = header.index("node"), header.index("task")
+        j.check(len(one["rows"]) == 1 and one["rows"][0][ni] == a.node,
+                "filtered on %r: its row alone" % a.node, str([r[ni] for r in one["rows"]][:5]))
+        j.check(len(one["rows"]) == 1 and one["rows"][0][ti] == (a.task or ""),
+                "the rows carry the task name typed in", str([r[ti] for r in one["rows"]][:5]))
+        j.check(one["imgs"] == 0 and not out.get("dialogs"), "still no <img> and no dialog")
     return 1 if j.failed else 0
 
 
@@ -255,6 +273,8 @@ def main():
     lv.add_argument("end")
     lv.add_argument("--needle", action="append", default=[])
     lv.add_argument("--screenshot")
+    lv.add_argument("--node", help="then filter on this node alone")
+    lv.add_argument("--task", help="with this task name for the rows")
     a = ap.parse_args()
     return cmd_file(a) if a.cmd == "file" else cmd_live(a)
 
