@@ -183,8 +183,9 @@ get "/"
 assert_eq 200 "$CODE" "page"
 assert_contains "$(ctype)" "text/html" "page: content type"
 assert_contains "$HDRS" "Content-Security-Policy: default-src 'none'" "page: CSP header"
+page=$BODY
 for a in uplot.js page.js uplot.css page.css; do
-	assert_contains "$BODY" "assets/$a" "page loads assets/$a"
+	assert_contains "$page" "assets/$a" "page loads assets/$a"
 	get "/assets/$a"
 	assert_eq 200 "$CODE" "assets/$a"
 	case $a in *.js) want=text/javascript ;; *) want=text/css ;; esac
