@@ -62,6 +62,23 @@ assert_not_contains "$(cat "$PT_TMP/r.html")" "onclick=" "no inline event handle
 check report file "$PT_TMP/r.html" "$PT_TMP/r.csv" --needle "$EVIL" --needle "$TASK" \
 	--needle "country FR" --needle "PUE 1.200" --screenshot "$SHOTS/report.png"
 
+# The DOM as Chromium renders it (--dump-dom): charts, one row per CSV row,
+# the node's name as text.
+prof=$(mktemp -d "$PT_TMP/chromium.XXXXXX")
+timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	--disable-background-networking --disable-component-update --disable-sync \
+	--user-data-dir="$prof" --dump-dom "file://$PT_TMP/r.html" >"$PT_TMP/r.dom" 2>/dev/null ||
+	fail "chromium --dump-dom exited $?"
+dom=$(cat "$PT_TMP/r.dom")
+assert_contains "$dom" 'class="uplot' "dumped DOM: uPlot charts"
+rows_in_dom=$(python3 -c 'import re, sys
+t = re.search(r"<table class=\"pt-rows\">.*?</table>", open(sys.argv[1]).read(), re.S)
+print(t.group(0).count("<tr><td") if t else -1)' "$PT_TMP/r.dom")
+assert_eq "$(($(wc -l <"$PT_TMP/r.csv") - 1))" "$rows_in_dom" \
+	"dumped DOM: one table row per CSV row"
+assert_contains "$dom" '&lt;img src=x onerror=alert(1)&gt;' "dumped DOM: the node's name as text"
+assert_not_contains "$dom" '<img' "dumped DOM: no <img> element"
+
 # The whole lab: the charts from an export over the window.
 assert_exit 0 pt -c "$CFG" report --start "$s" --end "$e" -o "$PT_TMP/all.csv"
 assert_exit 0 pt -c "$CFG" report --start "$s" --end "$e" --format html -o "$PT_TMP/all.html"
