@@ -146,4 +146,27 @@ assert_contains "$hdrs" "Content-Type: text/javascript" "the page script's conte
 check "serve page" live "$base" "${s_iso%Z}" "${e_iso%Z}" --needle "$EVIL" --screenshot "$SHOTS/serve.png" \
 	--node "$EVIL" --task "$TASK"
 
+# ---- run, on a live lab ----
+lab_stop
+lab_start >/dev/null
+assert_exit 0 pt -u "$PT_URL" run --node 127.0.0.1 --format html -o "$PT_TMP/run.html" -- sleep 4
+# Its rows, as the page holds them (the cells report's pages are checked against above).
+python3 - "$PT_TMP/run.html" >"$PT_TMP/run.csv" <<'PY' || fail "no rows in the run's page"
+import html.parser, json, sys
+class P(html.parser.HTMLParser):
+    data = None
+    def handle_starttag(self, tag, attrs):
+        self.inside = dict(attrs).get("id") == "pt-data"
+    def handle_endtag(self, tag):
+        self.inside = False
+    def handle_data(self, d):
+        if getattr(self, "inside", False):
+            P.data = json.loads(d)
+P().feed(open(sys.argv[1]).read())
+sys.stdout.write(P.data["rows"])
+assert P.data["series"].count("\n") >= 3, "a series over the command's window"
+PY
+assert_eq 2 "$(wc -l <"$PT_TMP/run.csv" | tr -d ' ')" "run: one row in the page"
+check run file "$PT_TMP/run.html" "$PT_TMP/run.csv" --needle "powertest run: sleep"
+
 pass
