@@ -501,8 +501,16 @@ int pt_html_emit_rows(struct pt_ctx *ctx, const struct pt_row *rows, size_t n, b
 		}
 		for (i = 0; i < n; i++)
 			nodes[i] = rows[i].node ? rows[i].node : "";
-		if ((rc = pt_html_series(&series, ctx, rows[0].start_ms, rows[0].end_ms, nodes, n,
-				err)) != PT_OK)
+		/* The rows are what was asked for: a Prometheus failing on the
+		 * series costs the charts over time, not the report. */
+		rc = pt_html_series(&series, ctx, rows[0].start_ms, rows[0].end_ms, nodes, n, err);
+		if (rc == PT_ENET) {
+			rc = note_add(&notes, &nnotes, err, "No charts over time: the series could not "
+					"be fetched (%s); the charts show the rows.", err->msg);
+			if (rc == PT_OK)
+				pt_error_clear(err);
+		}
+		if (rc != PT_OK)
 			goto out;
 	}
 	d.kind = "report";

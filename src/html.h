@@ -52,7 +52,8 @@ int pt_html_series(char **csv, struct pt_ctx *ctx, int64_t start_ms, int64_t end
 
 /* report and run with --format html: rows (node rows, or devices with
  * by_device), their devices, the series over the window and the notes,
- * written to path (NULL or "-" = stdout), replaced atomically. */
+ * written to path (NULL or "-" = stdout), replaced atomically. When
+ * Prometheus fails on the series, the page has a note instead of them. */
 int pt_html_emit_rows(struct pt_ctx *ctx, const struct pt_row *rows, size_t n, bool by_device,
 		const char *title, const char *path, struct pt_error *err) PT_WUR;
 
