@@ -254,7 +254,9 @@
 
 	function drawTable(view) {
 		var box = $("pt-table"), t = view.rows, schema = view.schema === "batch" ? "report" : view.schema;
-		var state = { col: -1, dir: 1, page: 0, order: t.rows.map(function (_, i) { return i; }) };
+		/* all: every row in the sort order; order: those the filter keeps. */
+		var state = { col: -1, dir: 1, page: 0, all: t.rows.map(function (_, i) { return i; }), order: null };
+		var find = el("input"), findTimer;
 		var table = el("table", "pt-rows"), thead = el("thead"), tbody = el("tbody");
 		var nav = el("div", "pt-pager"), prev = el("button", null, "previous"),
 			next = el("button", null, "next"), where = el("span", "pt-where");
@@ -263,6 +265,12 @@
 		clear(box);
 		box.appendChild(el("h2", null, "Rows"));
 		prev.type = next.type = "button";
+		find.type = "search";
+		find.id = "pt-filter";
+		find.placeholder = "filter rows: task, node, status...";
+		find.setAttribute("aria-label", "filter rows");
+		box.appendChild(el("div", "pt-find")).appendChild(find);
+		state.order = state.all;
 		t.cols.forEach(function (c, i) {
 			var th = el("th"), unit = colInfo(schema, c)[0];
 			var b = el("button", "pt-sort", c);
@@ -283,7 +291,7 @@
 		function sortBy(i) {
 			state.dir = state.col === i ? -state.dir : 1;
 			state.col = i;
-			state.order.sort(function (a, b) {
+			state.all.sort(function (a, b) {
 				var x = t.rows[a][i], y = t.rows[b][i];
 				if (x === "" || y === "") return x === y ? a - b : x === "" ? 1 : -1;
 				if (numeric[i]) { x = Number(x); y = Number(y); }
@@ -293,13 +301,26 @@
 				if (k === i) th.setAttribute("aria-sort", state.dir > 0 ? "ascending" : "descending");
 				else th.removeAttribute("aria-sort");
 			});
+			filter();
+		}
+
+		/* Rows with a cell that holds the text (any case). */
+		function filter() {
+			var q = find.value.trim().toLowerCase();
+			state.order = !q ? state.all : state.all.filter(function (k) {
+				return t.rows[k].some(function (c) { return c.toLowerCase().indexOf(q) >= 0; });
+			});
 			state.page = 0;
 			fill();
 		}
+		find.addEventListener("input", function () {
+			clearTimeout(findTimer);
+			findTimer = setTimeout(filter, 120);
+		});
 
 		function fill() {
-			var pages = Math.max(1, Math.ceil(t.rows.length / PAGE)), from = state.page * PAGE;
-			var to = Math.min(t.rows.length, from + PAGE), frag = document.createDocumentFragment(), k;
+			var n = state.order.length, pages = Math.max(1, Math.ceil(n / PAGE)), from = state.page * PAGE;
+			var to = Math.min(n, from + PAGE), frag = document.createDocumentFragment(), k;
 			for (k = from; k < to; k++) {
 				var r = t.rows[state.order[k]], tr = document.createElement("tr");
 				for (var j = 0; j < t.cols.length; j++) {
@@ -312,15 +333,15 @@
 			}
 			clear(tbody);
 			tbody.appendChild(frag);
-			where.textContent = t.rows.length ? "rows " + (from + 1) + "\u2013" + to + " of " + t.rows.length
-				: "no rows";
+			where.textContent = (n ? "rows " + (from + 1) + "\u2013" + to + " of " + n : "no rows") +
+				(n < t.rows.length ? " (filtered from " + t.rows.length + ")" : "");
 			prev.disabled = state.page === 0;
 			next.disabled = state.page >= pages - 1;
-			nav.hidden = pages < 2;
+			nav.hidden = pages < 2 && n === t.rows.length;
 		}
 		prev.addEventListener("click", function () { if (state.page > 0) { state.page--; fill(); } });
 		next.addEventListener("click", function () {
-			if ((state.page + 1) * PAGE < t.rows.length) { state.page++; fill(); }
+			if ((state.page + 1) * PAGE < state.order.length) { state.page++; fill(); }
 		});
 		fill();
 	}

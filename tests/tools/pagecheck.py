@@ -154,6 +154,13 @@ def cmd_file(a):
         steps.append("js:" + sort_by(col))
     if a.screenshot:
         steps.append("shot:" + a.screenshot)
+    if a.filter:
+        want = [r for r in rows if any(a.filter.lower() in c.lower() for c in r)]
+        steps += ["js:(() => { const f = document.getElementById('pt-filter'); f.value = %s;"
+                  " f.dispatchEvent(new Event('input')); return 1; })()" % json.dumps(a.filter),
+                  "wait:document.querySelectorAll('#pt-table tbody tr').length === %d"
+                  % min(len(want), PAGE_ROWS),
+                  "js:" + READ_PAGE]
     rc, out = browse(url, 1, steps)
     if rc == 3:
         print("SKIP: chromium cannot start: " + str(out.get("error")))
@@ -178,6 +185,10 @@ def cmd_file(a):
                 "%s vs %s" % (page["co2"], fmt_sum(rows, header.index("co2_g"), 4)))
     if col:
         check_sorted(j, out["values"][1], col)
+    if a.filter and out.get("ok"):
+        got = json.loads(out["values"][-1])["rows"]
+        j.check(got and all(any(a.filter.lower() in c.lower() for c in r) for r in got),
+                "the filter %r keeps %d rows, each holding it" % (a.filter, len(got)))
     size = os.path.getsize(a.page)
     print("info: %s: %d bytes, %d rows, drawn in %s ms" % (os.path.basename(a.page), size, len(rows),
                                                            out.get("load_ms")))
@@ -267,6 +278,7 @@ def main():
     f.add_argument("--max-bytes", type=int, default=0)
     f.add_argument("--charts", type=int, default=2)
     f.add_argument("--screenshot")
+    f.add_argument("--filter", help="type this into the table's filter")
     lv = sub.add_parser("live")
     lv.add_argument("base")
     lv.add_argument("start")
