@@ -15,6 +15,7 @@
 #include "export.h"
 #include "render.h"
 #include "schema.h"
+#include "series.h"
 #include "timefmt.h"
 
 /* Most points per node in a report's charts. */
@@ -23,8 +24,6 @@
  * inflates with the browser's DecompressionStream: 400 jobs x 60 nodes is
  * 5.5 MB of CSV, under 1 MB so. */
 #define GZIP_OVER (512 * 1024)
-/* Below this step the series uses the data's own scrape interval. */
-#define SERIES_MIN_STEP_MS 15000
 
 #define LIVE_META_CSP \
 	"default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " \
@@ -440,10 +439,15 @@ int pt_html_series(char **csv, struct pt_ctx *ctx, int64_t start_ms, int64_t end
 	opts.end_ms = end_ms;
 	opts.nodes = nodes;
 	opts.nnodes = nnodes;
+	/* At most SERIES_POINTS steps, in whole seconds, and none shorter than
+	 * the data's scrape interval (a step without a sample is a gap). */
+	opts.scrape_ms = pt_series_scrape_interval(ctx, nodes, nnodes);
+	if (opts.scrape_ms <= 0)
+		opts.scrape_ms = PT_SERIES_DEFAULT_SCRAPE_MS;
 	opts.step_ms = (end_ms - start_ms + SERIES_POINTS - 1) / SERIES_POINTS;
 	opts.step_ms = (opts.step_ms + 999) / 1000 * 1000;
-	if (opts.step_ms < SERIES_MIN_STEP_MS)
-		opts.step_ms = 0;
+	if (opts.step_ms < opts.scrape_ms)
+		opts.step_ms = opts.scrape_ms;
 	if ((rc = tmp_file(path, sizeof(path), err)) != PT_OK)
 		return rc;
 	if ((rc = pt_out_open(&out, path, false, pt_schema_header(&pt_schema_export), err)) == PT_OK &&

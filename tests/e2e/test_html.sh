@@ -29,6 +29,29 @@ check() {
 	((rc == 0)) || [[ $(grep -c '^FAIL' "$PT_TMP/check.out") -gt 0 ]] || fail "$what: pagecheck exit $rc"
 }
 
+# page_data PAGE KEY: a table (CSV text) of the data a page embeds, unpacked.
+page_data() {
+	python3 - "$1" "$2" <<'PY'
+import base64, gzip, html.parser, json, sys
+class P(html.parser.HTMLParser):
+    data = None
+    inside = False
+    def handle_starttag(self, tag, attrs):
+        self.inside = dict(attrs).get("id") == "pt-data"
+    def handle_endtag(self, tag):
+        self.inside = False
+    def handle_data(self, d):
+        if self.inside:
+            P.data = json.loads(d)
+P().feed(open(sys.argv[1], encoding="utf-8").read())
+key = sys.argv[2]
+if key + "_gz" in P.data:
+    sys.stdout.write(gzip.decompress(base64.b64decode(P.data[key + "_gz"])).decode("utf-8"))
+else:
+    sys.stdout.write(P.data[key])
+PY
+}
+
 command -v chromium >/dev/null || { echo "SKIP: no chromium (scripts/setup.sh installs it)"; exit 0; }
 
 EVIL='<img src=x onerror=alert(1)>'
@@ -84,6 +107,13 @@ assert_exit 0 pt -c "$CFG" report --start "$s" --end "$e" -o "$PT_TMP/all.csv"
 assert_exit 0 pt -c "$CFG" report --start "$s" --end "$e" --format html -o "$PT_TMP/all.html"
 check "report, 60 nodes" file "$PT_TMP/all.html" "$PT_TMP/all.csv" --needle "$EVIL"
 
+# Three hours: the charts' series has at most about 500 points per node.
+assert_exit 0 pt -c "$CFG" report --start "$((t0 + 60))" --end "$((t0 + 3 * 3600 - 60))" \
+	--node node0000 --node node0003 --format html -o "$PT_TMP/long.html"
+page_data "$PT_TMP/long.html" series >"$PT_TMP/long_series.csv" || fail "no series in the page"
+per_node=$(cut -d, -f2 "$PT_TMP/long_series.csv" | sort | uniq -c | awk '$2 != "node" { print $1 }' | sort -u)
+assert_match "$per_node" "^(4[0-9][0-9]|50[01])$" "3 h at 15 s: 400 to 501 points per node, not 720 ($per_node)"
+
 # ---- report --by device ----
 assert_exit 0 pt -c "$CFG" report --start "$s" --end "$e" "${three[@]}" --by device -o "$PT_TMP/d.csv"
 assert_exit 0 pt -c "$CFG" report --start "$s" --end "$e" "${three[@]}" --by device --format html -o "$PT_TMP/d.html"
@@ -128,6 +158,9 @@ PY
 assert_exit 0 pt -c "$CFG" batch "$PT_TMP/big.csv" -o "$PT_TMP/big_rows.csv"
 assert_eq 24001 "$(wc -l <"$PT_TMP/big_rows.csv" | tr -d ' ')" "400 jobs x 60 nodes = 24000 rows"
 assert_exit 0 pt -c "$CFG" batch "$PT_TMP/big.csv" --format html -o "$PT_TMP/big.html"
+page_data "$PT_TMP/big.html" rows >"$PT_TMP/big_unpacked.csv"
+cmp -s "$PT_TMP/big_rows.csv" "$PT_TMP/big_unpacked.csv" && ok "the page holds the batch's CSV, byte for byte" ||
+	fail "the page's rows differ from the batch's CSV"
 check "400 x 60" file "$PT_TMP/big.html" "$PT_TMP/big_rows.csv" --max-ms 2000 --max-bytes 5000000 \
 	--screenshot "$SHOTS/batch-400x60.png"
 
@@ -151,21 +184,9 @@ lab_stop
 lab_start >/dev/null
 assert_exit 0 pt -u "$PT_URL" run --node 127.0.0.1 --format html -o "$PT_TMP/run.html" -- sleep 4
 # Its rows, as the page holds them (the cells report's pages are checked against above).
-python3 - "$PT_TMP/run.html" >"$PT_TMP/run.csv" <<'PY' || fail "no rows in the run's page"
-import html.parser, json, sys
-class P(html.parser.HTMLParser):
-    data = None
-    def handle_starttag(self, tag, attrs):
-        self.inside = dict(attrs).get("id") == "pt-data"
-    def handle_endtag(self, tag):
-        self.inside = False
-    def handle_data(self, d):
-        if getattr(self, "inside", False):
-            P.data = json.loads(d)
-P().feed(open(sys.argv[1]).read())
-sys.stdout.write(P.data["rows"])
-assert P.data["series"].count("\n") >= 3, "a series over the command's window"
-PY
+page_data "$PT_TMP/run.html" rows >"$PT_TMP/run.csv" || fail "no rows in the run's page"
+page_data "$PT_TMP/run.html" series >"$PT_TMP/run_series.csv" || fail "no series in the run's page"
+assert_match "$(wc -l <"$PT_TMP/run_series.csv")" "^ *([3-9]|[1-9][0-9])$" "run: a series over the command's window"
 assert_eq 2 "$(wc -l <"$PT_TMP/run.csv" | tr -d ' ')" "run: one row in the page"
 check run file "$PT_TMP/run.html" "$PT_TMP/run.csv" --needle "powertest run: sleep"
 
