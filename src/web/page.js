@@ -121,7 +121,7 @@
 			});
 		}
 		list.push(["energy_wh", "Energy", fixed(energy, colInfo(schema, "energy_wh")[1]), "Wh"]);
-		if (schema !== "export")
+		if (schema !== "export" && schema !== "device")
 			list.push(["co2_g", "CO2", fixed(co2, colInfo("report", "co2_g")[1]), "g"]);
 		list.push(["duration_s", "Duration", fixed(dur, 3), "s"]);
 		list.push(["rows", "Rows", String(t.rows.length), ""]);
