@@ -115,6 +115,26 @@ static void keep_std_fds(void)
 		close(fd);
 }
 
+/* Library warnings: once each (serve opens a client per thread, each reading
+ * the same secret files), and not with -q. */
+static int warn_quiet;
+
+static void print_warning(const char *msg)
+{
+	static char seen[8][256];
+	static size_t nseen;
+	size_t i;
+
+	if (warn_quiet)
+		return;
+	for (i = 0; i < nseen; i++)
+		if (strcmp(seen[i], msg) == 0)
+			return;
+	if (nseen < sizeof(seen) / sizeof(seen[0]))
+		snprintf(seen[nseen++], sizeof(seen[0]), "%s", msg);
+	fprintf(stderr, "powertest: warning: %s\n", msg);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -153,6 +173,8 @@ int main(int argc, char **argv)
 	if (c->name == NULL)
 		return pt_usage_error(NULL, "unknown command '%s'", argv[optind]);
 
+	warn_quiet = cli.verbosity < 0;
+	pt_set_warning_handler(print_warning);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		fputs("powertest: cannot initialise libcurl\n", stderr);
 		return 3;
