@@ -16,7 +16,7 @@ PACKAGES=(
 	build-essential cmake pkg-config
 	libcurl4-openssl-dev libcjson-dev libcsv-dev libyaml-dev libmicrohttpd-dev libcmocka-dev
 	prometheus prometheus-node-exporter victoria-metrics
-	stress-ng curl python3 procps util-linux iproute2
+	stress-ng curl python3 procps util-linux iproute2 time
 )
 SERVICES=(prometheus prometheus-node-exporter victoria-metrics)
 

@@ -130,6 +130,8 @@ static int open_envelope(cJSON **root, const cJSON **data, const char *body, siz
 	for (i = 0; i < len && isspace((unsigned char)body[i]); i++)
 		;
 	doc = len ? cJSON_ParseWithLengthOpts(body, len, &end, 0) : NULL;
+	if (doc == NULL && pt_http_json_refused(err))
+		return err->code;
 	if (doc == NULL) {
 		if (status < 200 || status > 299)
 			return http_error(err, url, status, body, len);

@@ -2,6 +2,7 @@
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "http.h"
 
 static const char usage_text[] =
 	"usage: powertest [-c FILE] [-u URL] [-v|-q] COMMAND [options]\n"
@@ -151,6 +153,13 @@ int main(int argc, char **argv)
 	int opt, rc;
 
 	keep_std_fds();
+	/* Before anything makes a cJSON tree: all of them count. */
+	pt_http_budget_json();
+	/* Answers' buffers get their own mappings, given back to the system when
+	 * freed: otherwise glibc raises the threshold as they are freed and
+	 * later ones land in the threads' arenas, which keep the memory, and
+	 * serve's threads would hold several budgets' worth between them. */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	opterr = 0;
 	/* '+' stops at the first non-option: the command name. */
 	while ((opt = getopt_long(argc, argv, "+:c:u:vqhV", longopts, NULL)) != -1) {
