@@ -38,18 +38,19 @@
 
 /* What one client may take of the server (a client that holds connections
  * open with half a request must not starve the others):
- * - HEADER_MS: the whole request line and headers, from the connection's
- *   start or from the end of its previous answer, however they trickle in
- *   (libmicrohttpd's own timeout only counts silence: a byte a second would
- *   hold a connection forever). Junk it cannot read as a request line (NUL
- *   bytes, blank lines, a TLS hello) is closed then too; text junk gets its
- *   400 from libmicrohttpd at once.
- * - IDLE_S: silence once the request is in (a body sent slowly, an answer
- *   not read); the time to compute an answer does not count.
+ * - HEADER_MS: the whole request (line, headers, a body if any), from the
+ *   connection's start or from the end of its previous answer, however it
+ *   trickles in (libmicrohttpd's own timeout only counts silence: a byte a
+ *   second would hold a connection forever). Junk it cannot read as a
+ *   request line (NUL bytes, blank lines, a TLS hello) is closed then too;
+ *   text junk gets its 400 at once.
+ * - IDLE_S: libmicrohttpd's silence timeout, for the rest: an answer the
+ *   client does not read, a kept-alive connection whose worker is busy with
+ *   a long answer for another (it must not cut that one off).
  * - PER_IP: connections from one address, of MAX_CONNECTIONS in all. */
 #define HEADER_MS 3000
 #define WATCH_TICK_MS 250
-#define IDLE_S 10
+#define IDLE_S 120
 #define PER_IP 32
 #define MAX_CONNECTIONS 256
 
@@ -755,6 +756,28 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 	}
 }
 
+/* Whether the bytes waiting unread on fd hold the end of a request's
+ * headers (or fill the peek): then the client was on time and the worker
+ * thread that owns the connection is busy computing another answer. A
+ * client that is late leaves nothing there, as the worker reads what comes,
+ * or only part of its headers. */
+static bool headers_waiting(int fd)
+{
+	static char buf[64 * 1024]; /* the watch thread's alone */
+	ssize_t n = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+	ssize_t i;
+
+	if (n <= 0)
+		return false;
+	if ((size_t)n == sizeof(buf))
+		return true;
+	for (i = 0; i + 1 < n; i++)
+		if (buf[i] == '\n' && (buf[i + 1] == '\n' || (buf[i + 1] == '\r' && i + 2 < n
+				&& buf[i + 2] == '\n')))
+			return true;
+	return false;
+}
+
 /* Shuts down the connections whose headers are late: libmicrohttpd sees the
  * end of the stream and closes them in its own thread. */
 static void *watch_main(void *arg)
@@ -767,11 +790,16 @@ static void *watch_main(void *arg)
 	pthread_mutex_lock(&s->watch_lock);
 	while (!s->watch_stop) {
 		now = mono_ms();
-		for (w = s->watches; w; w = w->next)
-			if (w->armed && w->deadline_ms <= now) {
-				w->armed = false;
-				shutdown(w->fd, SHUT_RDWR);
+		for (w = s->watches; w; w = w->next) {
+			if (!w->armed || w->deadline_ms > now)
+				continue;
+			if (headers_waiting(w->fd)) {
+				w->deadline_ms = now + HEADER_MS; /* its worker is busy: look again later */
+				continue;
 			}
+			w->armed = false;
+			shutdown(w->fd, SHUT_RDWR);
+		}
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_nsec += WATCH_TICK_MS * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
@@ -865,7 +893,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (rq && !rq->headers_seen) {
 		snprintf(rq->method, sizeof(rq->method), "%s", method);
 		rq->headers_seen = true;
-		watch_arm(s, c, false); /* the headers are in */
 		/* A GET is answered once the request is complete (the next call),
 		 * which keeps the connection alive for Grafana's next query; any
 		 * other method gets its 405 at once, body unread. */
@@ -875,6 +902,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0; /* a GET with a body: ignored */
 		return MHD_YES;
 	}
+	watch_arm(s, c, false); /* the request is in */
 	handle(s, c, url, method, &r);
 	if (r.status == 0)
 		reply_text(&r, 500, "no answer");

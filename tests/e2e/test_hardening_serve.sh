@@ -15,7 +15,8 @@ prom=http://127.0.0.1:$(cat "$PT_TMP/prom.port")
 
 port=$(free_port)
 base=http://127.0.0.1:$port
-"$PT_BIN" -v -u "$prom/slow-6" serve --listen "127.0.0.1:$port" 2>"$PT_TMP/serve.err" &
+# One worker thread: a slow report then holds the thread every connection is on.
+"$PT_BIN" -v -u "$prom/slow-6" serve --threads 1 --listen "127.0.0.1:$port" 2>"$PT_TMP/serve.err" &
 serve_pid=$!
 cleanup_pid $serve_pid
 wait_until 20 curl -fsS --max-time 2 "$base/healthz" || { cat "$PT_TMP/serve.err"; fatal "serve did not start"; }
@@ -150,10 +151,36 @@ healthz "after all that, from 127.0.0.1"
 out=$(curl -sS -v --max-time 10 "$base/healthz" "$base/healthz" 2>"$PT_TMP/ka.err" | tr '\n' ' ') || true
 assert_eq "ok ok " "$out" "two requests on one connection"
 assert_contains "$(cat "$PT_TMP/ka.err")" "Re-using existing connection" "the connection was kept alive"
-out=$(curl -sS --max-time 30 -w ' %{http_code} %{time_total}' "$base/report.csv?last=1h" 2>&1) || true
+# A kept-alive client that sends its next request on time, while the worker
+# that owns its connection computes a slow report, waits for its answer: the
+# late one is the server, not the client.
+python3 - "$port" >"$PT_TMP/busy" <<'EOF' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=60)
+req = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+s.sendall(req)
+first = s.recv(1000).split(b"\r\n")[0].decode()
+time.sleep(1.5)  # the slow report starts meanwhile
+t = time.time()
+s.sendall(req)
+try:
+    r = s.recv(1000)
+    second = r.split(b"\r\n")[0].decode() if r else "closed"
+except OSError:
+    second = "closed"
+print("%s|%s|%.1f" % (first, second, time.time() - t))
+EOF
+busy_pid=$!
+sleep 0.5
+out=$(curl -sS --max-time 40 -w ' %{http_code} %{time_total}' "$base/report.csv?last=1h" 2>&1) || true
 echo "a report from a Prometheus that takes 6 s: ${out##*$'\n'}"
 assert_match "$out" " 200 [0-9.]+$" "a report that takes longer than the header timeout still ends"
 assert_contains "$out" ",node1," "with its row"
+wait "$busy_pid" || true
+IFS='|' read -r first second waited <"$PT_TMP/busy"
+echo "kept-alive client behind the slow report: '$first', then '$second' after ${waited}s"
+assert_eq "HTTP/1.1 200 OK" "$second" "its second request is answered, not cut off"
+if awk -v t="$waited" 'BEGIN { exit !(t > 3) }'; then ok "it waited past the header limit (${waited}s)"; else fail "it did not wait (${waited}s): the report did not hold the worker"; fi
 kill -0 "$serve_pid" 2>/dev/null && ok "serve is still running" || fail "serve died"
 
 pass
