@@ -47,6 +47,12 @@ int pt_error_set(struct pt_error *err, int code, const char *fmt, ...) PT_PRINTF
  * messages and output. */
 void pt_url_redact(char *dst, size_t size, const char *url);
 
+/* Warnings for the user that are not errors (a secret file others can
+ * read): the library never prints, so they go to the function the program
+ * sets (once, at start, before any thread), else nowhere. */
+void pt_set_warning_handler(void (*fn)(const char *msg));
+void pt_warn(const char *fmt, ...) PT_PRINTF(1, 2);
+
 /* Clears err to PT_OK with an empty message. */
 void pt_error_clear(struct pt_error *err);
 

@@ -40,6 +40,24 @@
  * dashboard refresh on a big lab. */
 #define INTERVAL_TTL_MS 60000
 
+/* What one client may take of the server (a client that holds connections
+ * open with half a request must not starve the others):
+ * - HEADER_MS: the whole request (line, headers, a body if any), from the
+ *   connection's start or from the end of its previous answer, however it
+ *   trickles in (libmicrohttpd's own timeout only counts silence: a byte a
+ *   second would hold a connection forever). Junk it cannot read as a
+ *   request line (NUL bytes, blank lines, a TLS hello) is closed then too;
+ *   text junk gets its 400 at once.
+ * - IDLE_S: libmicrohttpd's silence timeout, for the rest: an answer the
+ *   client does not read, a kept-alive connection whose worker is busy with
+ *   a long answer for another (it must not cut that one off).
+ * - PER_IP: connections from one address, of MAX_CONNECTIONS in all. */
+#define HEADER_MS 3000
+#define WATCH_TICK_MS 250
+#define IDLE_S 120
+#define PER_IP 32
+#define MAX_CONNECTIONS 256
+
 #define CT_CSV "text/csv; charset=utf-8"
 #define CT_TEXT "text/plain; charset=utf-8"
 #define CT_HTML "text/html; charset=utf-8"
@@ -53,8 +71,24 @@ struct slot {
 	int64_t interval_at_ms; /* monotonic time it was read; 0 = never */
 };
 
+/* A connection waiting for a request's headers, and until when. */
+struct watch {
+	int fd;
+	int64_t deadline_ms;  /* monotonic */
+	bool armed;           /* waiting for headers now */
+	struct watch *prev, *next;
+};
+
 struct pt_serve {
 	struct MHD_Daemon *daemon;
+	/* The header watch: every connection, and a thread that cuts off those
+	 * whose headers are late. watch_lock also keeps a connection's fd from
+	 * being shut down once libmicrohttpd has said it is closed. */
+	pthread_mutex_t watch_lock;
+	pthread_cond_t watch_stop_cond;
+	pthread_t watch_thread;
+	bool watch_ready, watch_running, watch_stop;
+	struct watch *watches;
 	int listen_fd;
 	char address[INET6_ADDRSTRLEN + 16];
 	pthread_mutex_t lock;
@@ -615,6 +649,18 @@ out:
 	params_free(&p);
 }
 
+/* An HTTP token (RFC 9110 5.6.2): what a method is made of. */
+static bool is_token(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')
+				|| strchr("!#$%&'*+-.^_`|~", *s) != NULL))
+			return false;
+	return true;
+}
+
 /* Routes one request; r gets the answer. */
 static void handle(struct pt_serve *s, struct MHD_Connection *c, const char *path,
 		const char *method, struct reply *r)
@@ -623,6 +669,10 @@ static void handle(struct pt_serve *s, struct MHD_Connection *c, const char *pat
 	const unsigned char *asset;
 	size_t asset_len;
 
+	if (!is_token(method)) {
+		reply_text(r, 400, "not an HTTP request");
+		return;
+	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
 		reply_text(r, 405, "method %.20s not allowed: use GET or HEAD", method);
 		return;
@@ -663,6 +713,141 @@ static void handle(struct pt_serve *s, struct MHD_Connection *c, const char *pat
 	else
 		do_export(s, &a, r);
 	free(a.v);
+}
+
+/* ---- the header watch ---- */
+
+/* The connection's watch: headers expected from now on, within HEADER_MS. */
+static void watch_arm(struct pt_serve *s, struct MHD_Connection *c, bool armed)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct watch *w = ci ? ci->socket_context : NULL;
+
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&s->watch_lock);
+	w->armed = armed;
+	w->deadline_ms = mono_ms() + HEADER_MS;
+	pthread_mutex_unlock(&s->watch_lock);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+		enum MHD_ConnectionNotificationCode code)
+{
+	struct pt_serve *s = cls;
+	struct watch *w = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		/* Without memory for its watch, a connection goes on unwatched:
+		 * libmicrohttpd's idle timeout still ends it. */
+		if (ci == NULL || (w = calloc(1, sizeof(*w))) == NULL)
+			return;
+		w->fd = ci->connect_fd;
+		w->armed = true;
+		w->deadline_ms = mono_ms() + HEADER_MS;
+		pthread_mutex_lock(&s->watch_lock);
+		w->next = s->watches;
+		if (s->watches)
+			s->watches->prev = w;
+		s->watches = w;
+		pthread_mutex_unlock(&s->watch_lock);
+		*socket_context = w;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && w != NULL) {
+		/* Called before libmicrohttpd closes the socket: once out of the
+		 * list, its fd is never touched again (it may be reused). */
+		pthread_mutex_lock(&s->watch_lock);
+		if (w->prev)
+			w->prev->next = w->next;
+		else
+			s->watches = w->next;
+		if (w->next)
+			w->next->prev = w->prev;
+		pthread_mutex_unlock(&s->watch_lock);
+		free(w);
+		*socket_context = NULL;
+	}
+}
+
+/* Whether the bytes waiting unread on fd hold the end of a request's
+ * headers (or fill the peek): then the client was on time and the worker
+ * thread that owns the connection is busy computing another answer. A
+ * client that is late leaves nothing there, as the worker reads what comes,
+ * or only part of its headers. */
+static bool headers_waiting(int fd)
+{
+	static char buf[64 * 1024]; /* the watch thread's alone */
+	ssize_t n = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+	ssize_t i;
+
+	if (n <= 0)
+		return false;
+	if ((size_t)n == sizeof(buf))
+		return true;
+	for (i = 0; i + 1 < n; i++)
+		if (buf[i] == '\n' && (buf[i + 1] == '\n' || (buf[i + 1] == '\r' && i + 2 < n
+				&& buf[i + 2] == '\n')))
+			return true;
+	return false;
+}
+
+/* Shuts down the connections whose headers are late: libmicrohttpd sees the
+ * end of the stream and closes them in its own thread. */
+static void *watch_main(void *arg)
+{
+	struct pt_serve *s = arg;
+	struct timespec ts;
+	struct watch *w;
+	int64_t now;
+
+	pthread_mutex_lock(&s->watch_lock);
+	while (!s->watch_stop) {
+		now = mono_ms();
+		for (w = s->watches; w; w = w->next) {
+			if (!w->armed || w->deadline_ms > now)
+				continue;
+			if (headers_waiting(w->fd)) {
+				w->deadline_ms = now + HEADER_MS; /* its worker is busy: look again later */
+				continue;
+			}
+			w->armed = false;
+			shutdown(w->fd, SHUT_RDWR);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += WATCH_TICK_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->watch_stop_cond, &s->watch_lock, &ts);
+	}
+	pthread_mutex_unlock(&s->watch_lock);
+	return NULL;
+}
+
+static int watch_init(struct pt_serve *s, struct pt_error *err)
+{
+	pthread_condattr_t attr;
+	int e;
+
+	if (pthread_mutex_init(&s->watch_lock, NULL) != 0)
+		return pt_error_set(err, PT_ENOMEM, "cannot create a mutex");
+	/* Its waits are on the monotonic clock, as its deadlines. */
+	if ((e = pthread_condattr_init(&attr)) == 0) {
+		e = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+		if (e == 0)
+			e = pthread_cond_init(&s->watch_stop_cond, &attr);
+		pthread_condattr_destroy(&attr);
+	}
+	if (e != 0) {
+		pthread_mutex_destroy(&s->watch_lock);
+		return pt_error_set(err, PT_ENOMEM, "cannot create a condition variable");
+	}
+	s->watch_ready = true;
+	return PT_OK;
 }
 
 /* ---- libmicrohttpd callbacks ---- */
@@ -736,6 +921,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0; /* a GET with a body: ignored */
 		return MHD_YES;
 	}
+	watch_arm(s, c, false); /* the request is in */
 	handle(s, c, url, method, &r);
 	if (r.status == 0)
 		reply_text(&r, 500, "no answer");
@@ -762,6 +948,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	struct request *rq = *req_cls;
 
 	*req_cls = NULL;
+	/* A kept-alive connection has HEADER_MS for its next request. */
+	watch_arm(s, c, true);
 	if (rq == NULL)
 		return;
 	if (s->log && rq->answered) {
@@ -936,6 +1124,8 @@ int pt_serve_start(struct pt_serve **out, const struct pt_serve_opts *opts, stru
 		return pt_error_set(err, PT_ENOMEM, "cannot create a condition variable");
 	}
 	s->sync_ready = true;
+	if ((rc = watch_init(s, err)) != PT_OK)
+		goto fail;
 	if ((s->slots = calloc(threads, sizeof(*s->slots))) == NULL) {
 		rc = pt_error_oom(err);
 		goto fail;
@@ -957,8 +1147,10 @@ int pt_serve_start(struct pt_serve **out, const struct pt_serve_opts *opts, stru
 			MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(threads > 1 ? threads : 0),
 			MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)s,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
-			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
-			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
+			MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)s,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_S,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)PER_IP,
 			/* long node lists in the query string */
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
 			MHD_OPTION_END);
@@ -966,6 +1158,11 @@ int pt_serve_start(struct pt_serve **out, const struct pt_serve_opts *opts, stru
 		rc = pt_error_set(err, PT_ENET, "cannot start the HTTP server on %s", s->address);
 		goto fail;
 	}
+	if (pthread_create(&s->watch_thread, NULL, watch_main, s) != 0) {
+		rc = pt_error_set(err, PT_ENOMEM, "cannot start a thread");
+		goto fail;
+	}
+	s->watch_running = true;
 	*out = s;
 	return PT_OK;
 fail:
@@ -984,10 +1181,22 @@ void pt_serve_stop(struct pt_serve *s)
 
 	if (s == NULL)
 		return;
+	/* The watch first: nothing is shut down while the daemon stops. */
+	if (s->watch_running) {
+		pthread_mutex_lock(&s->watch_lock);
+		s->watch_stop = true;
+		pthread_cond_signal(&s->watch_stop_cond);
+		pthread_mutex_unlock(&s->watch_lock);
+		pthread_join(s->watch_thread, NULL);
+	}
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon); /* waits for the workers; closes the socket */
 	else if (s->listen_fd >= 0)
 		close(s->listen_fd);
+	if (s->watch_ready) {
+		pthread_cond_destroy(&s->watch_stop_cond);
+		pthread_mutex_destroy(&s->watch_lock);
+	}
 	for (i = 0; i < s->nslots; i++)
 		pt_ctx_free(s->slots[i].ctx);
 	free(s->slots);
