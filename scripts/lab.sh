@@ -8,6 +8,9 @@
 #                [--owner-pid PID] [--timeout SECS]
 #   lab.sh stop   [--dir DIR]
 #   lab.sh status [--dir DIR]
+#   lab.sh db start|stop [--dir DIR] [--only mariadb|postgresql]
+#                 throwaway MariaDB and PostgreSQL servers for -o mysql://...
+#                 and -o postgresql://... (scripts/dblab.sh)
 #
 # start prints progress on stderr and the Prometheus URL as the last line of
 # stdout; DIR/env is a shell-sourceable description of the lab (PT_LAB_*).
@@ -487,6 +490,10 @@ main() {
 	if [[ $cmd == __watchdog ]]; then
 		cmd_watchdog "$@"
 		return
+	fi
+	if [[ $cmd == db ]]; then
+		# Throwaway MariaDB and PostgreSQL servers: see scripts/dblab.sh.
+		exec bash "$(dirname "$SELF")/dblab.sh" "$@"
 	fi
 	DIR=""
 	local args=()

@@ -18,7 +18,10 @@ PACKAGES=(
 	prometheus prometheus-node-exporter victoria-metrics
 	stress-ng curl python3 procps util-linux iproute2
 )
-SERVICES=(prometheus prometheus-node-exporter victoria-metrics)
+# Databases rows can go into (-o sqlite:/mysql:/postgresql:), and the servers
+# the tests and the lab start as throwaway instances.
+PACKAGES+=(libsqlite3-dev libmariadb-dev libpq-dev sqlite3 mariadb-server postgresql)
+SERVICES=(prometheus prometheus-node-exporter victoria-metrics mariadb postgresql)
 
 BUILD=1
 for arg in "$@"; do

@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csvout.h"
+#include "render.h"
 #include "report.h"
+#include "schema.h"
 #include "timefmt.h"
 
 #ifndef PT_VERSION
@@ -201,17 +202,10 @@ const char *powertest_source_name(powertest_source source)
 	return "";
 }
 
-static powertest_status row_status(const char *s)
-{
-	if (strcmp(s, "ok") == 0)
-		return POWERTEST_STATUS_OK;
-	if (strncmp(s, "no_data", 7) == 0)
-		return POWERTEST_STATUS_NO_DATA;
-	return POWERTEST_STATUS_PARTIAL;
-}
-
 static void row_publish(powertest_row *p, const struct pt_row *r)
 {
+	double uj;
+
 	p->task = r->task;
 	p->node = r->node;
 	p->start_ms = r->start_ms;
@@ -232,14 +226,14 @@ static void row_publish(powertest_row *p, const struct pt_row *r)
 	p->energy_wh = r->energy_wh;
 	p->energy_j = r->energy_j;
 	/* The same rounding as the CSV's energy_uj cell. */
-	p->energy_uj = isfinite(r->energy_j) ? (int64_t)llround(r->energy_j * 1e6) : -1;
+	p->energy_uj = pt_energy_uj(r->energy_j, &uj) ? (int64_t)uj : -1;
 	p->pue = r->pue;
 	p->carbon_intensity_g_per_kwh = r->carbon_intensity;
 	p->co2_g = r->co2_g;
 	p->cpu_source = (powertest_source)r->cpu_source;
 	p->gpu_source = (powertest_source)r->gpu_source;
-	p->status = row_status(r->status);
-	p->status_text = r->status;
+	p->status = (powertest_status)r->status.kind;
+	p->status_text = r->status.text;
 }
 
 /* Takes ownership of rows (freed on failure too). */
@@ -373,8 +367,6 @@ powertest_code powertest_report_write_csv(const powertest_report *report, const 
 		unsigned flags, powertest_error *err)
 {
 	struct pt_error e = {0, ""};
-	struct pt_buf b = {0};
-	struct pt_out *o = NULL;
 	int rc;
 
 	if (report == NULL)
@@ -383,14 +375,8 @@ powertest_code powertest_report_write_csv(const powertest_report *report, const 
 		return fail(err, POWERTEST_EUSAGE, "powertest_report_write_csv: unknown flags");
 	if (path != NULL && path[0] == '\0')
 		return fail(err, POWERTEST_EUSAGE, "empty output path");
-	/* Everything is formatted first: an error then leaves the file untouched. */
-	if ((rc = pt_csv_rows(&b, report->rows, report->n, &e)) == PT_OK &&
-			(rc = pt_out_open(&o, path, (flags & POWERTEST_CSV_APPEND) != 0,
-					pt_csv_header_node, &e)) == PT_OK &&
-			(rc = pt_out_write(o, b.data ? b.data : "", b.len, &e)) == PT_OK)
-		rc = pt_out_commit(o, &e);
-	pt_out_free(o);
-	pt_buf_free(&b);
+	rc = pt_emit_rows(report->rows, report->n, PT_FMT_CSV, false,
+			&(struct pt_dest){path, (flags & POWERTEST_CSV_APPEND) != 0, NULL}, &e);
 	return rc == PT_OK ? set_ok(err) : pass_on(err, &e);
 }
 

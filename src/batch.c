@@ -11,7 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "schema.h"
 #include "series.h"
+#include "sink.h"
 #include "strmap.h"
 #include "timefmt.h"
 
@@ -239,6 +241,45 @@ void pt_jobs_free(struct pt_jobs *j)
 	free(j);
 }
 
+int pt_jobs_filter(struct pt_jobs *j, int (*keep)(void *user, const struct pt_job *job,
+		const char *node, bool *keep, struct pt_error *err), void *user, size_t *dropped,
+		struct pt_error *err)
+{
+	size_t i, k, n = 0, m;
+	bool yes;
+	int rc;
+
+	*dropped = 0;
+	for (i = 0; i < j->n; i++) {
+		struct pt_job *job = &j->items[i];
+
+		if (job->nnodes == 0) {
+			if ((rc = keep(user, job, NULL, &yes, err)) != PT_OK)
+				return rc;
+			*dropped += !yes;
+		} else {
+			for (k = m = 0; k < job->nnodes; k++) {
+				if ((rc = keep(user, job, job->nodes[k], &yes, err)) != PT_OK)
+					return rc;
+				if (yes)
+					job->nodes[m++] = job->nodes[k];
+				else
+					free(job->nodes[k]);
+			}
+			*dropped += job->nnodes - m;
+			job->nnodes = m;
+			yes = m > 0;
+		}
+		if (!yes) {
+			job_clear(job);
+			continue;
+		}
+		j->items[n++] = *job;
+	}
+	j->n = n;
+	return PT_OK;
+}
+
 static char *trim(char *s)
 {
 	char *e;
@@ -443,7 +484,13 @@ int pt_jobs_load(struct pt_jobs **out, const char *path, struct pt_error *err)
 
 /* ---- rows of an earlier run ---- */
 
-enum { PREV_TASK = 0, PREV_NODE = 1, PREV_START = 2, PREV_END = 3, PREV_STATUS = 25, PREV_NF = 26 };
+/* Where the fields the reader needs are in a report row. */
+#define PREV_NF pt_schema_node.ncols
+#define PREV_TASK pt_schema_index(&pt_schema_node, "task")
+#define PREV_NODE pt_schema_index(&pt_schema_node, "node")
+#define PREV_START pt_schema_index(&pt_schema_node, "start")
+#define PREV_END pt_schema_index(&pt_schema_node, "end")
+#define PREV_STATUS pt_schema_index(&pt_schema_node, "status")
 
 struct prev_row {
 	char *node;
@@ -503,7 +550,7 @@ static int prev_record(void *user, char **f, size_t n, int line, const char *raw
 
 	if (!p->header_done) {
 		/* The header must be the report's, column for column. */
-		const char *h = pt_csv_header_node;
+		const char *h = pt_schema_header(&pt_schema_node);
 		size_t i;
 
 		p->header_done = true;
@@ -522,7 +569,7 @@ static int prev_record(void *user, char **f, size_t n, int line, const char *raw
 	}
 	if (n != PREV_NF)
 		return pt_error_set(err, PT_EUSAGE, "%s:%d: %zu fields where the header has %d; "
-				"not resuming a damaged file", p->name, line, n, PREV_NF);
+				"not resuming a damaged file", p->name, line, n, (int)PREV_NF);
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 256;
 		struct prev_row *rows = realloc(p->rows, cap * sizeof(*rows));
@@ -629,18 +676,13 @@ struct run {
 	struct pt_ctx *ctx;
 	const struct pt_jobs *jobs;
 	struct pt_batch_prev *prev;
-	struct pt_out *out;
+	struct pt_out *out;     /* NULL when the rows go into sink */
+	struct pt_sink *sink;
 	struct pt_batch_result *res;
 	struct bjob *b;
 	struct pt_grid grid;
 	size_t cursor;      /* next job to write */
 };
-
-/* The text a report CSV cell holds for s (formula guard), to match prev rows. */
-static void cell_text(char *buf, size_t size, const char *s)
-{
-	snprintf(buf, size, "%s%s", (s[0] && strchr("=+-@", s[0])) ? "'" : "", s);
-}
 
 static void bjob_free_accs(struct bjob *bj)
 {
@@ -667,19 +709,24 @@ static void bjob_clear(struct bjob *bj)
 static int plan_job(struct bjob *bj, const struct pt_job *job, struct pt_batch_prev *prev,
 		struct pt_error *err)
 {
-	char task[1024], s[40], e[40], node[1024];
-	struct pt_buf key = {0};
+	char s[40], e[40];
+	struct pt_buf key = {0}, cell = {0};
 	size_t head = PT_STRMAP_NONE, i, r;
 	int rc;
 
 	bj->job = job;
 	bj->all = job->nnodes == 0;
 	if (prev && prev->n > 0) {
-		cell_text(task, sizeof(task), job->task);
 		pt_time_format(s, sizeof(s), job->start_ms);
 		pt_time_format(e, sizeof(e), job->end_ms);
-		if ((rc = key3(&key, task, s, e, err)) != PT_OK)
+		rc = pt_csv_guarded(&cell, job->task, err);
+		if (rc == PT_OK)
+			rc = key3(&key, cell.data ? cell.data : "", s, e, err);
+		pt_buf_free(&cell);
+		if (rc != PT_OK) {
+			pt_buf_free(&key);
 			return rc;
+		}
 		if ((i = pt_strmap_get(&prev->keys, key.data)) != PT_STRMAP_NONE)
 			head = prev->first[i];
 		pt_buf_free(&key);
@@ -713,9 +760,14 @@ static int plan_job(struct bjob *bj, const struct pt_job *job, struct pt_batch_p
 		return pt_error_oom(err);
 	for (i = 0; i < job->nnodes; i++) {
 		bj->kept[i] = PT_STRMAP_NONE;
-		cell_text(node, sizeof(node), job->nodes[i]);
+		pt_buf_reset(&cell);
+		if ((rc = pt_csv_guarded(&cell, job->nodes[i], err)) != PT_OK) {
+			pt_buf_free(&cell);
+			return rc;
+		}
 		for (r = head; r != PT_STRMAP_NONE; r = prev->rows[r].next)
-			if (!prev->rows[r].used && strcmp(prev->rows[r].node, node) == 0)
+			if (!prev->rows[r].used &&
+					strcmp(prev->rows[r].node, cell.data ? cell.data : "") == 0)
 				break;
 		if (r != PT_STRMAP_NONE) {
 			prev->rows[r].used = true;
@@ -725,6 +777,7 @@ static int plan_job(struct bjob *bj, const struct pt_job *job, struct pt_batch_p
 			bj->need[bj->nneed++] = job->nodes[i];
 		}
 	}
+	pt_buf_free(&cell);
 	bj->compute = bj->nneed > 0;
 	return PT_OK;
 }
@@ -748,20 +801,22 @@ static int job_text(struct run *run, struct bjob *bj, const struct pt_row *rows,
 	int rc = PT_OK;
 
 	for (i = 0; i < nrows; i++)
-		if (strcmp(rows[i].status, "ok") != 0)
+		if (rows[i].status.kind != PT_STATUS_OK)
 			run->res->missing = true;
+	if (run->sink && nrows && (rc = pt_sink_put_rows(run->sink, rows, nrows, err)) != PT_OK)
+		return rc;
 	if (bj->all) {
 		for (i = 0; i < bj->nkept && rc == PT_OK; i++)
 			rc = add_kept(run, &bj->text, bj->kept[i], err);
 		if (rc == PT_OK && nrows)
-			rc = pt_csv_rows(&bj->text, rows, nrows, err);
+			rc = pt_csv_rows(&bj->text, &pt_schema_node, rows, nrows, err);
 		return rc;
 	}
 	for (i = 0; i < bj->job->nnodes && rc == PT_OK; i++) {
 		if (bj->kept[i] != PT_STRMAP_NONE)
 			rc = add_kept(run, &bj->text, bj->kept[i], err);
 		else if (ci < nrows)
-			rc = pt_csv_rows(&bj->text, &rows[ci++], 1, err);
+			rc = pt_csv_rows(&bj->text, &pt_schema_node, &rows[ci++], 1, err);
 	}
 	return rc;
 }
@@ -791,7 +846,8 @@ static int write_ready(struct run *run, bool flush, struct pt_error *err)
 			/* Lines: kept rows are whole records; a quoted newline would miscount
 			 * only the statistics. */
 			run->res->rows += count_lines(&bj->text);
-			if ((rc = pt_out_write(run->out, bj->text.data, bj->text.len, err)) != PT_OK)
+			if (run->out &&
+					(rc = pt_out_write(run->out, bj->text.data, bj->text.len, err)) != PT_OK)
 				return rc;
 		}
 		pt_buf_free(&bj->text);
@@ -847,8 +903,7 @@ static int finish_job(struct run *run, struct bjob *bj, struct pt_error *err)
 		nobs = 1;
 		if ((rc = pt_report_model(&rows, &nrows, run->ctx, &w, obs, nobs, err)) != PT_OK)
 			goto out;
-		snprintf(rows[0].status, sizeof(rows[0].status),
-				"no_data: no node has data in this window");
+		pt_status_set(&rows[0].status, PT_STATUS_NO_DATA, "no node has data in this window");
 	} else if ((rc = pt_report_model(&rows, &nrows, run->ctx, &w, obs, nobs, err)) != PT_OK) {
 		goto out;
 	}
@@ -1106,6 +1161,7 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 	run.jobs = jobs;
 	run.prev = opts->prev;
 	run.out = out;
+	run.sink = opts->sink;
 	run.res = res;
 	if ((run.b = calloc(jobs->n ? jobs->n : 1, sizeof(*run.b))) == NULL) {
 		rc = pt_error_oom(err);
@@ -1279,7 +1335,7 @@ flush:
 		int wrc = write_ready(&run, true, &werr);
 
 		/* Rows of the earlier run that match no job stay, at the end. */
-		for (i = 0; wrc == PT_OK && opts->prev && i < opts->prev->n; i++) {
+		for (i = 0; wrc == PT_OK && out && opts->prev && i < opts->prev->n; i++) {
 			const struct prev_row *r = &opts->prev->rows[i];
 			if (r->used)
 				continue;

@@ -9,6 +9,8 @@
 #include "error.h"
 #include "report.h"
 
+struct pt_sink;
+
 /* ---- jobs file ---- */
 
 struct pt_job {
@@ -43,6 +45,12 @@ int pt_jobs_parse(struct pt_jobs **out, const char *text, size_t len, const char
 /* Same, from a file ("-" = standard input). */
 int pt_jobs_load(struct pt_jobs **out, const char *path, struct pt_error *err) PT_WUR;
 void pt_jobs_free(struct pt_jobs *j);
+/* Keeps what keep says to: it is asked for every (job, node), or (job, NULL)
+ * for a job of every node; jobs left without nodes go. *dropped counts the
+ * rows not to compute. keep's error stops it (the jobs then half filtered). */
+int pt_jobs_filter(struct pt_jobs *j, int (*keep)(void *user, const struct pt_job *job,
+		const char *node, bool *keep, struct pt_error *err), void *user, size_t *dropped,
+		struct pt_error *err) PT_WUR;
 
 /* ---- rows of an earlier run (--resume) ---- */
 
@@ -69,6 +77,8 @@ struct pt_batch_opts {
 	                          not in blocks (series.h); the rows are the same */
 	struct pt_batch_prev *prev; /* rows to keep (--resume), or NULL; the run marks
 	                               the rows it takes over */
+	struct pt_sink *sink;  /* a database the computed rows go into instead of out
+	                          (sink.h; begun on pt_schema_node), or NULL */
 	/* Called after each slice (and once at the end). */
 	void (*progress)(void *user, size_t jobs_done, size_t jobs_total);
 	void *user;

@@ -139,6 +139,7 @@ void pt_config_free(struct pt_config *cfg)
 	free(cfg->ca_file);
 	free(cfg->node_label);
 	free(cfg->queries_path);
+	free(cfg->output_password_file);
 	free(cfg->power.country);
 	for (i = 0; i < cfg->noverrides; i++) {
 		free(cfg->overrides[i].node);
@@ -733,6 +734,16 @@ static int on_power(struct loader *ld, const char *key, yaml_node_t *value, cons
 	return walk_mapping(ld, value, path, NULL, on_override, NULL);
 }
 
+/* ---- outputs ---- */
+
+static int on_outputs(struct loader *ld, const char *key, yaml_node_t *value, const char *path,
+		void *ctx)
+{
+	(void)ctx;
+	(void)key; /* password_file, the only key */
+	return get_path(ld, value, path, &ld->cfg->output_password_file);
+}
+
 /* ---- top level ---- */
 
 static int on_top(struct loader *ld, const char *key, yaml_node_t *value, const char *path,
@@ -741,6 +752,7 @@ static int on_top(struct loader *ld, const char *key, yaml_node_t *value, const 
 	static const char *const prom_keys[] = {"url", "timeout", "retries", "compression",
 		"headers", "bearer_token_file", "basic_auth", "tls", NULL};
 	static const char *const nodes_keys[] = {"label", "strip_port", NULL};
+	static const char *const outputs_keys[] = {"password_file", NULL};
 	static const char *const power_keys[] = {"prefer_measured", "pue",
 		"carbon_intensity_g_per_kwh", "country", "cpu", "gpu", "ram", "nodes", NULL};
 
@@ -759,6 +771,8 @@ static int on_top(struct loader *ld, const char *key, yaml_node_t *value, const 
 		return walk_mapping(ld, value, path, nodes_keys, on_nodes, NULL);
 	if (strcmp(key, "queries") == 0)
 		return get_path(ld, value, path, &ld->cfg->queries_path);
+	if (strcmp(key, "outputs") == 0)
+		return walk_mapping(ld, value, path, outputs_keys, on_outputs, NULL);
 	return load_power(ld, value, path, power_keys, &ld->cfg->power);
 }
 
@@ -846,7 +860,8 @@ static int load_text(struct loader *ld, const char *text, size_t len)
 		goto out;
 	}
 	{
-		static const char *const keys[] = {"prometheus", "nodes", "queries", "power", NULL};
+		static const char *const keys[] = {"prometheus", "nodes", "queries", "power", "outputs",
+			NULL};
 
 		rc = walk_mapping(ld, root, "", keys, on_top, NULL);
 	}

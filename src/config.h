@@ -63,6 +63,9 @@ struct pt_config {
 	struct pt_power_params power; /* defaults: cpu 120/0, gpu 250/0, ram 0.375, pue 1, 475 g/kWh */
 	struct pt_node_override *overrides;
 	size_t noverrides;
+
+	/* outputs: */
+	char *output_password_file; /* a database's password (-o mysql://...), or NULL */
 };
 
 /* Loads path (NULL = built-in defaults only). Unknown keys, wrong types and

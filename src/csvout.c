@@ -15,45 +15,31 @@
 
 #include "timefmt.h"
 
-const char pt_csv_header_node[] =
-	"task,node,start,end,duration_s,cpu_util_pct,ram_util_pct,ram_used_gib,gpu_count,"
-	"gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,power_w,cpu_energy_wh,ram_energy_wh,"
-	"gpu_energy_wh,energy_wh,energy_j,energy_uj,pue,carbon_intensity_g_per_kwh,co2_g,"
-	"cpu_source,gpu_source,status\n";
-
-const char pt_csv_header_device[] =
-	"task,node,device,model,start,end,duration_s,util_pct,tdp_watts,tdp_source,power_w,"
-	"energy_wh,energy_j,energy_uj,source,status\n";
-
-const char pt_csv_header_export[] =
-	"time,node,cpu_util_pct,ram_util_pct,gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,"
-	"power_w,energy_wh\n";
-
 static int csv_cell(struct pt_buf *out, const char *s, struct pt_error *err);
+
+int pt_csv_guarded(struct pt_buf *out, const char *s, struct pt_error *err)
+{
+	/* A cell starting with = + - @ is a formula to spreadsheets: defuse it
+	 * (whole, however long). */
+	return pt_buf_printf(out, err, "%s%s", s[0] != '\0' && strchr("=+-@", s[0]) ? "'" : "", s);
+}
 
 int pt_csv_field(struct pt_buf *out, const char *s, bool first, struct pt_error *err)
 {
-	char *guarded = NULL;
-	size_t len;
+	struct pt_buf guarded = {0};
 	int rc;
 
 	if (!first && (rc = pt_buf_append(out, ",", 1, err)) != PT_OK)
 		return rc;
 	if (s == NULL || *s == '\0')
 		return PT_OK;
-	/* A cell starting with = + - @ is a formula to spreadsheets: defuse it
-	 * (whole, however long). */
 	if (strchr("=+-@", s[0])) {
-		len = strlen(s);
-		if ((guarded = malloc(len + 2)) == NULL)
-			return pt_error_oom(err);
-		guarded[0] = '\'';
-		memcpy(guarded + 1, s, len + 1);
-		s = guarded;
+		if ((rc = pt_csv_guarded(&guarded, s, err)) == PT_OK)
+			rc = csv_cell(out, guarded.data, err);
+		pt_buf_free(&guarded);
+		return rc;
 	}
-	rc = csv_cell(out, s, err);
-	free(guarded);
-	return rc;
+	return csv_cell(out, s, err);
 }
 
 /* One cell, quoted by libcsv when it has to be. */
@@ -78,113 +64,120 @@ static int csv_cell(struct pt_buf *out, const char *s, struct pt_error *err)
 	return rc;
 }
 
+static const double pow10_d[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+
+size_t pt_fixed(char *buf, size_t size, double v, int decimals)
+{
+	char tmp[32];
+	double a = fabs(v), p, f, e, frac;
+	uint64_t n, scale;
+	size_t len = 0, i;
+	int k;
+
+	if (decimals < 0 || decimals > 9 || !isfinite(v) || size < sizeof(tmp))
+		return (size_t)snprintf(buf, size, "%.*f", decimals, v);
+	/* a * 10^d exactly as p + e (fma), rounded to an integer as printf
+	 * rounds the exact value: half-way goes to even. */
+	p = a * pow10_d[decimals];
+	if (!(p < 4503599627370496.0)) /* 2^52: beyond, printf knows best */
+		return (size_t)snprintf(buf, size, "%.*f", decimals, v);
+	e = fma(a, pow10_d[decimals], -p);
+	f = floor(p);
+	frac = p - f; /* exact below 2^52 */
+	n = (uint64_t)f;
+	if (frac - 0.5 > -e || (frac - 0.5 == -e && (n & 1)))
+		n++;
+	if (signbit(v) && v != 0)
+		buf[len++] = '-';
+	scale = (uint64_t)pow10_d[decimals];
+	/* Integer part, then the decimals with their leading zeros. */
+	k = 0;
+	{
+		uint64_t ip = n / scale;
+		do {
+			tmp[k++] = (char)('0' + ip % 10);
+			ip /= 10;
+		} while (ip);
+	}
+	while (k > 0)
+		buf[len++] = tmp[--k];
+	if (decimals > 0) {
+		uint64_t fp = n % scale;
+		buf[len++] = '.';
+		for (i = (size_t)decimals; i-- > 0;) {
+			buf[len + i] = (char)('0' + fp % 10);
+			fp /= 10;
+		}
+		len += (size_t)decimals;
+	}
+	buf[len] = '\0';
+	return len;
+}
+
 int pt_csv_num(struct pt_buf *out, double v, int decimals, struct pt_error *err)
 {
-	int rc;
+	char cell[64];
+	size_t n = 1;
 
-	if ((rc = pt_buf_append(out, ",", 1, err)) != PT_OK)
-		return rc;
-	if (!isfinite(v))
-		return PT_OK;
-	if (v == 0)
-		v = 0; /* no "-0.000" */
-	return pt_buf_printf(out, err, "%.*f", decimals, v);
+	cell[0] = ',';
+	if (isfinite(v))
+		n += pt_fixed(cell + 1, sizeof(cell) - 1, v == 0 ? 0 : v, decimals); /* no "-0.000" */
+	return pt_buf_append(out, cell, n, err);
 }
 
-static int csv_time(struct pt_buf *out, int64_t ms, struct pt_error *err)
-{
-	char t[40];
-
-	pt_time_format(t, sizeof(t), ms);
-	return pt_csv_field(out, t, false, err);
-}
-
-static int csv_uj(struct pt_buf *out, double energy_j, struct pt_error *err)
-{
-	int rc;
-
-	if ((rc = pt_buf_append(out, ",", 1, err)) != PT_OK)
-		return rc;
-	if (!isfinite(energy_j))
-		return PT_OK;
-	/* Exact integers up to 2^53 µJ (2.5 MWh); beyond, the double's own digits. */
-	if (fabs(energy_j * 1e6) < 9e15)
-		return pt_buf_printf(out, err, "%" PRId64, (int64_t)llround(energy_j * 1e6));
-	return pt_buf_printf(out, err, "%.0f", energy_j * 1e6);
-}
-
-int pt_csv_rows(struct pt_buf *out, const struct pt_row *rows, size_t n, struct pt_error *err)
-{
-	size_t i;
-	int rc = PT_OK;
-
-	for (i = 0; i < n && rc == PT_OK; i++) {
-		const struct pt_row *r = &rows[i];
-
-		if ((rc = pt_csv_field(out, r->task, true, err)) ||
-				(rc = pt_csv_field(out, r->node, false, err)) ||
-				(rc = csv_time(out, r->start_ms, err)) ||
-				(rc = csv_time(out, r->end_ms, err)) ||
-				(rc = pt_csv_num(out, r->duration_s, 3, err)) ||
-				(rc = pt_csv_num(out, r->cpu_util_pct, 3, err)) ||
-				(rc = pt_csv_num(out, r->ram_util_pct, 3, err)) ||
-				(rc = pt_csv_num(out, r->ram_used_gib, 4, err)) ||
-				(rc = r->gpu_count < 0 ? pt_buf_printf(out, err, ",") :
-					pt_buf_printf(out, err, ",%d", r->gpu_count)) ||
-				(rc = pt_csv_num(out, r->gpu_util_pct, 3, err)) ||
-				(rc = pt_csv_num(out, r->cpu_power_w, 3, err)) ||
-				(rc = pt_csv_num(out, r->ram_power_w, 3, err)) ||
-				(rc = pt_csv_num(out, r->gpu_power_w, 3, err)) ||
-				(rc = pt_csv_num(out, r->power_w, 3, err)) ||
-				(rc = pt_csv_num(out, r->cpu_energy_wh, 6, err)) ||
-				(rc = pt_csv_num(out, r->ram_energy_wh, 6, err)) ||
-				(rc = pt_csv_num(out, r->gpu_energy_wh, 6, err)) ||
-				(rc = pt_csv_num(out, r->energy_wh, 6, err)) ||
-				(rc = pt_csv_num(out, r->energy_j, 3, err)) ||
-				(rc = csv_uj(out, r->energy_j, err)) ||
-				(rc = pt_csv_num(out, r->pue, 3, err)) ||
-				(rc = pt_csv_num(out, r->carbon_intensity, 3, err)) ||
-				(rc = pt_csv_num(out, r->co2_g, 4, err)) ||
-				(rc = pt_csv_field(out, pt_source_name(r->cpu_source), false, err)) ||
-				(rc = pt_csv_field(out, pt_source_name(r->gpu_source), false, err)) ||
-				(rc = pt_csv_field(out, r->status, false, err)))
-			break;
-		rc = pt_buf_append(out, "\n", 1, err);
-	}
-	return rc;
-}
-
-int pt_csv_device_rows(struct pt_buf *out, const struct pt_row *rows, size_t n,
+int pt_csv_row(struct pt_buf *out, const struct pt_schema *s, const struct pt_rowref *r,
 		struct pt_error *err)
 {
+	/* Rows of one export step share their time: format it once. */
+	static _Thread_local int64_t last_ms = INT64_MIN;
+	static _Thread_local char last_t[40];
+	struct pt_cell c;
+	size_t i;
+	double uj;
+	int rc = PT_OK;
+
+	for (i = 0; i < s->ncols && rc == PT_OK; i++) {
+		memset(&c, 0, sizeof(c));
+		s->cols[i].get(r, &c);
+		switch (c.type) {
+		case PT_CELL_TEXT:
+			rc = pt_csv_field(out, c.text, i == 0, err);
+			break;
+		case PT_CELL_TIME:
+			if (c.ms != last_ms) {
+				pt_time_format(last_t, sizeof(last_t), c.ms);
+				last_ms = c.ms;
+			}
+			rc = pt_csv_field(out, last_t, i == 0, err);
+			break;
+		case PT_CELL_NUM:
+			rc = pt_csv_num(out, c.num, s->cols[i].decimals, err);
+			break;
+		case PT_CELL_UJ:
+			rc = pt_csv_num(out, pt_energy_uj(c.num, &uj) ? uj : NAN, 0, err);
+			break;
+		}
+	}
+	return rc == PT_OK ? pt_buf_append(out, "\n", 1, err) : rc;
+}
+
+int pt_csv_rows(struct pt_buf *out, const struct pt_schema *s, const struct pt_row *rows,
+		size_t n, struct pt_error *err)
+{
+	struct pt_rowref ref;
 	size_t i, j;
 	int rc = PT_OK;
 
+	memset(&ref, 0, sizeof(ref));
 	for (i = 0; i < n && rc == PT_OK; i++) {
-		const struct pt_row *r = &rows[i];
-
-		for (j = 0; j < r->ndevices && rc == PT_OK; j++) {
-			const struct pt_device_row *d = &r->devices[j];
-			double energy_j = d->energy_wh * 3600.0;
-
-			if ((rc = pt_csv_field(out, r->task, true, err)) ||
-					(rc = pt_csv_field(out, r->node, false, err)) ||
-					(rc = pt_csv_field(out, d->device, false, err)) ||
-					(rc = pt_csv_field(out, d->model, false, err)) ||
-					(rc = csv_time(out, r->start_ms, err)) ||
-					(rc = csv_time(out, r->end_ms, err)) ||
-					(rc = pt_csv_num(out, r->duration_s, 3, err)) ||
-					(rc = pt_csv_num(out, d->util_pct, 3, err)) ||
-					(rc = pt_csv_num(out, d->tdp_watts, 3, err)) ||
-					(rc = pt_csv_field(out, pt_tdp_source_name(d->tdp_source), false, err)) ||
-					(rc = pt_csv_num(out, d->power_w, 3, err)) ||
-					(rc = pt_csv_num(out, d->energy_wh, 6, err)) ||
-					(rc = pt_csv_num(out, energy_j, 3, err)) ||
-					(rc = csv_uj(out, energy_j, err)) ||
-					(rc = pt_csv_field(out, pt_source_name(d->source), false, err)) ||
-					(rc = pt_csv_field(out, d->status, false, err)))
-				break;
-			rc = pt_buf_append(out, "\n", 1, err);
+		ref.row = &rows[i];
+		if (s != &pt_schema_device) {
+			rc = pt_csv_row(out, s, &ref, err);
+			continue;
+		}
+		for (j = 0; j < rows[i].ndevices && rc == PT_OK; j++) {
+			ref.dev = &rows[i].devices[j];
+			rc = pt_csv_row(out, s, &ref, err);
 		}
 	}
 	return rc;

@@ -1,4 +1,4 @@
-/* csvout.h - CSV rows (SPEC.md §6) with libcsv quoting, formula guard, atomic replace and locked append. */
+/* csvout.h - CSV rows (doc/reference.md §7) with libcsv quoting, formula guard, atomic replace and locked append. */
 #ifndef PT_CSVOUT_H
 #define PT_CSVOUT_H
 
@@ -7,21 +7,29 @@
 #include "buf.h"
 #include "error.h"
 #include "model.h"
-
-extern const char pt_csv_header_node[];   /* report, one row per node */
-extern const char pt_csv_header_device[]; /* report --by device */
-extern const char pt_csv_header_export[]; /* export */
+#include "schema.h"
 
 /* Appends one CSV field (quoted when needed, ' prefixed when it would start
  * with = + - @), preceded by a comma unless first. */
 int pt_csv_field(struct pt_buf *out, const char *s, bool first, struct pt_error *err) PT_WUR;
-/* Number field: empty when NaN; %.6g-style but never exponent for ordinary
- * magnitudes; `decimals` fixed digits after the point. */
+/* Appends s as a CSV cell holds it once read back: with the formula guard's
+ * ' before = + - @, unquoted (what --resume compares with). */
+int pt_csv_guarded(struct pt_buf *out, const char *s, struct pt_error *err) PT_WUR;
+/* Number field, preceded by a comma: empty when not finite; `decimals` fixed
+ * digits after the point, as printf's "%.*f" (no "-0.000"). */
 int pt_csv_num(struct pt_buf *out, double v, int decimals, struct pt_error *err) PT_WUR;
+/* printf's "%.*f" of v into buf (NUL-terminated), its length returned, without
+ * printf's cost for the usual magnitudes: an export writes millions of
+ * numbers. decimals 0..9. */
+size_t pt_fixed(char *buf, size_t size, double v, int decimals);
 
-/* Appends the CSV lines (no header) of rows. */
-int pt_csv_rows(struct pt_buf *out, const struct pt_row *rows, size_t n, struct pt_error *err) PT_WUR;
-int pt_csv_device_rows(struct pt_buf *out, const struct pt_row *rows, size_t n, struct pt_error *err) PT_WUR;
+/* Appends one CSV line of the row r in the columns of schema s. */
+int pt_csv_row(struct pt_buf *out, const struct pt_schema *s, const struct pt_rowref *r,
+		struct pt_error *err) PT_WUR;
+/* Appends the CSV lines (no header) of rows: one per row, or for
+ * pt_schema_device one per device of each row. */
+int pt_csv_rows(struct pt_buf *out, const struct pt_schema *s, const struct pt_row *rows,
+		size_t n, struct pt_error *err) PT_WUR;
 
 /* An output destination: stdout, FILE replaced atomically, or FILE appended under lock. */
 struct pt_out;

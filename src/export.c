@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "schema.h"
 #include "series.h"
+#include "sink.h"
 #include "strmap.h"
 #include "timefmt.h"
 
@@ -28,95 +30,10 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static const double pow10_d[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
-
-size_t pt_export_fixed(char *buf, size_t size, double v, int decimals)
-{
-	char tmp[32];
-	double a = fabs(v), p, f, e, frac;
-	uint64_t n, scale;
-	size_t len = 0, i;
-	int k;
-
-	if (decimals < 0 || decimals > 9 || !isfinite(v) || size < sizeof(tmp))
-		return (size_t)snprintf(buf, size, "%.*f", decimals, v);
-	/* a * 10^d exactly as p + e (fma), rounded to an integer as printf
-	 * rounds the exact value: half-way goes to even. */
-	p = a * pow10_d[decimals];
-	if (!(p < 4503599627370496.0)) /* 2^52: beyond, printf knows best */
-		return (size_t)snprintf(buf, size, "%.*f", decimals, v);
-	e = fma(a, pow10_d[decimals], -p);
-	f = floor(p);
-	frac = p - f; /* exact below 2^52 */
-	n = (uint64_t)f;
-	if (frac - 0.5 > -e || (frac - 0.5 == -e && (n & 1)))
-		n++;
-	if (signbit(v) && v != 0)
-		buf[len++] = '-';
-	scale = (uint64_t)pow10_d[decimals];
-	/* Integer part, then the decimals with their leading zeros. */
-	k = 0;
-	{
-		uint64_t ip = n / scale;
-		do {
-			tmp[k++] = (char)('0' + ip % 10);
-			ip /= 10;
-		} while (ip);
-	}
-	while (k > 0)
-		buf[len++] = tmp[--k];
-	if (decimals > 0) {
-		uint64_t fp = n % scale;
-		buf[len++] = '.';
-		for (i = (size_t)decimals; i-- > 0;) {
-			buf[len + i] = (char)('0' + fp % 10);
-			fp /= 10;
-		}
-		len += (size_t)decimals;
-	}
-	buf[len] = '\0';
-	return len;
-}
-
-/* pt_csv_num's cell (",%.*f", empty when unknown, no "-0"), without printf. */
-static int num_cell(struct pt_buf *b, double v, int decimals, struct pt_error *err)
-{
-	char cell[64];
-	size_t n = 1;
-
-	cell[0] = ',';
-	if (isfinite(v))
-		n += pt_export_fixed(cell + 1, sizeof(cell) - 1, v == 0 ? 0 : v, decimals);
-	return pt_buf_append(b, cell, n, err);
-}
-
 struct node_state {
 	double energy_wh;  /* cumulative since start */
 	bool seen;
 };
-
-/* One CSV line of the export; t is the time's cell. */
-static int export_line(struct pt_buf *b, const char *t, const struct pt_row *r, bool has,
-		double cum_wh, struct pt_error *err)
-{
-	int rc;
-
-	if ((rc = pt_buf_append(b, t, strlen(t), err)) != PT_OK ||
-			(rc = pt_csv_field(b, r->node, false, err)) != PT_OK)
-		return rc;
-	if (!has)
-		return pt_buf_append(b, ",,,,,,,,\n", 9, err);
-	if ((rc = num_cell(b, r->cpu_util_pct, 3, err)) != PT_OK ||
-			(rc = num_cell(b, r->ram_util_pct, 3, err)) != PT_OK ||
-			(rc = num_cell(b, r->gpu_util_pct, 3, err)) != PT_OK ||
-			(rc = num_cell(b, r->cpu_power_w, 3, err)) != PT_OK ||
-			(rc = num_cell(b, r->ram_power_w, 3, err)) != PT_OK ||
-			(rc = num_cell(b, r->gpu_power_w, 3, err)) != PT_OK ||
-			(rc = num_cell(b, r->power_w, 3, err)) != PT_OK ||
-			(rc = num_cell(b, cum_wh, 6, err)) != PT_OK)
-		return rc;
-	return pt_buf_append(b, "\n", 1, err);
-}
 
 int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 		const struct pt_export_opts *opts, struct pt_out *out, struct pt_error *err)
@@ -127,7 +44,7 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 	size_t stcap = 0;
 	const char **order = NULL;        /* known, in row order */
 	struct pt_node_obs *obs = NULL;
-	struct pt_buf b = {0}, tcell = {0};
+	struct pt_buf b = {0};
 	int64_t nsteps, k0, points, chunk_points, end_ms;
 	int concurrency = opts->concurrency > 0 ? opts->concurrency : DEFAULT_CONCURRENCY;
 	size_t i, nq = 0;
@@ -252,15 +169,13 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 			struct pt_row *rows = NULL;
 			size_t nrows = 0;
 			struct pt_window w;
-			char t[40];
+			struct pt_rowref ref;
 
 			memset(&w, 0, sizeof(w));
 			w.start_ms = pt_grid_time(&g, k) - g.step_ms;
 			w.end_ms = pt_grid_time(&g, k);
-			/* The time's cell, once for every node of the step. */
-			pt_time_format(t, sizeof(t), w.end_ms);
-			pt_buf_reset(&tcell);
-			rc = pt_csv_field(&tcell, t, true, err);
+			memset(&ref, 0, sizeof(ref));
+			ref.time_ms = w.end_ms;
 			for (i = 0; i < n && rc == PT_OK; i++) {
 				if ((rc = pt_slice_point_obs(&obs[i], s, order[i], k, err)) != PT_OK)
 					n = i; /* only those made are cleared */
@@ -277,7 +192,11 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 					if (k > 0 && isfinite(rows[i].energy_wh))
 						ns->energy_wh += rows[i].energy_wh;
 				}
-				rc = export_line(&b, tcell.data, &rows[i], has, ns->energy_wh, err);
+				ref.row = &rows[i];
+				ref.has = has;
+				ref.cum_wh = ns->energy_wh;
+				rc = opts->sink ? pt_sink_put(opts->sink, &ref, err)
+					: pt_csv_row(&b, &pt_schema_export, &ref, err);
 				res->rows++;
 			}
 			pt_rows_free(rows, nrows);
@@ -289,7 +208,7 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 		if (rc != PT_OK)
 			goto out;
 		/* Written slice by slice: memory stays flat however long the span. */
-		if (b.len && (rc = pt_out_write(out, b.data, b.len, err)) != PT_OK)
+		if (b.len && out && (rc = pt_out_write(out, b.data, b.len, err)) != PT_OK)
 			goto out;
 		k0 = k1;
 	}
@@ -311,6 +230,5 @@ out:
 	free(st);
 	pt_strmap_free(&known);
 	pt_buf_free(&b);
-	pt_buf_free(&tcell);
 	return rc;
 }

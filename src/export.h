@@ -9,6 +9,8 @@
 #include "error.h"
 #include "report.h"
 
+struct pt_sink;
+
 struct pt_export_opts {
 	int64_t start_ms, end_ms;
 	int64_t step_ms;           /* 0 = the scrape interval */
@@ -17,6 +19,8 @@ struct pt_export_opts {
 	const char *const *nodes;  /* requested nodes; nnodes == 0 = every node with data */
 	size_t nnodes;
 	int concurrency;           /* <= 0 = 4 */
+	struct pt_sink *sink;      /* a database the rows go into instead of out (sink.h;
+	                              begun on pt_schema_export), or NULL */
 };
 
 struct pt_export_result {
@@ -42,11 +46,5 @@ struct pt_export_result {
 int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 		const struct pt_export_opts *opts, struct pt_out *out, struct pt_error *err) PT_WUR;
 void pt_export_result_clear(struct pt_export_result *res);
-
-/* Writes v as printf's "%.*f" does (the exact binary value rounded, a tie
- * to even; "-0.000" for a small negative v) into buf, NUL-terminated, and
- * returns its length, without printf's arbitrary precision for the usual
- * magnitudes: an export writes millions of numbers. decimals 0..9. */
-size_t pt_export_fixed(char *buf, size_t size, double v, int decimals);
 
 #endif

@@ -6,6 +6,7 @@
 #include <csv.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -747,28 +748,59 @@ static int model_node(struct pt_row *r, const struct pt_model_in *in, const stru
 	if (!o->any || isnan(r->power_w)) {
 		nodata = in->window_note ? in->window_note : in->nodata_hint ? in->nodata_hint :
 			o->any && missing[0] ? missing : "no series for this node in the window";
-		snprintf(r->status, sizeof(r->status), "no_data: %s", nodata);
+		pt_status_set(&r->status, PT_STATUS_NO_DATA, "%s", nodata);
 		r->power_w = r->energy_wh = r->energy_j = r->co2_g = NAN;
 		r->gpu_count = -1; /* unknown, not a CPU-only node */
 	} else if (missing[0] || notes[0]) {
-		snprintf(r->status, sizeof(r->status), "partial: %s%s%s", missing,
+		pt_status_set(&r->status, PT_STATUS_PARTIAL, "%s%s%s", missing,
 				missing[0] && notes[0] ? "; " : "", notes);
 	} else {
-		snprintf(r->status, sizeof(r->status), "ok");
+		pt_status_ok(&r->status);
 	}
 	/* Devices: their own data, the node's notes. */
 	for (i = 0; i < r->ndevices; i++) {
 		struct pt_device_row *dr = &r->devices[i];
 		if (dr->source == PT_SRC_NONE || nodata)
-			snprintf(dr->status, sizeof(dr->status), "no_data: %s",
+			pt_status_set(&dr->status, PT_STATUS_NO_DATA, "%s",
 					nodata ? nodata : "no series for this device in the window");
 		else if (notes[0])
-			snprintf(dr->status, sizeof(dr->status), "partial: %s", notes);
+			pt_status_set(&dr->status, PT_STATUS_PARTIAL, "%s", notes);
 		else
-			snprintf(dr->status, sizeof(dr->status), "ok");
+			pt_status_ok(&dr->status);
 	}
 	return PT_OK;
 oom:
 	pt_row_clear(r);
 	return pt_error_oom(err);
+}
+
+/* ---- row status ---- */
+
+void pt_status_ok(struct pt_status *s)
+{
+	s->kind = PT_STATUS_OK;
+	snprintf(s->text, sizeof(s->text), "ok");
+}
+
+void pt_status_set(struct pt_status *s, enum pt_status_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (kind == PT_STATUS_OK) {
+		pt_status_ok(s);
+		return;
+	}
+	s->kind = kind;
+	n = snprintf(s->text, sizeof(s->text), "%s: ", kind == PT_STATUS_NO_DATA ? "no_data" : "partial");
+	va_start(ap, fmt);
+	vsnprintf(s->text + n, sizeof(s->text) - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+const char *pt_status_reason(const struct pt_status *s)
+{
+	const char *colon = strchr(s->text, ':');
+
+	return s->kind == PT_STATUS_OK || colon == NULL ? "" : colon + 2;
 }

@@ -77,6 +77,22 @@ void pt_node_obs_clear(struct pt_node_obs *o); /* frees members; NULL ok */
 struct pt_gpu_obs *pt_node_obs_gpu(struct pt_node_obs *o, const char *uuid);
 
 /* ---- results ---- */
+/* A row's state: an enum to decide on, and the text the outputs show. The
+ * values are those of powertest_status in include/powertest.h. */
+enum pt_status_kind { PT_STATUS_OK = 0, PT_STATUS_NO_DATA = 1, PT_STATUS_PARTIAL = 2 };
+struct pt_status {
+	enum pt_status_kind kind;
+	char text[448];         /* "ok", "no_data: <reason>" or "partial: <reason>" */
+};
+/* Sets s to ok. */
+void pt_status_ok(struct pt_status *s);
+/* Sets s: kind, and the reason (printf-style) after "no_data: " or
+ * "partial: "; for PT_STATUS_OK the same as pt_status_ok. */
+void pt_status_set(struct pt_status *s, enum pt_status_kind kind, const char *fmt, ...)
+	PT_PRINTF(3, 4);
+/* The reason: the text after "no_data: " / "partial: ", "" for ok. */
+const char *pt_status_reason(const struct pt_status *s);
+
 struct pt_device_row {
 	char *device;           /* "cpu", "ram" or the GPU uuid */
 	char *model;            /* may be NULL */
@@ -86,7 +102,7 @@ struct pt_device_row {
 	double power_w;
 	double energy_wh;
 	enum pt_source source;
-	char status[192];
+	struct pt_status status;
 };
 
 struct pt_row {
@@ -103,7 +119,7 @@ struct pt_row {
 	enum pt_source cpu_source, gpu_source;
 	double cpu_tdp_watts;   /* for the table view */
 	enum pt_tdp_source cpu_tdp_source;
-	char status[448];       /* "ok", "no_data: reason", "partial: reason" */
+	struct pt_status status;
 	struct pt_device_row *devices; /* cpu, ram, then each GPU */
 	size_t ndevices;
 };

@@ -450,7 +450,7 @@ bool pt_rows_missing(const struct pt_row *rows, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strcmp(rows[i].status, "ok") != 0)
+		if (rows[i].status.kind != PT_STATUS_OK)
 			return true;
 	return false;
 }

@@ -20,6 +20,8 @@
 
 #include "buf.h"
 #include "csvout.h"
+#include "render.h"
+#include "schema.h"
 #include "export.h"
 #include "report.h"
 #include "series.h"
@@ -510,10 +512,7 @@ static void do_report(struct pt_serve *s, const struct args *a, struct reply *r)
 		goto out;
 	}
 	pt_buf_reset(&r->body);
-	if (pt_buf_append(&r->body, by_device ? pt_csv_header_device : pt_csv_header_node,
-			strlen(by_device ? pt_csv_header_device : pt_csv_header_node), &err) != PT_OK ||
-			(by_device ? pt_csv_device_rows(&r->body, rows, nrows, &err)
-				: pt_csv_rows(&r->body, rows, nrows, &err)) != PT_OK) {
+	if (pt_render_rows(&r->body, PT_FMT_CSV, by_device, rows, nrows, &err) != PT_OK) {
 		reply_failure(r, &err);
 		goto out;
 	}
@@ -573,7 +572,7 @@ static void do_export(struct pt_serve *s, const struct args *a, struct reply *r)
 	}
 	close(fd);
 	fd = -1;
-	if (pt_out_open(&out, path, false, pt_csv_header_export, &err) != PT_OK) {
+	if (pt_out_open(&out, path, false, pt_schema_header(&pt_schema_export), &err) != PT_OK) {
 		reply_failure(r, &err);
 		goto out;
 	}

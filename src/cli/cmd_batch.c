@@ -8,6 +8,8 @@
 #include "batch.h"
 #include "common.h"
 #include "csvout.h"
+#include "schema.h"
+#include "sink.h"
 #include "timefmt.h"
 
 static const char batch_usage[] =
@@ -22,8 +24,12 @@ static const char batch_usage[] =
 	"                       optional (names separated by ';', empty = every node\n"
 	"                       with data); other columns are ignored; '-' = stdin\n"
 	"  -o, --output FILE    write to FILE (replaced atomically) instead of stdout\n"
-	"  --resume             keep the rows FILE already has, compute only the\n"
-	"                       missing (task, node) rows (needs -o)\n"
+	"  -o DATABASE          upsert the rows into sqlite:PATH,\n"
+	"                       mysql://USER@HOST[:PORT]/DB or\n"
+	"                       postgresql://USER@HOST[:PORT]/DB (table powertest_report;\n"
+	"                       password from outputs.password_file), all or none\n"
+	"  --resume             keep the rows FILE (or DATABASE) already has, compute\n"
+	"                       only the missing (task, node) rows (needs -o)\n"
 	"  --concurrency N      range queries in flight (default 4)\n"
 	"  --step DUR           grid step of the range queries (default: the scrape\n"
 	"                       interval of the targets, else 15s); a coarser step\n"
@@ -87,6 +93,18 @@ static void name_failed(const struct pt_error *why, const struct pt_jobs *jobs,
 	fputc('\n', stderr);
 }
 
+/* --resume into a database: a (job, node) whose row is there already is
+ * not computed again. */
+static int keep_missing(void *user, const struct pt_job *job, const char *node, bool *keep,
+		struct pt_error *err)
+{
+	bool has;
+	int rc = pt_sink_has(user, job->task, node, job->start_ms, job->end_ms, &has, err);
+
+	*keep = !has;
+	return rc;
+}
+
 int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 {
 	enum { OPT_RESUME = 256, OPT_CONC, OPT_STEP, OPT_SCRAPE, OPT_CHUNK, OPT_FORMAT };
@@ -110,7 +128,8 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 	struct pt_batch_opts opts;
 	struct pt_batch_result res;
 	struct progress prog = {false, -1};
-	bool resume = false, existed = false;
+	bool resume = false, existed = false, db;
+	size_t skipped = 0, njobs;
 	int opt, rc;
 
 	memset(&opts, 0, sizeof(opts));
@@ -161,7 +180,7 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (resume && output == NULL) {
-		rc = pt_usage_error("batch", "--resume needs -o FILE (the file to complete)");
+		rc = pt_usage_error("batch", "--resume needs -o FILE or -o DATABASE (what to complete)");
 		goto out;
 	}
 
@@ -179,17 +198,37 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 		}
 		goto out;
 	}
-	if (resume && pt_batch_prev_load(&prev, output, &err) != PT_OK) {
+	njobs = jobs->n;
+	db = pt_db_is_uri(output);
+	if (db && (rc = pt_cli_db_check(output, true, "batch")) != 0)
+		goto out;
+	if (resume && !db && pt_batch_prev_load(&prev, output, &err) != PT_OK) {
 		rc = pt_fail(&err);
 		goto out;
 	}
 	if ((rc = pt_cli_open(&ctx, cli)) != 0)
 		goto out;
-	/* A file this run would replace (not stdout, a pipe or a device). */
-	existed = output && !pt_out_in_place(output) && access(output, F_OK) == 0;
-	if (pt_out_open(&out, output, false, pt_csv_header_node, &err) != PT_OK) {
-		rc = pt_fail(&err);
-		goto out;
+	if (db) {
+		/* One transaction: a failed run writes nothing, unless --resume asks
+		 * to keep what was computed. */
+		if (pt_sink_open(&opts.sink, output, ctx->cfg->output_password_file, &err) != PT_OK ||
+				(resume && pt_jobs_filter(jobs, keep_missing, opts.sink, &skipped, &err)
+					!= PT_OK) ||
+				pt_sink_begin(opts.sink, &pt_schema_node, &err) != PT_OK) {
+			rc = pt_fail(&err);
+			goto out;
+		}
+		if (resume)
+			pt_verbose(cli, "%zu of the jobs' rows (a whole job for one of every node) are in "
+					"%s already", skipped, output);
+	} else {
+		/* A file this run would replace (not stdout, a pipe or a device). */
+		existed = output && !pt_out_in_place(output) && access(output, F_OK) == 0;
+		if (pt_out_open(&out, output, false, pt_schema_header(&pt_schema_node), &err)
+				!= PT_OK) {
+			rc = pt_fail(&err);
+			goto out;
+		}
 	}
 	prog.on = cli->verbosity >= 0 && isatty(STDERR_FILENO);
 	opts.prev = prev;
@@ -206,17 +245,19 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 		struct pt_error cerr = {0, ""};
 		/* Keep what was computed for --resume, unless that would replace a
 		 * file this run did not start from (rows of before are not lost). */
-		bool keep = res.rows > res.rows_kept && (resume || !existed);
-		if (keep && pt_out_commit(out, &cerr) != PT_OK) {
+		bool keep = res.rows > res.rows_kept && (resume || (!existed && !db));
+		if (keep && (db ? pt_sink_commit(opts.sink, &cerr) : pt_out_commit(out, &cerr))
+				!= PT_OK) {
 			pt_fail(&err);
 			rc = pt_fail(&cerr);
 			goto out;
 		}
-		name_failed(&err, jobs, &res, keep ? output : NULL, existed && !keep ? output : NULL);
+		name_failed(&err, jobs, &res, keep ? output : NULL,
+				(existed || db) && !keep ? output : NULL);
 		rc = PT_ENET;
 		goto out;
 	}
-	if (pt_out_commit(out, &err) != PT_OK) {
+	if ((db ? pt_sink_commit(opts.sink, &err) : pt_out_commit(out, &err)) != PT_OK) {
 		rc = pt_fail(&err);
 		goto out;
 	}
@@ -224,11 +265,12 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 			"queries in %zu slices (step %lldms, samples every %lldms)", res.rows, res.rows_kept,
 			jobs->n, res.jobs_computed, res.requests, res.slices, (long long)res.step_ms,
 			(long long)res.scrape_ms);
-	if (jobs->n == 0)
+	if (njobs == 0)
 		pt_msg(cli, "%s has no jobs", jobs_path);
 	rc = res.missing ? 1 : 0;
 out:
 	pt_batch_result_clear(&res);
+	pt_sink_free(opts.sink);
 	pt_out_free(out);
 	pt_ctx_free(ctx);
 	pt_batch_prev_free(prev);

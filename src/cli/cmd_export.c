@@ -6,6 +6,8 @@
 
 #include "common.h"
 #include "csvout.h"
+#include "schema.h"
+#include "sink.h"
 #include "export.h"
 #include "timefmt.h"
 
@@ -25,6 +27,9 @@ static const char export_usage[] =
 	"  --node NAME          only this node (repeatable); its rows are there even\n"
 	"                       without data\n"
 	"  -o, --output FILE    write to FILE (replaced atomically) instead of stdout\n"
+	"  -o DATABASE          upsert the rows into table powertest_export of\n"
+	"                       sqlite:PATH, mysql://USER@HOST[:PORT]/DB or\n"
+	"                       postgresql://USER@HOST[:PORT]/DB, all or none\n"
 	"  --concurrency N      range queries in flight (default 4)\n"
 	"  --scrape-interval DUR  sample interval of the data, when the targets API\n"
 	"                       does not know it (backfilled history)\n"
@@ -118,12 +123,23 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 		rc = pt_usage_error("export", "the span is shorter than one --step");
 		goto out;
 	}
+	if (pt_db_is_uri(output) && (rc = pt_cli_db_check(output, true, "export")) != 0)
+		goto out;
 	if ((rc = pt_cli_open(&ctx, cli)) != 0)
 		goto out;
 	opts.nodes = nodes.v;
 	opts.nnodes = nodes.n;
-	if (pt_out_open(&out, output, false, pt_csv_header_export, &err) != PT_OK ||
-			pt_export_run(&res, ctx, &opts, out, &err) != PT_OK ||
+	if (pt_db_is_uri(output)) {
+		/* One transaction: every row of the export, or none. */
+		if (pt_sink_open(&opts.sink, output, ctx->cfg->output_password_file, &err) != PT_OK ||
+				pt_sink_begin(opts.sink, &pt_schema_export, &err) != PT_OK ||
+				pt_export_run(&res, ctx, &opts, NULL, &err) != PT_OK ||
+				pt_sink_commit(opts.sink, &err) != PT_OK) {
+			rc = pt_fail(&err);
+			goto out;
+		}
+	} else if (pt_out_open(&out, output, false, pt_schema_header(&pt_schema_export), &err)
+			!= PT_OK || pt_export_run(&res, ctx, &opts, out, &err) != PT_OK ||
 			pt_out_commit(out, &err) != PT_OK) {
 		rc = pt_fail(&err);
 		goto out;
@@ -140,6 +156,7 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 	rc = (res.nmissing || res.no_nodes) ? 1 : 0;
 out:
 	pt_export_result_clear(&res);
+	pt_sink_free(opts.sink);
 	pt_out_free(out);
 	pt_ctx_free(ctx);
 	pt_strlist_free(&nodes);

@@ -17,6 +17,9 @@ static const char report_usage[] =
 	"  --node NAME        only this node (repeatable); it gets a row even without data\n"
 	"  --by device        one row per device (cpu, ram, each GPU) instead of per node\n"
 	"  -o, --output FILE  write to FILE (replaced atomically) instead of stdout\n"
+	"  -o DATABASE        upsert the rows into sqlite:PATH, mysql://USER@HOST[:PORT]/DB\n"
+	"                     or postgresql://USER@HOST[:PORT]/DB (tables powertest_report,\n"
+	"                     powertest_device; password from outputs.password_file)\n"
 	"  --append           add rows to FILE under its header (locked; header if new)\n"
 	"  --format FMT       csv (default), table or json\n"
 	"  -h, --help         this help\n"
@@ -78,7 +81,8 @@ int cmd_report(const struct pt_cli *cli, int argc, char **argv)
 	}
 	if (nrows == 0)
 		pt_msg(cli, "no node has data in this window");
-	if (pt_cli_emit(rows, nrows, o.fmt, o.by_device, o.output, o.append, &err) != PT_OK) {
+	if (pt_emit_rows(rows, nrows, o.fmt, o.by_device,
+			&(struct pt_dest){o.output, o.append, ctx->cfg->output_password_file}, &err) != PT_OK) {
 		rc = pt_fail(&err);
 		goto out;
 	}

@@ -8,12 +8,8 @@
 
 #include "cli.h"
 #include "model.h"
+#include "render.h"
 #include "report.h"
-
-enum pt_format { PT_FMT_CSV, PT_FMT_TABLE, PT_FMT_JSON };
-
-/* Parses "csv" / "table" / "json"; -1 when unknown. */
-int pt_cli_format(const char *s);
 
 /* Resolves --start/--end/--last into a window. Exactly one of (start and end)
  * or last; end after start. Prints a usage error and returns 2 on failure. */
@@ -31,11 +27,6 @@ int pt_cli_open(struct pt_ctx **ctx, const struct pt_cli *cli);
 /* Largest scrape interval among active targets (0 when unknown), asked only
  * for windows shorter than PT_CLI_SHORT_WINDOW_MS (else 0 at no cost). */
 int64_t pt_cli_scrape_interval(struct pt_ctx *ctx, int64_t window_ms);
-
-/* Writes rows in the format to path (NULL = stdout; replaced atomically, or
- * appended under lock). Returns PT_OK or the error. */
-int pt_cli_emit(const struct pt_row *rows, size_t n, enum pt_format fmt, bool by_device,
-		const char *path, bool append, struct pt_error *err);
 
 /* A growable list of --node values (pointers into argv). */
 struct pt_strlist {
@@ -76,5 +67,8 @@ struct pt_out_opts {
 int pt_cli_out_option(struct pt_out_opts *o, int opt, const char *arg, const char *cmd);
 /* Checks the combination once all options are read: 0 or 2 (message printed). */
 int pt_cli_out_check(const struct pt_out_opts *o, const char *cmd);
+/* A database URI given to -o: 0, or 2 with the message printed when it is
+ * malformed or csv is false (another --format was asked for). */
+int pt_cli_db_check(const char *uri, bool csv, const char *cmd);
 
 #endif

@@ -157,7 +157,7 @@ static void test_batch__prev_errors(void **state)
 		const char *text = cases[i].text;
 
 		if (text == NULL) {
-			assert_int_equal(pt_buf_printf(&b, &err, "%s%s\nt,n,x\n", pt_csv_header_node,
+			assert_int_equal(pt_buf_printf(&b, &err, "%s%s\nt,n,x\n", pt_schema_header(&pt_schema_node),
 					"t,n,2026-01-01T00:00:00.000Z,2026-01-01T01:00:00.000Z,,,,,0,,,,,,,,,,,,1,475,,none,none,ok"),
 					PT_OK);
 			text = b.data;
@@ -316,7 +316,7 @@ static int run_batch(struct pt_batch_result *res, struct pt_ctx *ctx, const stru
 	o.chunk_ms = chunk_ms;
 	o.prev = prev;
 	o.concurrency = 3;
-	assert_int_equal(pt_out_open(&out, path, false, pt_csv_header_node, err), PT_OK);
+	assert_int_equal(pt_out_open(&out, path, false, pt_schema_header(&pt_schema_node), err), PT_OK);
 	rc = pt_batch_run(res, ctx, jobs, &o, out, err);
 	if (rc == PT_OK || rc == PT_ENET)
 		assert_int_equal(pt_out_commit(out, err), PT_OK);
@@ -449,19 +449,65 @@ static void test_batch__resume_keeps_unmatched(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/out.csv", dir);
 	/* Two full sets of x (the job is there twice) and a row of another task. */
-	assert_int_equal(pt_buf_printf(&text, &err, "%s%s%s%s%s%s", pt_csv_header_node, row_x1, row_y,
+	assert_int_equal(pt_buf_printf(&text, &err, "%s%s%s%s%s%s", pt_schema_header(&pt_schema_node), row_x1, row_y,
 			row_x2, row_x1, row_x2), PT_OK);
 	assert_int_equal(pt_batch_prev_parse(&prev, text.data, text.len, "out.csv", &err), PT_OK);
 	assert_int_equal(run_batch(&res, NULL, jobs, prev, 0, path, &err), PT_OK);
 	assert_int_equal(res.jobs_computed, 0);
 	assert_true(res.missing); /* the kept partial row */
 	got = read_all(path);
-	assert_int_equal(pt_buf_printf(&want, &err, "%s%s%s%s%s%s", pt_csv_header_node, row_x1, row_x2,
+	assert_int_equal(pt_buf_printf(&want, &err, "%s%s%s%s%s%s", pt_schema_header(&pt_schema_node), row_x1, row_x2,
 			row_x1, row_x2, row_y), PT_OK);
 	assert_string_equal(got, want.data);
 	free(got);
 	pt_buf_free(&want);
 	pt_buf_free(&text);
+	pt_batch_result_clear(&res);
+	pt_batch_prev_free(prev);
+	pt_jobs_free(jobs);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* A kept row matches its job however long its task and node names, and
+ * with the formula guard's ' before them: names of 2,000 characters that
+ * start with = and - are found again, so nothing is computed. */
+static void test_batch__resume_long_names(void **state)
+{
+	struct pt_buf jtext = {0}, text = {0}, name = {0}, node = {0};
+	struct pt_jobs *jobs;
+	struct pt_batch_prev *prev = NULL;
+	struct pt_batch_result res;
+	struct pt_error err = {0, ""};
+	char dir[] = "/tmp/pt-test-batch.XXXXXX", path[128], *got;
+	int i;
+
+	(void)state;
+	assert_int_equal(pt_buf_printf(&name, &err, "=sum"), PT_OK);
+	assert_int_equal(pt_buf_printf(&node, &err, "-n"), PT_OK);
+	for (i = 0; i < 2000; i++) {
+		assert_int_equal(pt_buf_printf(&name, &err, "%c", 'a' + i % 26), PT_OK);
+		assert_int_equal(pt_buf_printf(&node, &err, "%c", 'a' + i % 26), PT_OK);
+	}
+	assert_int_equal(pt_buf_printf(&jtext, &err, "task,start,end,nodes\n%s,0,60,%s\n",
+			name.data, node.data), PT_OK);
+	jobs = parse_ok(jtext.data);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/out.csv", dir);
+	assert_int_equal(pt_buf_printf(&text, &err, "%s'%s,'%s,1970-01-01T00:00:00.000Z,"
+			"1970-01-01T00:01:00.000Z,60.000,,,,0,,,,,,,,,,,,1.000,475.000,,none,none,ok\n",
+			pt_schema_header(&pt_schema_node), name.data, node.data), PT_OK);
+	assert_int_equal(pt_batch_prev_parse(&prev, text.data, text.len, "out.csv", &err), PT_OK);
+	assert_int_equal(run_batch(&res, NULL, jobs, prev, 0, path, &err), PT_OK);
+	assert_int_equal(res.jobs_computed, 0);
+	assert_int_equal(res.rows_kept, 1);
+	got = read_all(path);
+	assert_string_equal(got, text.data);
+	free(got);
+	pt_buf_free(&jtext);
+	pt_buf_free(&text);
+	pt_buf_free(&name);
+	pt_buf_free(&node);
 	pt_batch_result_clear(&res);
 	pt_batch_prev_free(prev);
 	pt_jobs_free(jobs);
@@ -744,7 +790,7 @@ static void test_batch__blocks_equal_points(void **state)
 			o.every_point = pass == 1;
 			o.chunk_ms = chunk;
 			o.scrape_ms = 15000;
-			assert_int_equal(pt_out_open(&out, pass ? p2 : p1, false, pt_csv_header_node, &err),
+			assert_int_equal(pt_out_open(&out, pass ? p2 : p1, false, pt_schema_header(&pt_schema_node), &err),
 					PT_OK);
 			lp.ranges = 0;
 			if (pt_batch_run(pass ? &r2 : &r1, ctx, jobs, &o, out, &err) != PT_OK)
@@ -784,6 +830,7 @@ int main(void)
 		cmocka_unit_test(test_batch__prev_errors),
 		cmocka_unit_test(test_batch__run_fail_resume),
 		cmocka_unit_test(test_batch__resume_keeps_unmatched),
+		cmocka_unit_test(test_batch__resume_long_names),
 		cmocka_unit_test(test_batch__blocks_equal_points),
 	};
 

@@ -134,6 +134,7 @@ static const char full_yaml[] =
 	"  label: host_name\n"
 	"  strip_port: false\n"
 	"queries: q/set.yaml\n"
+	"outputs: {password_file: secrets/db}\n"
 	"power:\n"
 	"  prefer_measured: False\n"
 	"  pue: 1.4\n"
@@ -180,6 +181,8 @@ static void test_config__full(void **state)
 	assert_false(cfg->strip_port);
 	snprintf(want, sizeof(want), "%.*s/q/set.yaml", (int)(slash - path), path);
 	assert_string_equal(cfg->queries_path, want);
+	snprintf(want, sizeof(want), "%.*s/secrets/db", (int)(slash - path), path);
+	assert_string_equal(cfg->output_password_file, want);
 
 	assert_false(cfg->prefer_measured);
 	assert_true(cfg->power.pue == 1.4);
@@ -265,7 +268,8 @@ struct error_case {
 static const struct error_case error_cases[] = {
 	/* unknown keys */
 	{"promethus:\n  url: x\n", 1, "promethus",
-		"unknown key (expected one of: prometheus, nodes, queries, power)"},
+		"unknown key (expected one of: prometheus, nodes, queries, power, outputs)"},
+	{"outputs:\n  password: hunter2\n", 2, "outputs.password", "unknown key (expected one of: password_file)"},
 	{"power:\n  cpu:\n    tdp: 5\n", 3, "power.cpu.tdp", "unknown key (expected one of: tdp_watts, idle_watts)"},
 	{"prometheus:\n  tls: {cert_file: x}\n", 2, "prometheus.tls.cert_file", "unknown key"},
 	{"power:\n  nodes:\n    gpu01:\n      prefer_measured: false\n", 4,

@@ -47,7 +47,7 @@ static void make_row(struct pt_row *r, const char *task, const char *node, bool 
 		r->cpu_power_w = r->ram_power_w = r->gpu_power_w = r->power_w = NAN;
 		r->cpu_energy_wh = r->ram_energy_wh = r->gpu_energy_wh = r->energy_wh = NAN;
 		r->energy_j = r->co2_g = NAN;
-		snprintf(r->status, sizeof(r->status), "no_data: no series for this node in the window");
+		pt_status_set(&r->status, PT_STATUS_NO_DATA, "no series for this node in the window");
 		return;
 	}
 	r->cpu_util_pct = 50;
@@ -67,7 +67,7 @@ static void make_row(struct pt_row *r, const char *task, const char *node, bool 
 	r->co2_g = r->energy_wh / 1000 * 1.2 * 475;
 	r->cpu_source = PT_SRC_MODEL;
 	r->gpu_source = PT_SRC_MEASURED;
-	snprintf(r->status, sizeof(r->status), "ok");
+	pt_status_ok(&r->status);
 }
 
 static void test_csvout__golden(void **state)
@@ -81,8 +81,8 @@ static void test_csvout__golden(void **state)
 	make_row(&rows[0], "train, \"big\"", "gpu01", true);
 	make_row(&rows[1], "=cmd|' /C calc'!A0", "-node@x", true);
 	make_row(&rows[2], NULL, "ghost", false);
-	assert_int_equal(pt_buf_append(&b, pt_csv_header_node, strlen(pt_csv_header_node), &err), PT_OK);
-	assert_int_equal(pt_csv_rows(&b, rows, 3, &err), PT_OK);
+	assert_int_equal(pt_buf_append(&b, pt_schema_header(&pt_schema_node), strlen(pt_schema_header(&pt_schema_node)), &err), PT_OK);
+	assert_int_equal(pt_csv_rows(&b, &pt_schema_node, rows, 3, &err), PT_OK);
 	golden = slurp(PT_FIXTURES "/golden/report.csv");
 	assert_string_equal(b.data, golden);
 	free(golden);

@@ -142,7 +142,7 @@ static char *run_export(struct env *e, struct pt_export_result *res, int64_t sta
 	o.chunk_ms = chunk_ms;
 	o.nodes = nodes;
 	o.nnodes = nnodes;
-	assert_int_equal(pt_out_open(&out, e->path, false, pt_csv_header_export, &err), PT_OK);
+	assert_int_equal(pt_out_open(&out, e->path, false, pt_schema_header(&pt_schema_export), &err), PT_OK);
 	*rc = pt_export_run(res, e->ctx, &o, out, &err);
 	if (*rc != PT_OK) {
 		pt_out_free(out);
@@ -187,7 +187,7 @@ static void test_export__rows_and_energy(void **state)
 	assert_int_equal(res.slices, 1);
 	assert_false(res.no_nodes);
 	assert_int_equal(count_lines(text), 42);
-	assert_true(strncmp(text, pt_csv_header_export, strlen(pt_csv_header_export)) == 0);
+	assert_true(strncmp(text, pt_schema_header(&pt_schema_export), strlen(pt_schema_header(&pt_schema_export))) == 0);
 	assert_non_null(strstr(text, "\n1970-01-01T00:16:40.000Z,n1,50.000,25.000,,60.000,0.375,,60.375,0.000000\n"));
 	assert_non_null(strstr(text, "\n1970-01-01T00:17:10.000Z,n1,50.000,25.000,,60.000,0.375,,60.375,0.503125\n"));
 	assert_non_null(strstr(text, "\n1970-01-01T00:26:40.000Z,n1,50.000,25.000,,60.000,0.375,,60.375,10.062500\n"));
@@ -217,7 +217,7 @@ static void test_export__missing_nodes_and_gaps(void **state)
 	assert_int_equal(res.rows, 12);
 	assert_int_equal(res.nmissing, 1);
 	assert_string_equal(res.missing[0], "ghost");
-	assert_non_null(strstr(text, pt_csv_header_export));
+	assert_non_null(strstr(text, pt_schema_header(&pt_schema_export)));
 	assert_non_null(strstr(text, "\n1970-01-01T02:10:00.000Z,ghost,,,,,,,,\n"
 			"1970-01-01T02:10:00.000Z,n1,50.000,25.000,,60.000,0.375,,60.375,0.000000\n"));
 	assert_non_null(strstr(text, "\n1970-01-01T02:13:00.000Z,n1,50.000,25.000,,60.000,0.375,,60.375,3.018750\n"));
@@ -229,7 +229,7 @@ static void test_export__missing_nodes_and_gaps(void **state)
 	text = run_export(e, &res, 9000, 9600, 0, 0, NULL, 0, &rc);
 	assert_int_equal(rc, PT_OK);
 	assert_true(res.no_nodes);
-	assert_string_equal(text, pt_csv_header_export);
+	assert_string_equal(text, pt_schema_header(&pt_schema_export));
 	pt_export_result_clear(&res);
 	free(text);
 }

@@ -173,7 +173,9 @@ static void test_model__cpu_only_node(void **state)
 	assert_double_equal(r.energy_j, 33.0 * 3600, 1e-6);
 	assert_double_equal(r.co2_g, 0.033 * 1.5 * 400, 1e-9);
 	assert_int_equal(r.cpu_tdp_source, PT_TDP_DEFAULT);
-	assert_string_equal(r.status, "ok");
+	assert_string_equal(r.status.text, "ok");
+	assert_int_equal(r.status.kind, PT_STATUS_OK);
+	assert_string_equal(pt_status_reason(&r.status), "");
 	assert_int_equal(r.ndevices, 2);
 	pt_row_clear(&r);
 	pt_node_obs_clear(&o);
@@ -292,7 +294,7 @@ static void test_model__no_data_is_not_zero(void **state)
 	pt_node_obs_init(&o);
 	o.node = strdup("ghost");
 	run_model(&r, &o, &pp, true, 1, 475, 60 * 1000);
-	assert_true(strncmp(r.status, "no_data", 7) == 0);
+	assert_true(strncmp(r.status.text, "no_data", 7) == 0);
 	assert_true(isnan(r.power_w));
 	assert_true(isnan(r.energy_wh));
 	assert_true(isnan(r.cpu_util_pct));
@@ -302,7 +304,9 @@ static void test_model__no_data_is_not_zero(void **state)
 	o.any = true;
 	o.cpu_util = 1.0;
 	run_model(&r, &o, &pp, true, 1, 475, 60 * 1000);
-	assert_string_equal(r.status, "partial: no RAM data");
+	assert_string_equal(r.status.text, "partial: no RAM data");
+	assert_int_equal(r.status.kind, PT_STATUS_PARTIAL);
+	assert_string_equal(pt_status_reason(&r.status), "no RAM data");
 	assert_double_equal(r.power_w, 120, 1e-9);
 	pt_row_clear(&r);
 	pt_node_obs_clear(&o);
@@ -324,21 +328,21 @@ static void test_model__failed_scrapes(void **state)
 	o.ram_used_bytes = o.ram_total_bytes = 1024.0 * 1024 * 1024;
 	o.up = 0.96;
 	run_model(&r, &o, &pp, true, 1, 475, 3600 * 1000);
-	assert_string_equal(r.status, "ok");
+	assert_string_equal(r.status.text, "ok");
 	pt_row_clear(&r);
 
 	o.up = 0.5;
 	run_model(&r, &o, &pp, true, 1, 475, 3600 * 1000);
-	assert_string_equal(r.status, "partial: 50% of scrapes failed");
+	assert_string_equal(r.status.text, "partial: 50% of scrapes failed");
 	assert_double_equal(r.power_w, 60.375, 1e-9); /* the figures of the scrapes that worked */
 	assert_int_equal(r.ndevices, 2);
-	assert_string_equal(r.devices[0].status, "partial: 50% of scrapes failed"); /* per device too */
+	assert_string_equal(r.devices[0].status.text, "partial: 50% of scrapes failed"); /* per device too */
 	pt_row_clear(&r);
 
 	/* Samples over a third of the window, and the scrapes that failed. */
 	o.covered_s = 1200;
 	run_model(&r, &o, &pp, true, 1, 475, 3600 * 1000);
-	assert_string_equal(r.status, "partial: 50% of scrapes failed; data covers 33% of the window");
+	assert_string_equal(r.status.text, "partial: 50% of scrapes failed; data covers 33% of the window");
 	pt_row_clear(&r);
 
 	/* A percent series labelled "ratio": not a utilisation, and said so. */
@@ -346,12 +350,12 @@ static void test_model__failed_scrapes(void **state)
 	o.up = NAN;
 	o.cpu_util = 50.0;
 	run_model(&r, &o, &pp, true, 1, 475, 3600 * 1000);
-	assert_string_equal(r.status, "partial: CPU utilisation out of range (50); no CPU data");
+	assert_string_equal(r.status.text, "partial: CPU utilisation out of range (50); no CPU data");
 	assert_true(isnan(r.cpu_power_w));
 	pt_row_clear(&r);
 	o.cpu_util = 1.003; /* rate() extrapolation: clamped */
 	run_model(&r, &o, &pp, true, 1, 475, 3600 * 1000);
-	assert_string_equal(r.status, "ok");
+	assert_string_equal(r.status.text, "ok");
 	assert_double_equal(r.cpu_util_pct, 100.0, 1e-9);
 	pt_row_clear(&r);
 
@@ -359,9 +363,11 @@ static void test_model__failed_scrapes(void **state)
 	o.any = false;
 	o.up = 0.0;
 	run_model(&r, &o, &pp, true, 1, 475, 3600 * 1000);
-	assert_string_equal(r.status, "no_data: no series for this node in the window");
+	assert_string_equal(r.status.text, "no_data: no series for this node in the window");
+	assert_int_equal(r.status.kind, PT_STATUS_NO_DATA);
+	assert_string_equal(pt_status_reason(&r.status), "no series for this node in the window");
 	assert_int_equal(r.gpu_count, -1);
-	assert_string_equal(r.devices[0].status, "no_data: no series for this node in the window");
+	assert_string_equal(r.devices[0].status.text, "no_data: no series for this node in the window");
 	pt_row_clear(&r);
 	pt_node_obs_clear(&o);
 }
