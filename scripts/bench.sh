@@ -3,7 +3,7 @@
 # A benchmark, not a test: it prints ratios and says whether each target is met;
 # it exits 0 unless something could not be measured.
 #
-#   scripts/bench.sh [--only report|batch|export] [--nodes N] [--repeat K]
+#   scripts/bench.sh [--only report|batch|export|db] [--nodes N] [--repeat K]
 #
 # report: a 200-node lab (a third CPU-only, a third 1 GPU, a third 2 GPUs) with
 #   2 h of 15 s history; `powertest report` for all nodes over a 1-hour window
@@ -17,6 +17,8 @@
 #   method, peak memory under 64 MiB. It also prints the data floor: curl
 #   fetching every sample the jobs cover in the cheapest form, which bounds
 #   what any exact method can gain over the seed on this machine.
+# db: about 100,000 export rows into SQLite, MariaDB and PostgreSQL against
+#   writing them as CSV: seconds, rows per second, ratio.
 #
 # Uses build/powertest (PT_BIN to override); starts and stops its own labs.
 set -euo pipefail
@@ -242,9 +244,46 @@ PY
 		"$(verdict "$kib < 65536")"
 }
 
+# Rows into databases: an export of about 100,000 rows (60 nodes, 6 h at a
+# 13 s step) into SQLite, MariaDB and PostgreSQL (throwaway servers from
+# scripts/dblab.sh), against writing the same rows as CSV; a second run
+# upserts every row again.
+bench_db() {
+	local nodes=60 start end kind uri t_csv rows t1 t2
+	echo "== databases: export of $nodes nodes over 6 h at a 13 s step"
+	start_lab db "$nodes" 6
+	# Beside WORK, not in it: the servers' unprivileged user must reach it.
+	DBLAB=$(mktemp -u "${TMPDIR:-/tmp}/pt-bench-db.XXXXXX")
+	trap 'bash "$ROOT/scripts/dblab.sh" stop --dir "$DBLAB" >/dev/null 2>&1; cleanup' EXIT
+	bash "$ROOT/scripts/dblab.sh" start --dir "$DBLAB" >"$WORK/dblab.log" 2>&1 ||
+		{ cat "$WORK/dblab.log" >&2; echo "bench.sh: the database servers did not start" >&2; exit 2; }
+	# shellcheck disable=SC1091
+	source "$DBLAB/env"
+	printf 'prometheus: {url: %s}\noutputs: {password_file: %s}\n' "$URL" "$PT_DB_PASSWORD_FILE" >"$WORK/db.yaml"
+	start=$T0 end=$((T0 + 6 * 3600))
+	read -r t_csv _ < <(measure "$WORK/exp.csv" "$PT" -c "$WORK/db.yaml" export --start "$start" --end "$end" --step 13s)
+	rows=$(($(wc -l <"$WORK/exp.csv") - 1))
+	printf '  CSV: %d rows in %.3f s (%.0f rows/s)\n' "$rows" "$t_csv" "$(awk -v r="$rows" -v t="$t_csv" 'BEGIN { print r / t }')"
+	for kind in sqlite mysql postgresql; do
+		case $kind in
+		sqlite) uri="sqlite:$WORK/bench.db" ;;
+		mysql) uri=$PT_DB_MYSQL_URI ;;
+		postgresql) uri=$PT_DB_PG_URI ;;
+		esac
+		read -r t1 _ < <(REPEAT=1 measure "$WORK/o" "$PT" -c "$WORK/db.yaml" export --start "$start" --end "$end" --step 13s -o "$uri")
+		read -r t2 _ < <(REPEAT=1 measure "$WORK/o" "$PT" -c "$WORK/db.yaml" export --start "$start" --end "$end" --step 13s -o "$uri")
+		printf '  %s: new rows %.3f s (%.0f rows/s, %sx the CSV), the same rows again (upserts) %.3f s (%sx)\n' \
+			"$kind" "$t1" "$(awk -v r="$rows" -v t="$t1" 'BEGIN { print r / t }')" "$(ratio "$t1" "$t_csv")" \
+			"$t2" "$(ratio "$t2" "$t_csv")"
+	done
+}
+
 case $ONLY in
 "" | report) bench_report ;;
 esac
 case $ONLY in
 "" | batch | export) bench_batch ;;
+esac
+case $ONLY in
+"" | db) bench_db ;;
 esac

@@ -17,6 +17,11 @@ PACKAGES=(
 	libcurl4-openssl-dev libcjson-dev libcsv-dev libyaml-dev libmicrohttpd-dev libcmocka-dev
 	prometheus prometheus-node-exporter victoria-metrics
 	stress-ng curl python3 procps util-linux iproute2
+	# scripts/package.sh and its test: dpkg-shlibdeps (dpkg-dev) computes the
+	# package's Depends; lintian checks it; systemd brings systemd-analyze for
+	# the unit; bash-completion to try the completion as shells load it.
+	# (No fakeroot: CPack writes root-owned files into the archive itself.)
+	dpkg-dev lintian systemd bash-completion
 )
 # Databases rows can go into (-o sqlite:/mysql:/postgresql:), and the servers
 # the tests and the lab start as throwaway instances.
@@ -69,8 +74,11 @@ install_packages() {
 		"${SUDO[@]}" chmod 755 "$POLICY"
 		OUR_POLICY=1
 	fi
-	"${SUDO[@]}" apt-get update
-	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+	# Others may hold apt's lock (another install, unattended upgrades): wait
+	# for it rather than fail.
+	"${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 update
+	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+		install -y --no-install-recommends "${missing[@]}"
 	restore_policy
 	OUR_POLICY=0
 

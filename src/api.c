@@ -7,20 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "measure.h"
 #include "render.h"
 #include "report.h"
 #include "schema.h"
+#include "scrape.h"
 #include "timefmt.h"
 
 #ifndef PT_VERSION
 #define PT_VERSION POWERTEST_VERSION
 #endif
 
-/* The public codes are the internal ones under public names; keep them so. */
-_Static_assert((int)POWERTEST_OK == (int)PT_OK && (int)POWERTEST_EMISSING == (int)PT_EMISSING &&
-		(int)POWERTEST_EUSAGE == (int)PT_EUSAGE && (int)POWERTEST_ENET == (int)PT_ENET &&
-		(int)POWERTEST_EWRITE == (int)PT_EWRITE && (int)POWERTEST_ENOMEM == (int)PT_ENOMEM,
-		"powertest_code and pt_code differ");
 _Static_assert((int)POWERTEST_SOURCE_NONE == (int)PT_SRC_NONE &&
 		(int)POWERTEST_SOURCE_MODEL == (int)PT_SRC_MODEL &&
 		(int)POWERTEST_SOURCE_MEASURED == (int)PT_SRC_MEASURED,
@@ -62,7 +59,8 @@ static powertest_code set_ok(powertest_error *err)
 /* Copies an internal error out; returns its code. */
 static powertest_code pass_on(powertest_error *err, const struct pt_error *e)
 {
-	int code = e->code >= PT_EMISSING && e->code <= PT_ENOMEM ? e->code : PT_ENET;
+	/* A failure is never OK, whatever the code says. */
+	int code = e->code == PT_OK ? PT_ENET : pt_public_code(e->code);
 
 	if (err != NULL) {
 		err->code = (powertest_code)code;
@@ -83,15 +81,7 @@ static powertest_code fail(powertest_error *err, powertest_code code, const char
 
 const char *powertest_strerror(powertest_code code)
 {
-	switch (code) {
-	case POWERTEST_OK: return "no error";
-	case POWERTEST_EMISSING: return "missing data";
-	case POWERTEST_EUSAGE: return "usage or configuration error";
-	case POWERTEST_ENET: return "Prometheus or network error";
-	case POWERTEST_EWRITE: return "cannot write the output";
-	case POWERTEST_ENOMEM: return "out of memory";
-	}
-	return "unknown error";
+	return pt_public_code((int)code) == (int)code ? pt_strerror((int)code) : "unknown error";
 }
 
 /* ---- library ---- */
@@ -290,30 +280,12 @@ static powertest_code report_verdict(const powertest_report *rep, int64_t start_
 	return POWERTEST_EMISSING;
 }
 
-/* Largest scrape interval of the selected targets, 0 when unknown: only to
- * flag windows shorter than two scrapes, so a store without a targets API
- * (Thanos Query, Mimir) still reports. */
-static int64_t scrape_interval(struct pt_ctx *ctx, int64_t end_ms, const char *const *nodes,
-		size_t nnodes)
-{
-	struct pt_error e = {0, ""};
-	int64_t interval = 0;
-
-	if (pt_report_wait_scraped(ctx, end_ms, nodes, nnodes, 0, &interval, &e) == PT_ENET)
-		return 0;
-	return interval;
-}
-
-static powertest_code report_window(powertest_report **out, struct pt_ctx *ctx,
+/* The rows of w as a public report (taking ownership of rows) and its verdict. */
+static powertest_code report_publish(powertest_report **out, struct pt_row *rows, size_t n,
 		const struct pt_window *w, powertest_error *err)
 {
-	struct pt_error e = {0, ""};
-	struct pt_row *rows = NULL;
-	size_t n = 0;
 	powertest_code rc;
 
-	if (pt_report_window(&rows, &n, ctx, w, &e) != PT_OK)
-		return pass_on(err, &e);
 	if ((rc = report_make(out, rows, n, err)) != POWERTEST_OK)
 		return rc;
 	return report_verdict(*out, w->start_ms, w->end_ms, err);
@@ -323,8 +295,10 @@ powertest_code powertest_client_report(powertest_report **out, powertest_client 
 		const char *task, int64_t start_ms, int64_t end_ms, const char *const *nodes,
 		size_t nnodes, powertest_error *err)
 {
+	struct pt_error e = {0, ""}, ignored = {0, ""};
+	struct pt_row *rows = NULL;
 	struct pt_window w;
-	size_t i;
+	size_t i, n = 0;
 
 	if (out == NULL)
 		return fail(err, POWERTEST_EUSAGE, "powertest_client_report: no place for the report");
@@ -344,8 +318,12 @@ powertest_code powertest_client_report(powertest_report **out, powertest_client 
 	w.end_ms = end_ms;
 	w.nodes = nodes;
 	w.nnodes = nnodes;
-	w.scrape_interval_ms = scrape_interval(client->ctx, end_ms, nodes, nnodes);
-	return report_window(out, client->ctx, &w, err);
+	/* Only to flag windows shorter than two scrapes: 0 when unknown, so a
+	 * store without a targets API (Thanos Query, Mimir) still reports. */
+	(void)!pt_scrape_interval(&w.scrape_interval_ms, client->ctx, nodes, nnodes, false, &ignored);
+	if (pt_report_window(&rows, &n, client->ctx, &w, &e) != PT_OK)
+		return pass_on(err, &e);
+	return report_publish(out, rows, n, &w, err);
 }
 
 size_t powertest_report_count(const powertest_report *report)
@@ -475,12 +453,12 @@ static powertest_code add_window(powertest_error *err, powertest_code rc, int64_
 powertest_code powertest_region_end(powertest_region *region, powertest_report **out,
 		powertest_error *err)
 {
-	struct pt_error e = {0, ""};
+	struct pt_error e = {0, ""}, late = {0, ""};
+	struct pt_row *rows = NULL;
 	struct pt_ctx *ctx;
 	struct pt_window w;
-	int64_t interval = 0;
+	size_t n = 0;
 	powertest_code prc;
-	int rc;
 
 	if (out == NULL)
 		return fail(err, POWERTEST_EUSAGE, "powertest_region_end: no place for the report");
@@ -504,21 +482,15 @@ powertest_code powertest_region_end(powertest_region *region, powertest_report *
 	w.nodes = (const char *const *)region->nodes;
 	w.nnodes = region->nnodes;
 
-	/* As `powertest run`: a first look tells the scrape interval, which bounds the wait. */
-	rc = pt_report_wait_scraped(ctx, w.end_ms, w.nodes, w.nnodes,
-			region->wait_ms >= 0 ? region->wait_ms : 0, &interval, &e);
-	if (rc == PT_EMISSING && region->wait_ms < 0)
-		rc = pt_report_wait_scraped(ctx, w.end_ms, w.nodes, w.nnodes,
-				interval > 0 ? 2 * interval + 10000 : 30000, &interval, &e);
-	if (rc != PT_OK && rc != PT_EMISSING)
+	/* The same wait and report as `powertest run`. */
+	if (pt_measure_window(&rows, &n, ctx, &w, region->wait_ms, 0, &late, &e) != PT_OK)
 		return add_window(err, pass_on(err, &e), w.start_ms, w.end_ms);
-	w.scrape_interval_ms = interval;
-	prc = report_window(out, ctx, &w, err);
+	prc = report_publish(out, rows, n, &w, err);
 	if (prc != POWERTEST_OK && prc != POWERTEST_EMISSING)
 		return add_window(err, prc, w.start_ms, w.end_ms);
 	/* A wait that timed out is worth a note; no wait asked, no note. */
-	if (rc == PT_EMISSING && region->wait_ms != 0)
-		snprintf((*out)->warning, sizeof((*out)->warning), "%s", e.msg);
+	if (late.code == PT_EMISSING && region->wait_ms != 0)
+		snprintf((*out)->warning, sizeof((*out)->warning), "%s", late.msg);
 	return prc;
 }
 

@@ -1,658 +1,23 @@
-/* batch.c - jobs file, rows of an earlier run, and many windows from range data fetched once per time slice. */
+/* batch.c - the batch run: many windows integrated locally from range data fetched once per time slice. */
 #include "batch.h"
 
-#include <csv.h>
-#include <ctype.h>
-#include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "schema.h"
+#include "scrape.h"
 #include "series.h"
 #include "sink.h"
+#include "slices.h"
 #include "strmap.h"
 #include "timefmt.h"
 
-/* Track-points (value, prefix sum, count: 24 bytes each) one slice may hold:
- * about 50 MB, whatever the number of nodes. */
-#define SLICE_BUDGET_POINTS 2000000
-/* Nodes assumed for the first slice of a run over every node. */
-#define GUESS_NODES 100
+/* Fewest points per slice (unless --chunk asks for fewer). */
 #define MIN_SLICE_POINTS 60
-#define DEFAULT_CONCURRENCY 4
 /* Most points per block of a blocked quantity: past it, blocks save little more. */
 #define MAX_BLOCK 60
-
-/* ---- CSV records with their line numbers and raw text ---- */
-
-typedef int (*rec_fn)(void *user, char **f, size_t n, int line, const char *raw, size_t rawlen,
-		struct pt_error *err);
-
-struct rec_reader {
-	char **f;
-	size_t n, cap;
-	bool oom;
-	bool started;  /* a record has begun and not ended */
-	int line;      /* line the current record began on */
-	struct pt_buf raw;
-	rec_fn fn;
-	void *user;
-	int rc;
-	struct pt_error *err;
-};
-
-static void rec_field(void *s, size_t len, void *data)
-{
-	struct rec_reader *r = data;
-	char *copy;
-
-	if (r->oom)
-		return;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		char **f = realloc(r->f, cap * sizeof(*f));
-		if (f == NULL) {
-			r->oom = true;
-			return;
-		}
-		r->f = f;
-		r->cap = cap;
-	}
-	if ((copy = malloc(len + 1)) == NULL) {
-		r->oom = true;
-		return;
-	}
-	if (len)
-		memcpy(copy, s, len);
-	copy[len] = '\0';
-	r->f[r->n++] = copy;
-}
-
-static void rec_clear_fields(struct rec_reader *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		free(r->f[i]);
-	r->n = 0;
-}
-
-static void rec_end(int c, void *data)
-{
-	struct rec_reader *r = data;
-
-	(void)c;
-	if (r->rc == PT_OK) {
-		if (r->oom)
-			r->rc = pt_error_oom(r->err);
-		else
-			r->rc = r->fn(r->user, r->f, r->n, r->line, r->raw.data ? r->raw.data : "",
-					r->raw.len, r->err);
-	}
-	rec_clear_fields(r);
-	r->started = false;
-}
-
-static bool blank_line(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!isspace((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-/* Calls fn for every record of text. Records are fed to libcsv line by line,
- * so each knows the line it began on and its raw text (a quoted field may
- * span lines). Blank lines between records are skipped. */
-static int read_records(const char *text, size_t len, const char *name, rec_fn fn, void *user,
-		struct pt_error *err)
-{
-	struct csv_parser p;
-	struct rec_reader r;
-	size_t pos = 0;
-	int line = 0;
-
-	memset(&r, 0, sizeof(r));
-	r.fn = fn;
-	r.user = user;
-	r.err = err;
-	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
-		return pt_error_oom(err);
-	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-		pos = 3; /* a UTF-8 byte order mark, as spreadsheets write */
-	while (pos < len && r.rc == PT_OK) {
-		const char *s = text + pos, *eol = memchr(s, '\n', len - pos);
-		size_t ll = eol ? (size_t)(eol - s) + 1 : len - pos;
-
-		line++;
-		if (!r.started) {
-			if (blank_line(s, ll)) {
-				pos += ll;
-				continue;
-			}
-			r.started = true;
-			r.line = line;
-			pt_buf_reset(&r.raw);
-		}
-		if ((r.rc = pt_buf_append(&r.raw, s, ll, err)) != PT_OK)
-			break;
-		if (csv_parse(&p, s, ll, rec_field, rec_end, &r) != ll && r.rc == PT_OK)
-			r.rc = pt_error_set(err, PT_EUSAGE, "%s:%d: malformed CSV: %s", name, line,
-					csv_strerror(csv_error(&p)));
-		pos += ll;
-	}
-	if (r.rc == PT_OK && csv_fini(&p, rec_field, rec_end, &r) != 0 && r.rc == PT_OK)
-		r.rc = pt_error_set(err, PT_EUSAGE, "%s:%d: malformed CSV: a quoted field is not closed",
-				name, r.line);
-	csv_free(&p);
-	rec_clear_fields(&r);
-	free(r.f);
-	pt_buf_free(&r.raw);
-	return r.rc;
-}
-
-static int slurp(char **out, size_t *len, const char *path, int missing_code, struct pt_error *err)
-{
-	/* A gigabyte is millions of jobs; more is a mistake (/dev/zero). */
-	int e = pt_read_file(out, len, path, (size_t)1 << 30);
-
-	if (e == 0)
-		return PT_OK;
-	if (e == ENOMEM)
-		return pt_error_oom(err);
-	return pt_error_set(err, e == ENOENT ? missing_code : PT_EUSAGE, "cannot read %s: %s", path,
-			strerror(e));
-}
-
-/* ---- jobs file ---- */
-
-enum { COL_TASK, COL_START, COL_END, COL_NODES, NCOLS };
-static const char *const col_names[NCOLS] = {"task", "start", "end", "nodes"};
-
-struct jobs_parse {
-	struct pt_jobs *j;
-	size_t cap;
-	const char *name;
-	bool header_done, header_bad;
-	long col[NCOLS];
-	size_t header_fields;
-	struct pt_error first;
-};
-
-static int problem(struct jobs_parse *jp, int line, const char *fmt, ...) PT_PRINTF(3, 4);
-
-static int problem(struct jobs_parse *jp, int line, const char *fmt, ...)
-{
-	struct pt_jobs *j = jp->j;
-	char msg[200], full[sizeof(((struct pt_error *)0)->msg)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (line > 0)
-		snprintf(full, sizeof(full), "%s:%d: %s", jp->name, line, msg);
-	else
-		snprintf(full, sizeof(full), "%s: %s", jp->name, msg);
-	if (jp->first.code == PT_OK)
-		pt_error_set(&jp->first, PT_EUSAGE, "%s", full);
-	j->nbad++;
-	if (j->nproblems < PT_JOBS_MAX_PROBLEMS) {
-		char **p = realloc(j->problems, (j->nproblems + 1) * sizeof(*p));
-		if (p == NULL)
-			return PT_ENOMEM;
-		j->problems = p;
-		if ((p[j->nproblems] = strdup(full)) == NULL)
-			return PT_ENOMEM;
-		j->nproblems++;
-	}
-	return PT_OK;
-}
-
-static void job_clear(struct pt_job *job)
-{
-	size_t i;
-
-	free(job->task);
-	for (i = 0; i < job->nnodes; i++)
-		free(job->nodes[i]);
-	free(job->nodes);
-	memset(job, 0, sizeof(*job));
-}
-
-void pt_jobs_free(struct pt_jobs *j)
-{
-	size_t i;
-
-	if (j == NULL)
-		return;
-	for (i = 0; i < j->n; i++)
-		job_clear(&j->items[i]);
-	free(j->items);
-	for (i = 0; i < j->nproblems; i++)
-		free(j->problems[i]);
-	free(j->problems);
-	free(j);
-}
-
-int pt_jobs_filter(struct pt_jobs *j, int (*keep)(void *user, const struct pt_job *job,
-		const char *node, bool *keep, struct pt_error *err), void *user, size_t *dropped,
-		struct pt_error *err)
-{
-	size_t i, k, n = 0, m;
-	bool yes;
-	int rc;
-
-	*dropped = 0;
-	for (i = 0; i < j->n; i++) {
-		struct pt_job *job = &j->items[i];
-
-		if (job->nnodes == 0) {
-			if ((rc = keep(user, job, NULL, &yes, err)) != PT_OK)
-				return rc;
-			*dropped += !yes;
-		} else {
-			for (k = m = 0; k < job->nnodes; k++) {
-				if ((rc = keep(user, job, job->nodes[k], &yes, err)) != PT_OK)
-					return rc;
-				if (yes)
-					job->nodes[m++] = job->nodes[k];
-				else
-					free(job->nodes[k]);
-			}
-			*dropped += job->nnodes - m;
-			job->nnodes = m;
-			yes = m > 0;
-		}
-		if (!yes) {
-			job_clear(job);
-			continue;
-		}
-		j->items[n++] = *job;
-	}
-	j->n = n;
-	return PT_OK;
-}
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
-/* "a; b;;a" -> a, b: trimmed, empty ones and repeats dropped. */
-static int split_nodes(struct pt_job *job, char *list)
-{
-	char *save = NULL, *tok;
-	size_t i;
-
-	for (tok = strtok_r(list, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
-		char *name = trim(tok), **v;
-		bool dup = false;
-
-		if (*name == '\0')
-			continue;
-		for (i = 0; i < job->nnodes && !dup; i++)
-			dup = strcmp(job->nodes[i], name) == 0;
-		if (dup)
-			continue;
-		if ((v = realloc(job->nodes, (job->nnodes + 1) * sizeof(*v))) == NULL)
-			return -1;
-		job->nodes = v;
-		if ((v[job->nnodes] = strdup(name)) == NULL)
-			return -1;
-		job->nnodes++;
-	}
-	return 0;
-}
-
-static int jobs_header(struct jobs_parse *jp, char **f, size_t n, int line)
-{
-	char missing[64] = "";
-	size_t i, len;
-	int c;
-
-	jp->header_done = true;
-	jp->header_fields = n;
-	for (c = 0; c < NCOLS; c++)
-		jp->col[c] = -1;
-	for (i = 0; i < n; i++) {
-		const char *name = trim(f[i]);
-		for (c = 0; c < NCOLS; c++) {
-			if (strcasecmp(name, col_names[c]) != 0)
-				continue;
-			if (jp->col[c] >= 0) {
-				jp->header_bad = true;
-				return problem(jp, line, "column '%s' appears twice in the header", col_names[c]);
-			}
-			jp->col[c] = (long)i;
-		}
-	}
-	/* All missing columns in one message: a file without a header misses them all. */
-	for (c = COL_TASK; c <= COL_END; c++) {
-		if (jp->col[c] >= 0)
-			continue;
-		len = strlen(missing);
-		snprintf(missing + len, sizeof(missing) - len, "%s'%s'", len ? " or " : "", col_names[c]);
-	}
-	if (missing[0] == '\0')
-		return PT_OK;
-	jp->header_bad = true;
-	return problem(jp, line, "the header has no %s column (it needs task,start,end; nodes is "
-			"optional)", missing);
-}
-
-static int jobs_record(void *user, char **f, size_t n, int line, const char *raw, size_t rawlen,
-		struct pt_error *err)
-{
-	struct jobs_parse *jp = user;
-	struct pt_jobs *j = jp->j;
-	struct pt_job job;
-	const char *v[NCOLS];
-	struct pt_error e = {0, ""};
-	int c, rc;
-
-	(void)raw;
-	(void)rawlen;
-	if (!jp->header_done)
-		return jobs_header(jp, f, n, line) == PT_OK ? PT_OK : pt_error_oom(err);
-	if (jp->header_bad)
-		return PT_OK;
-	for (c = 0; c < NCOLS; c++) {
-		v[c] = NULL;
-		if (jp->col[c] < 0)
-			continue;
-		if ((size_t)jp->col[c] >= n) {
-			if (c == COL_NODES)
-				continue;
-			return problem(jp, line, "%zu field%s where the header has %zu: no value for '%s'", n,
-					n == 1 ? "" : "s", jp->header_fields, col_names[c]) == PT_OK ?
-				PT_OK : pt_error_oom(err);
-		}
-		v[c] = trim(f[jp->col[c]]);
-		if (c != COL_NODES && *v[c] == '\0')
-			return problem(jp, line, "empty '%s'", col_names[c]) == PT_OK ?
-				PT_OK : pt_error_oom(err);
-	}
-	memset(&job, 0, sizeof(job));
-	job.line = line;
-	if (pt_time_parse(&job.start_ms, v[COL_START], &e) != PT_OK)
-		return problem(jp, line, "start: %s", e.msg) == PT_OK ? PT_OK : pt_error_oom(err);
-	if (pt_time_parse(&job.end_ms, v[COL_END], &e) != PT_OK)
-		return problem(jp, line, "end: %s", e.msg) == PT_OK ? PT_OK : pt_error_oom(err);
-	if (job.end_ms <= job.start_ms)
-		return problem(jp, line, "end (%s) is %s start (%s)", v[COL_END],
-				job.end_ms == job.start_ms ? "the same time as" : "before", v[COL_START]) == PT_OK ?
-			PT_OK : pt_error_oom(err);
-	if (job.end_ms > pt_now_ms() + PT_FUTURE_SLACK_MS)
-		return problem(jp, line, "end (%s) is in the future: the job is not over", v[COL_END]) ==
-			PT_OK ? PT_OK : pt_error_oom(err);
-	if (j->nbad > 0)
-		return PT_OK; /* only collecting problems now */
-	if ((job.task = strdup(v[COL_TASK])) == NULL)
-		return pt_error_oom(err);
-	if (v[COL_NODES]) {
-		char *list = strdup(v[COL_NODES]);
-		rc = list == NULL || split_nodes(&job, list) != 0;
-		free(list);
-		if (rc) {
-			job_clear(&job);
-			return pt_error_oom(err);
-		}
-	}
-	if (j->n == jp->cap) {
-		size_t cap = jp->cap ? jp->cap * 2 : 64;
-		struct pt_job *items = realloc(j->items, cap * sizeof(*items));
-		if (items == NULL) {
-			job_clear(&job);
-			return pt_error_oom(err);
-		}
-		j->items = items;
-		jp->cap = cap;
-	}
-	j->items[j->n++] = job;
-	return PT_OK;
-}
-
-int pt_jobs_parse(struct pt_jobs **out, const char *text, size_t len, const char *name,
-		struct pt_error *err)
-{
-	struct jobs_parse jp;
-	int rc;
-
-	*out = NULL;
-	memset(&jp, 0, sizeof(jp));
-	if ((jp.j = calloc(1, sizeof(*jp.j))) == NULL)
-		return pt_error_oom(err);
-	jp.name = name;
-	*out = jp.j;
-	rc = read_records(text, len, name, jobs_record, &jp, err);
-	if (rc == PT_EUSAGE) {
-		/* Malformed CSV: list it with the rows found bad before it. */
-		char msg[sizeof(err->msg)];
-		memcpy(msg, err->msg, sizeof(msg));
-		jp.j->nbad++;
-		if (jp.j->nproblems < PT_JOBS_MAX_PROBLEMS) {
-			char **p = realloc(jp.j->problems, (jp.j->nproblems + 1) * sizeof(*p));
-			if (p != NULL) {
-				jp.j->problems = p;
-				if ((p[jp.j->nproblems] = strdup(msg)) != NULL)
-					jp.j->nproblems++;
-			}
-		}
-		if (jp.first.code != PT_OK)
-			*err = jp.first;
-		return PT_EUSAGE;
-	}
-	if (rc != PT_OK)
-		return rc;
-	if (!jp.header_done &&
-			problem(&jp, 0, "empty; a jobs file starts with a header: task,start,end[,nodes]") != PT_OK)
-		return pt_error_oom(err);
-	if (jp.first.code != PT_OK) {
-		*err = jp.first;
-		return PT_EUSAGE;
-	}
-	return PT_OK;
-}
-
-int pt_jobs_load(struct pt_jobs **out, const char *path, struct pt_error *err)
-{
-	char *text = NULL;
-	size_t len = 0;
-	int rc;
-
-	*out = NULL;
-	if ((rc = slurp(&text, &len, path, PT_EUSAGE, err)) != PT_OK)
-		return rc;
-	rc = pt_jobs_parse(out, text, len, strcmp(path, "-") == 0 ? "<stdin>" : path, err);
-	free(text);
-	return rc;
-}
-
-/* ---- rows of an earlier run ---- */
-
-/* Where the fields the reader needs are in a report row. */
-#define PREV_NF pt_schema_node.ncols
-#define PREV_TASK pt_schema_index(&pt_schema_node, "task")
-#define PREV_NODE pt_schema_index(&pt_schema_node, "node")
-#define PREV_START pt_schema_index(&pt_schema_node, "start")
-#define PREV_END pt_schema_index(&pt_schema_node, "end")
-#define PREV_STATUS pt_schema_index(&pt_schema_node, "status")
-
-struct prev_row {
-	char *node;
-	char *raw;      /* the record as it was in the file, newline-terminated */
-	bool ok;        /* status "ok" */
-	bool used;
-	size_t next;    /* next row of the same task and window */
-};
-
-struct pt_batch_prev {
-	const char *name;
-	struct prev_row *rows;
-	size_t n, cap;
-	struct pt_strmap keys; /* task \x1f start \x1f end -> chain head */
-	size_t *first, *last;
-	bool header_done;
-};
-
-size_t pt_batch_prev_rows(const struct pt_batch_prev *p)
-{
-	return p ? p->n : 0;
-}
-
-void pt_batch_prev_free(struct pt_batch_prev *p)
-{
-	size_t i;
-
-	if (p == NULL)
-		return;
-	for (i = 0; i < p->n; i++) {
-		free(p->rows[i].node);
-		free(p->rows[i].raw);
-	}
-	free(p->rows);
-	pt_strmap_free(&p->keys);
-	free(p->first);
-	free(p->last);
-	free(p);
-}
-
-static int key3(struct pt_buf *b, const char *task, const char *start, const char *end,
-		struct pt_error *err)
-{
-	pt_buf_reset(b);
-	return pt_buf_printf(b, err, "%s\x1f%s\x1f%s", task, start, end);
-}
-
-static int prev_record(void *user, char **f, size_t n, int line, const char *raw, size_t rawlen,
-		struct pt_error *err)
-{
-	struct pt_batch_prev *p = user;
-	struct prev_row *r;
-	struct pt_buf key = {0};
-	size_t k;
-	bool added;
-	int rc;
-
-	if (!p->header_done) {
-		/* The header must be the report's, column for column. */
-		const char *h = pt_schema_header(&pt_schema_node);
-		size_t i;
-
-		p->header_done = true;
-		for (i = 0; i < n; i++) {
-			size_t l = strcspn(h, ",\n");
-			if (strlen(f[i]) != l || strncmp(f[i], h, l) != 0)
-				break;
-			h += l;
-			if (*h == ',')
-				h++;
-		}
-		if (i != n || n != PREV_NF)
-			return pt_error_set(err, PT_EUSAGE, "%s:%d: not a powertest report: its header "
-					"differs from the report header; not resuming it", p->name, line);
-		return PT_OK;
-	}
-	if (n != PREV_NF)
-		return pt_error_set(err, PT_EUSAGE, "%s:%d: %zu fields where the header has %d; "
-				"not resuming a damaged file", p->name, line, n, (int)PREV_NF);
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 256;
-		struct prev_row *rows = realloc(p->rows, cap * sizeof(*rows));
-		size_t *first, *last;
-		if (rows == NULL)
-			return pt_error_oom(err);
-		p->rows = rows;
-		if ((first = realloc(p->first, cap * sizeof(*first))) == NULL)
-			return pt_error_oom(err);
-		p->first = first;
-		if ((last = realloc(p->last, cap * sizeof(*last))) == NULL)
-			return pt_error_oom(err);
-		p->last = last;
-		p->cap = cap;
-	}
-	r = &p->rows[p->n];
-	memset(r, 0, sizeof(*r));
-	r->next = PT_STRMAP_NONE;
-	r->ok = strcmp(f[PREV_STATUS], "ok") == 0;
-	if ((r->node = strdup(f[PREV_NODE])) == NULL || (r->raw = malloc(rawlen + 2)) == NULL) {
-		free(r->node);
-		return pt_error_oom(err);
-	}
-	memcpy(r->raw, raw, rawlen);
-	if (rawlen == 0 || raw[rawlen - 1] != '\n')
-		r->raw[rawlen++] = '\n';
-	r->raw[rawlen] = '\0';
-	p->n++;
-	if ((rc = key3(&key, f[PREV_TASK], f[PREV_START], f[PREV_END], err)) != PT_OK)
-		goto out;
-	if ((k = pt_strmap_put(&p->keys, key.data, &added)) == PT_STRMAP_NONE) {
-		rc = pt_error_oom(err);
-		goto out;
-	}
-	/* keys grow one at a time, never faster than rows: first/last fit. */
-	if (added)
-		p->first[k] = p->n - 1;
-	else
-		p->rows[p->last[k]].next = p->n - 1;
-	p->last[k] = p->n - 1;
-out:
-	pt_buf_free(&key);
-	return rc;
-}
-
-int pt_batch_prev_parse(struct pt_batch_prev **out, const char *text, size_t len,
-		const char *name, struct pt_error *err)
-{
-	struct pt_batch_prev *p;
-	int rc;
-
-	*out = NULL;
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return pt_error_oom(err);
-	p->name = name;
-	if ((rc = read_records(text, len, name, prev_record, p, err)) != PT_OK) {
-		pt_batch_prev_free(p);
-		return rc;
-	}
-	p->name = NULL; /* not owned; only for messages while parsing */
-	*out = p;
-	return PT_OK;
-}
-
-int pt_batch_prev_load(struct pt_batch_prev **out, const char *path, struct pt_error *err)
-{
-	char *text = NULL;
-	size_t len = 0;
-	int rc;
-
-	*out = NULL;
-	rc = slurp(&text, &len, path, PT_EMISSING, err);
-	if (rc == PT_EMISSING) {
-		/* Nothing written yet: resume from nothing. */
-		pt_error_clear(err);
-		return pt_batch_prev_parse(out, "", 0, path, err);
-	}
-	if (rc != PT_OK)
-		return rc;
-	rc = pt_batch_prev_parse(out, text, len, path, err);
-	free(text);
-	return rc;
-}
 
 /* ---- the run ---- */
 
@@ -710,26 +75,22 @@ static int plan_job(struct bjob *bj, const struct pt_job *job, struct pt_batch_p
 		struct pt_error *err)
 {
 	char s[40], e[40];
-	struct pt_buf key = {0}, cell = {0};
+	struct pt_buf cell = {0};
 	size_t head = PT_STRMAP_NONE, i, r;
 	int rc;
 
 	bj->job = job;
 	bj->all = job->nnodes == 0;
 	if (prev && prev->n > 0) {
+		/* Names as the file's cells hold them: after the formula guard. */
 		pt_time_format(s, sizeof(s), job->start_ms);
 		pt_time_format(e, sizeof(e), job->end_ms);
 		rc = pt_csv_guarded(&cell, job->task, err);
 		if (rc == PT_OK)
-			rc = key3(&key, cell.data ? cell.data : "", s, e, err);
+			rc = pt_batch_prev_first(&head, prev, cell.data ? cell.data : "", s, e, err);
 		pt_buf_free(&cell);
-		if (rc != PT_OK) {
-			pt_buf_free(&key);
+		if (rc != PT_OK)
 			return rc;
-		}
-		if ((i = pt_strmap_get(&prev->keys, key.data)) != PT_STRMAP_NONE)
-			head = prev->first[i];
-		pt_buf_free(&key);
 	}
 	if (bj->all) {
 		/* One kept row per node: a job listed twice takes two sets. */
@@ -784,7 +145,7 @@ static int plan_job(struct bjob *bj, const struct pt_job *job, struct pt_batch_p
 
 static int add_kept(struct run *run, struct pt_buf *b, size_t r, struct pt_error *err)
 {
-	const struct prev_row *row = &run->prev->rows[r];
+	const struct pt_prev_row *row = &run->prev->rows[r];
 
 	if (!row->ok)
 		run->res->missing = true;
@@ -856,11 +217,6 @@ static int write_ready(struct run *run, bool flush, struct pt_error *err)
 	return PT_OK;
 }
 
-static int cmp_obs(const void *a, const void *b)
-{
-	return strcmp(((const struct pt_node_obs *)a)->node, ((const struct pt_node_obs *)b)->node);
-}
-
 /* Rows of a job whose last slice is done. */
 static int finish_job(struct run *run, struct bjob *bj, struct pt_error *err)
 {
@@ -883,8 +239,8 @@ static int finish_job(struct run *run, struct bjob *bj, struct pt_error *err)
 			goto out;
 		nobs++;
 	}
-	if (bj->all && nobs > 1)
-		qsort(obs, nobs, sizeof(*obs), cmp_obs);
+	if (bj->all)
+		pt_node_obs_sort(obs, nobs);
 	memset(&w, 0, sizeof(w));
 	w.task = job->task;
 	w.start_ms = job->start_ms;
@@ -1070,7 +426,8 @@ static int64_t choose_block(const struct run *run, const size_t *order, size_t n
 				*rc = pt_error_oom(err);
 	}
 	qsort(li, n, sizeof(*li), cmp_len);
-	all_nodes = any_all ? (double)(u.n > GUESS_NODES ? u.n : GUESS_NODES) : (double)u.n;
+	all_nodes = any_all ? (double)(u.n > PT_SLICE_GUESS_NODES ? u.n : PT_SLICE_GUESS_NODES)
+		: (double)u.n;
 	best_cost = all_nodes;
 	/* m upwards: the short jobs (n < 2m) only ever join. */
 	for (m = 2; m <= MAX_BLOCK && *rc == PT_OK; m++) {
@@ -1150,8 +507,9 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 	size_t *order = NULL, *active = NULL, nactive = 0, ncompute = 0, nfinished = 0, i, j;
 	int64_t (*segs)[2] = NULL;
 	size_t nsegs = 0, seg;
-	int64_t pos, points, chunk_points, block;
-	int concurrency = opts->concurrency > 0 ? opts->concurrency : DEFAULT_CONCURRENCY;
+	int64_t pos, block;
+	int concurrency = pt_slice_concurrency(opts->concurrency);
+	struct pt_slice_plan plan;
 	int rc = PT_OK;
 	bool all;
 
@@ -1186,18 +544,12 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 	for (i = j = 0; i < jobs->n; i++)
 		if (run.b[i].compute)
 			order[j++] = i;
-	run.grid.scrape_ms = opts->scrape_ms;
-	if (run.grid.scrape_ms <= 0) {
-		if ((rc = slice_nodes(&u, &all, run.b, order, ncompute, err)) != PT_OK)
-			goto out;
-		run.grid.scrape_ms = pt_series_scrape_interval(ctx, all ? NULL : (const char *const *)u.keys,
-				all ? 0 : u.n);
-	}
-	if (run.grid.scrape_ms <= 0)
-		run.grid.scrape_ms = PT_SERIES_DEFAULT_SCRAPE_MS;
-	run.grid.step_ms = opts->step_ms > 0 ? opts->step_ms : run.grid.scrape_ms;
-	run.grid.metricsql = pt_series_is_metricsql(ctx);
-	run.grid.origin_ms = 0; /* epoch-aligned: the same points whatever the jobs */
+	/* The nodes of every job to compute: for the scrape interval and the first slice. */
+	if ((rc = slice_nodes(&u, &all, run.b, order, ncompute, err)) != PT_OK)
+		goto out;
+	/* Epoch-aligned (origin 0): the same points whatever the jobs. */
+	pt_slice_grid(&run.grid, ctx, opts->scrape_ms, opts->step_ms, 0,
+			all ? NULL : (const char *const *)u.keys, all ? 0 : u.n);
 	res->step_ms = run.grid.step_ms;
 	res->scrape_ms = run.grid.scrape_ms;
 
@@ -1241,25 +593,8 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 	if (rc != PT_OK)
 		goto out;
 
-	chunk_points = PT_SERIES_MAX_POINTS;
-	if (opts->chunk_ms > 0) {
-		chunk_points = opts->chunk_ms / run.grid.step_ms;
-		if (chunk_points < 1)
-			chunk_points = 1;
-		if (chunk_points > PT_SERIES_MAX_POINTS)
-			chunk_points = PT_SERIES_MAX_POINTS;
-	}
-	{
-		/* First slice: sized for the nodes named, or a guess for "every node". */
-		size_t nq = 0, nn;
-		int q;
-		for (q = 0; q < PT_Q_COUNT; q++)
-			nq += ctx->qs->q[q] != NULL;
-		if ((rc = slice_nodes(&u, &all, run.b, order, ncompute, err)) != PT_OK)
-			goto out;
-		nn = all ? GUESS_NODES : (u.n ? u.n : 1);
-		points = (int64_t)(SLICE_BUDGET_POINTS / ((nq ? nq : 1) * nn));
-	}
+	/* First slice: sized for the nodes named, or a guess for "every node". */
+	pt_slice_plan_init(&plan, ctx, opts->chunk_ms, run.grid.step_ms, u.n, all, MIN_SLICE_POINTS);
 
 	j = 0; /* next job (in ka order) to activate */
 	seg = 0;
@@ -1269,11 +604,7 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 		int64_t k0 = pos, k1;
 		size_t keep;
 
-		if (points > chunk_points)
-			points = chunk_points;
-		if (points < MIN_SLICE_POINTS && chunk_points >= MIN_SLICE_POINTS)
-			points = MIN_SLICE_POINTS;
-		k1 = k0 + points;
+		k1 = k0 + pt_slice_plan_next(&plan);
 		if (k1 > segs[seg][1] + 1)
 			k1 = segs[seg][1] + 1;
 		for (; j < ncompute && run.b[order[j]].ka < k1; j++) {
@@ -1304,8 +635,7 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 			rc = accumulate(&run.b[active[i]], s, err);
 		/* The next slice's size: as many points as the budget allows for the
 		 * tracks this one had. */
-		if (s->ntracks > 0)
-			points = (int64_t)(SLICE_BUDGET_POINTS / s->ntracks);
+		pt_slice_plan_done(&plan, s->ntracks);
 		pt_slice_free(s);
 		if (rc != PT_OK)
 			goto out;
@@ -1336,7 +666,7 @@ flush:
 
 		/* Rows of the earlier run that match no job stay, at the end. */
 		for (i = 0; wrc == PT_OK && out && opts->prev && i < opts->prev->n; i++) {
-			const struct prev_row *r = &opts->prev->rows[i];
+			const struct pt_prev_row *r = &opts->prev->rows[i];
 			if (r->used)
 				continue;
 			if (!r->ok)

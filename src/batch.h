@@ -1,4 +1,4 @@
-/* batch.h - many windows at once (SPEC.md §2 batch): the jobs file, the rows of an earlier run (--resume), and a run that fetches each quantity once per time slice. */
+/* batch.h - many windows at once (SPEC.md §2 batch): a run that fetches each quantity once per time slice; its inputs are in jobs.h and resume.h. */
 #ifndef PT_BATCH_H
 #define PT_BATCH_H
 
@@ -7,65 +7,11 @@
 #include <stdint.h>
 #include "csvout.h"
 #include "error.h"
+#include "jobs.h"
 #include "report.h"
+#include "resume.h"
 
 struct pt_sink;
-
-/* ---- jobs file ---- */
-
-struct pt_job {
-	int line;            /* line of the jobs file the row starts on */
-	char *task;
-	int64_t start_ms, end_ms;
-	char **nodes;        /* distinct, in the order given; none = every node with data */
-	size_t nnodes;
-};
-
-#define PT_JOBS_MAX_PROBLEMS 20
-
-struct pt_jobs {
-	struct pt_job *items;
-	size_t n;
-	/* Bad rows, one message each ("jobs.csv:4: ..."), the first
-	 * PT_JOBS_MAX_PROBLEMS of nbad. */
-	char **problems;
-	size_t nproblems, nbad;
-};
-
-/* Parses a jobs file: CSV with a header naming at least task, start and end
- * (any order, any case), optionally nodes (names separated by ';'); other
- * columns are ignored. Times are RFC 3339 or Unix seconds. A header without a
- * required column, a row without a value for one, an unparsable time, an end
- * not after its start or malformed CSV are PT_EUSAGE: err names the first
- * ("jobs.csv:4: ..." with `name` as the file), and *out, still returned, lists
- * every bad row in problems for the caller to show. Caller frees *out with
- * pt_jobs_free (also on error). */
-int pt_jobs_parse(struct pt_jobs **out, const char *text, size_t len, const char *name,
-		struct pt_error *err) PT_WUR;
-/* Same, from a file ("-" = standard input). */
-int pt_jobs_load(struct pt_jobs **out, const char *path, struct pt_error *err) PT_WUR;
-void pt_jobs_free(struct pt_jobs *j);
-/* Keeps what keep says to: it is asked for every (job, node), or (job, NULL)
- * for a job of every node; jobs left without nodes go. *dropped counts the
- * rows not to compute. keep's error stops it (the jobs then half filtered). */
-int pt_jobs_filter(struct pt_jobs *j, int (*keep)(void *user, const struct pt_job *job,
-		const char *node, bool *keep, struct pt_error *err), void *user, size_t *dropped,
-		struct pt_error *err) PT_WUR;
-
-/* ---- rows of an earlier run (--resume) ---- */
-
-struct pt_batch_prev;
-
-/* Reads the CSV an earlier batch wrote to path; a file that does not exist is
- * an empty one. PT_EUSAGE when its header is not the report header or a row
- * is malformed (naming file:line). Caller frees with pt_batch_prev_free. */
-int pt_batch_prev_load(struct pt_batch_prev **out, const char *path, struct pt_error *err) PT_WUR;
-int pt_batch_prev_parse(struct pt_batch_prev **out, const char *text, size_t len,
-		const char *name, struct pt_error *err) PT_WUR;
-void pt_batch_prev_free(struct pt_batch_prev *p);
-size_t pt_batch_prev_rows(const struct pt_batch_prev *p);
-
-/* ---- the run ---- */
 
 struct pt_batch_opts {
 	int64_t step_ms;       /* grid step; 0 = the scrape interval */

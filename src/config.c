@@ -33,22 +33,6 @@ struct loader {
 typedef int (*field_fn)(struct loader *ld, const char *key, yaml_node_t *value,
 		const char *path, void *ctx);
 
-/* Messages are one line: values and keys quoted from YAML (block scalars,
- * "\n" escapes) and file names may hold line breaks or other controls. */
-static void one_line(struct pt_error *err)
-{
-	char *c;
-
-	if (err == NULL)
-		return;
-	for (c = err->msg; *c != '\0'; c++) {
-		if (*c == '\n' || *c == '\r' || *c == '\t')
-			*c = ' ';
-		else if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	}
-}
-
 /* ---- reading files ---- */
 
 int pt_read_secret(char **out, const char *path, struct pt_error *err)
@@ -63,7 +47,6 @@ int pt_read_secret(char **out, const char *path, struct pt_error *err)
 		return pt_error_oom(err);
 	if (e != 0) {
 		pt_error_set(err, PT_EUSAGE, "cannot read secret file %s: %s", path, strerror(e));
-		one_line(err);
 		return PT_EUSAGE;
 	}
 	/* Editors add a final newline; anything else would end up inside an
@@ -73,13 +56,11 @@ int pt_read_secret(char **out, const char *path, struct pt_error *err)
 	if (len == 0) {
 		free(data);
 		pt_error_set(err, PT_EUSAGE, "secret file %s is empty", path);
-		one_line(err);
 		return PT_EUSAGE;
 	}
 	if (strlen(data) != len || strpbrk(data, "\r\n") != NULL) {
 		free(data);
 		pt_error_set(err, PT_EUSAGE, "secret file %s must hold a single line", path);
-		one_line(err);
 		return PT_EUSAGE;
 	}
 	*out = data;
@@ -920,7 +901,6 @@ out:
 	free(text);
 	free(ld.dir);
 	if (rc != PT_OK) {
-		one_line(err);
 		pt_config_free(cfg);
 		return rc;
 	}

@@ -161,26 +161,24 @@ int pt_csv_row(struct pt_buf *out, const struct pt_schema *s, const struct pt_ro
 	return rc == PT_OK ? pt_buf_append(out, "\n", 1, err) : rc;
 }
 
+struct csv_rows {
+	struct pt_buf *out;
+	const struct pt_schema *s;
+};
+
+static int csv_one(void *user, const struct pt_rowref *r, struct pt_error *err)
+{
+	const struct csv_rows *c = user;
+
+	return pt_csv_row(c->out, c->s, r, err);
+}
+
 int pt_csv_rows(struct pt_buf *out, const struct pt_schema *s, const struct pt_row *rows,
 		size_t n, struct pt_error *err)
 {
-	struct pt_rowref ref;
-	size_t i, j;
-	int rc = PT_OK;
+	struct csv_rows c = {out, s};
 
-	memset(&ref, 0, sizeof(ref));
-	for (i = 0; i < n && rc == PT_OK; i++) {
-		ref.row = &rows[i];
-		if (s != &pt_schema_device) {
-			rc = pt_csv_row(out, s, &ref, err);
-			continue;
-		}
-		for (j = 0; j < rows[i].ndevices && rc == PT_OK; j++) {
-			ref.dev = &rows[i].devices[j];
-			rc = pt_csv_row(out, s, &ref, err);
-		}
-	}
-	return rc;
+	return pt_rows_each(s, rows, n, csv_one, &c, err);
 }
 
 /* ---- output destinations ---- */

@@ -5,6 +5,63 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "powertest.h"
+
+/* Every code, what the command line exits with and what the public library
+ * returns for it. The public codes are the internal ones under public names. */
+static const struct {
+	int code;
+	int exit_status;
+	powertest_code public_code;
+	const char *text;
+} codes[] = {
+	{PT_OK, 0, POWERTEST_OK, "no error"},
+	{PT_EMISSING, 1, POWERTEST_EMISSING, "missing data"},
+	{PT_EUSAGE, 2, POWERTEST_EUSAGE, "usage or configuration error"},
+	{PT_ENET, 3, POWERTEST_ENET, "Prometheus or network error"},
+	{PT_EWRITE, 4, POWERTEST_EWRITE, "cannot write the output"},
+	{PT_ENOMEM, 3, POWERTEST_ENOMEM, "out of memory"},
+	/* Only `run` meets it (fork, pipe): neither a usage error nor the
+	 * command's own status; the library never returns it. */
+	{PT_ESYS, 125, POWERTEST_ENET, "system error"},
+};
+
+_Static_assert((int)POWERTEST_OK == (int)PT_OK && (int)POWERTEST_EMISSING == (int)PT_EMISSING &&
+		(int)POWERTEST_EUSAGE == (int)PT_EUSAGE && (int)POWERTEST_ENET == (int)PT_ENET &&
+		(int)POWERTEST_EWRITE == (int)PT_EWRITE && (int)POWERTEST_ENOMEM == (int)PT_ENOMEM,
+		"powertest_code and pt_code differ");
+
+static int find(int code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (codes[i].code == code)
+			return (int)i;
+	return -1;
+}
+
+int pt_exit_code(int code)
+{
+	int i = find(code);
+
+	return i >= 0 ? codes[i].exit_status : codes[find(PT_ENET)].exit_status;
+}
+
+int pt_public_code(int code)
+{
+	int i = find(code);
+
+	return i >= 0 ? (int)codes[i].public_code : (int)POWERTEST_ENET;
+}
+
+const char *pt_strerror(int code)
+{
+	int i = find(code);
+
+	return i >= 0 ? codes[i].text : "unknown error";
+}
+
 /* A URL with credentials (scheme, user:secret, @host) in a message loses them:
  * "***@host" is printed instead, so a password in a URL is not shown. */
 static void redact_userinfo(char *msg)

@@ -7,16 +7,30 @@
 #define PT_WUR __attribute__((warn_unused_result))
 #define PT_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
-/* Stable codes. They are also the CLI's exit codes (SPEC.md §2), so the CLI
- * maps an error to an exit status without a table. */
+/* Stable codes. 0-5 are the public library's too (powertest_code); each
+ * has its exit status and public code in one table (error.c). */
 enum pt_code {
 	PT_OK = 0,
 	PT_EMISSING = 1, /* done, but something is missing (target down, no data) */
 	PT_EUSAGE = 2,   /* bad flag, time, duration, YAML, key, query set, jobs file */
 	PT_ENET = 3,     /* Prometheus or network: unreachable, HTTP, PromQL, bad JSON */
 	PT_EWRITE = 4,   /* cannot write the output */
-	PT_ENOMEM = 5    /* out of memory; the CLI reports it as exit 3 */
+	PT_ENOMEM = 5,   /* out of memory; the CLI reports it as exit 3 */
+	PT_ESYS = 6      /* the system refused what powertest itself needs (fork, pipe) */
 };
+
+/* The command line's exit status for a code (SPEC.md §2): 0-4 as the code,
+ * 3 for PT_ENOMEM, 125 for PT_ESYS (as env(1) and timeout(1) exit when they
+ * cannot start the command), 3 for a code it does not know. */
+int pt_exit_code(int code);
+
+/* The public library's code (powertest_code) for a code: itself for 0-5,
+ * POWERTEST_ENET for any other. */
+int pt_public_code(int code);
+
+/* A short description of a code ("missing data"); "unknown error" for a code
+ * it does not know. Never NULL. */
+const char *pt_strerror(int code);
 
 /* One line of detail, filled by the innermost function that knows what went
  * wrong; callers propagate the code and never overwrite the message. */

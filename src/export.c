@@ -7,15 +7,12 @@
 #include <string.h>
 
 #include "schema.h"
+#include "scrape.h"
 #include "series.h"
 #include "sink.h"
+#include "slices.h"
 #include "strmap.h"
 #include "timefmt.h"
-
-/* Track-points one slice may hold (see batch.c). */
-#define SLICE_BUDGET_POINTS 2000000
-#define GUESS_NODES 100
-#define DEFAULT_CONCURRENCY 4
 
 void pt_export_result_clear(struct pt_export_result *res)
 {
@@ -45,22 +42,18 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 	const char **order = NULL;        /* known, in row order */
 	struct pt_node_obs *obs = NULL;
 	struct pt_buf b = {0};
-	int64_t nsteps, k0, points, chunk_points, end_ms;
-	int concurrency = opts->concurrency > 0 ? opts->concurrency : DEFAULT_CONCURRENCY;
-	size_t i, nq = 0;
-	int rc = PT_OK, q;
+	int64_t nsteps, k0, end_ms;
+	int concurrency = pt_slice_concurrency(opts->concurrency);
+	struct pt_slice_plan plan;
+	size_t i;
+	int rc = PT_OK;
 
 	memset(res, 0, sizeof(*res));
 	if (opts->end_ms <= opts->start_ms)
 		return pt_error_set(err, PT_EUSAGE, "the export's end must be after its start");
 
-	g.scrape_ms = opts->scrape_ms > 0 ? opts->scrape_ms
-		: pt_series_scrape_interval(ctx, opts->nodes, opts->nnodes);
-	if (g.scrape_ms <= 0)
-		g.scrape_ms = PT_SERIES_DEFAULT_SCRAPE_MS;
-	g.step_ms = opts->step_ms > 0 ? opts->step_ms : g.scrape_ms;
-	g.origin_ms = opts->start_ms;
-	g.metricsql = pt_series_is_metricsql(ctx);
+	pt_slice_grid(&g, ctx, opts->scrape_ms, opts->step_ms, opts->start_ms, opts->nodes,
+			opts->nnodes);
 	res->step_ms = g.step_ms;
 	res->scrape_ms = g.scrape_ms;
 	/* The last scrape interval before now may not be scraped yet on every
@@ -84,28 +77,13 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 	}
 	stcap = known.n ? known.n : 1;
 
-	for (q = 0; q < PT_Q_COUNT; q++)
-		nq += ctx->qs->q[q] != NULL;
-	chunk_points = PT_SERIES_MAX_POINTS;
-	if (opts->chunk_ms > 0) {
-		chunk_points = opts->chunk_ms / g.step_ms;
-		if (chunk_points < 1)
-			chunk_points = 1;
-		if (chunk_points > PT_SERIES_MAX_POINTS)
-			chunk_points = PT_SERIES_MAX_POINTS;
-	}
-	points = (int64_t)(SLICE_BUDGET_POINTS / ((nq ? nq : 1) * (opts->nnodes ? opts->nnodes :
-			GUESS_NODES)));
+	pt_slice_plan_init(&plan, ctx, opts->chunk_ms, g.step_ms, opts->nnodes, opts->nnodes == 0, 1);
 
 	for (k0 = 0; k0 < nsteps;) {
 		struct pt_slice *s = NULL;
-		int64_t k1, k;
+		int64_t k1, k, points = pt_slice_plan_next(&plan);
 		size_t n;
 
-		if (points > chunk_points)
-			points = chunk_points;
-		if (points < 1)
-			points = 1;
 		k1 = k0 + points < nsteps ? k0 + points : nsteps;
 		if ((rc = pt_slice_fetch(&s, ctx, &g, k0, k1, opts->nodes, opts->nnodes, concurrency,
 				err)) != PT_OK)
@@ -203,7 +181,10 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 			for (i = 0; i < n; i++)
 				pt_node_obs_clear(&obs[i]);
 		}
-		points = s->ntracks ? (int64_t)(SLICE_BUDGET_POINTS / s->ntracks) : chunk_points;
+		/* A slice without data says nothing of the next: as many points as may be. */
+		if (s->ntracks == 0)
+			plan.points = plan.chunk_points;
+		pt_slice_plan_done(&plan, s->ntracks);
 		pt_slice_free(s);
 		if (rc != PT_OK)
 			goto out;

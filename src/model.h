@@ -1,4 +1,4 @@
-/* model.h - power, energy and CO2 arithmetic (SPEC.md §5), TDP and carbon tables. Pure: no I/O but table loading. */
+/* model.h - power, energy and CO2 arithmetic (SPEC.md §5) over plain observations; rows and their lifecycle. Pure: no I/O. */
 #ifndef PT_MODEL_H
 #define PT_MODEL_H
 
@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "config.h"
 #include "error.h"
+#include "tables.h"
 
 #define PT_J_PER_WH 3600.0
 /* Below this share of successful scrapes (query-set quantity "up") a row is
@@ -22,25 +23,6 @@ enum pt_tdp_source { PT_TDP_NONE, PT_TDP_CONFIG, PT_TDP_EXPORTER, PT_TDP_TABLE, 
 
 const char *pt_source_name(enum pt_source s);         /* "none" "model" "measured" */
 const char *pt_tdp_source_name(enum pt_tdp_source s); /* "" "config" "exporter" "table" "default" */
-
-/* ---- tables: cpu_tdp.csv, gpu_tdp.csv, carbon_intensity.csv ---- */
-struct pt_tables;
-
-/* Parses the three CSV tables from text (tests) or files. Any may be NULL
- * (lookups then miss). Caller frees with pt_tables_free. */
-int pt_tables_parse(struct pt_tables **out, const char *cpu_csv, const char *gpu_csv,
-		const char *carbon_csv, struct pt_error *err) PT_WUR;
-int pt_tables_load(struct pt_tables **out, const char *cpu_path, const char *gpu_path,
-		const char *carbon_path, struct pt_error *err) PT_WUR;
-void pt_tables_free(struct pt_tables *t);
-
-/* CPU TDP for a node_cpu_info model_name ("Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz"):
- * normalised, exact match preferred over the longest contained table name. */
-bool pt_tables_cpu_tdp(const struct pt_tables *t, const char *model_name, double *tdp);
-/* GPU TDP: first case-insensitive substring pattern that matches the name. */
-bool pt_tables_gpu_tdp(const struct pt_tables *t, const char *gpu_name, double *tdp);
-/* Carbon intensity (g/kWh) of an ISO 3166 alpha-2 or alpha-3 country code. */
-bool pt_tables_carbon(const struct pt_tables *t, const char *country, double *g_per_kwh);
 
 /* ---- observations: what Prometheus said about one node over one window ---- */
 /* Every double is NaN when unknown. Energies are joules over the window. */
@@ -75,6 +57,10 @@ void pt_node_obs_init(struct pt_node_obs *o);
 void pt_node_obs_clear(struct pt_node_obs *o); /* frees members; NULL ok */
 /* Finds or adds the GPU with this uuid. NULL on OOM. */
 struct pt_gpu_obs *pt_node_obs_gpu(struct pt_node_obs *o, const char *uuid);
+/* Puts o's GPUs in uuid order, as rows list them. */
+void pt_node_obs_sort_gpus(struct pt_node_obs *o);
+/* Puts n observations in node name order. */
+void pt_node_obs_sort(struct pt_node_obs *obs, size_t n);
 
 /* ---- results ---- */
 /* A row's state: an enum to decide on, and the text the outputs show. The

@@ -1,4 +1,4 @@
-/* prom.h - the Prometheus HTTP API: query, query_range, targets, buildinfo; JSON -> typed results. */
+/* prom.h - the Prometheus HTTP API: the client (prom.c), query and query_range answers -> typed results (prom_json.c, prom_fast.c), targets (targets.c). */
 #ifndef PT_PROM_H
 #define PT_PROM_H
 
@@ -97,9 +97,6 @@ const char *pt_prom_base_url(const struct pt_prom *p);
 /* Instant query evaluated at time_ms, sent as a form-encoded POST. */
 int pt_prom_query(struct pt_prom_result **out, struct pt_prom *p, const char *promql,
 		int64_t time_ms, struct pt_error *err) PT_WUR;
-/* Range query [start_ms, end_ms] at step_ms, POST. */
-int pt_prom_query_range(struct pt_prom_result **out, struct pt_prom *p, const char *promql,
-		int64_t start_ms, int64_t end_ms, int64_t step_ms, struct pt_error *err) PT_WUR;
 /* Builds the form body of a query / query_range (for pt_http_multi). Appends to out. */
 int pt_prom_query_form(struct pt_buf *out, const char *promql, int64_t time_ms,
 		struct pt_error *err) PT_WUR;

@@ -262,18 +262,18 @@ static int parse_entry(struct qs_parse *p, yaml_node_t *n, struct pt_query *q, b
 	if (!*have_quantity)
 		return qs_fail(p, n, "query entry without 'quantity'%s%s", "", NULL);
 	if (q->tmpl == NULL)
-		return qs_fail(p, n, "entry '%s' has no 'query'%s", quantity_names[q->quantity], NULL);
+		return qs_fail(p, n, "entry '%s' has no 'query'%s", pt_quantity_name(q->quantity), NULL);
 	if (quantity_kind(q->quantity) == KIND_INFO) {
 		if (q->model_label == NULL)
-			return qs_fail(p, n, "entry '%s' needs 'model_label'%s", quantity_names[q->quantity], NULL);
+			return qs_fail(p, n, "entry '%s' needs 'model_label'%s", pt_quantity_name(q->quantity), NULL);
 	} else if (!have_unit) {
-		return qs_fail(p, n, "entry '%s' needs 'unit'%s", quantity_names[q->quantity], NULL);
+		return qs_fail(p, n, "entry '%s' needs 'unit'%s", pt_quantity_name(q->quantity), NULL);
 	} else if (unit_kind(q->unit) != quantity_kind(q->quantity)) {
 		return qs_fail(p, n, "entry '%s': unit does not fit this quantity%s",
-				quantity_names[q->quantity], NULL);
+				pt_quantity_name(q->quantity), NULL);
 	}
 	if (pt_quantity_is_device(q->quantity) && q->device_label == NULL)
-		return qs_fail(p, n, "entry '%s' needs 'device_label'%s", quantity_names[q->quantity], NULL);
+		return qs_fail(p, n, "entry '%s' needs 'device_label'%s", pt_quantity_name(q->quantity), NULL);
 	return PT_OK;
 }
 
@@ -371,7 +371,7 @@ int pt_queryset_parse(struct pt_queryset **out, const char *text, size_t len, co
 			goto out;
 		if (qs->q[q->quantity]) {
 			rc = pt_error_set(err, PT_EUSAGE, "%s:%d: quantity '%s' given twice (first at line %d)",
-					name, q->line, quantity_names[q->quantity], qs->q[q->quantity]->line);
+					name, q->line, pt_quantity_name(q->quantity), qs->q[q->quantity]->line);
 			goto out;
 		}
 		qs->q[q->quantity] = q;

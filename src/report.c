@@ -6,156 +6,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client.h"
-#include "datadir.h"
-
-/* ---- context ---- */
-
-void pt_ctx_free(struct pt_ctx *ctx)
-{
-	if (ctx == NULL)
-		return;
-	pt_prom_free(ctx->prom);
-	pt_tables_free(ctx->tables);
-	pt_queryset_free(ctx->qs);
-	pt_config_free(ctx->cfg);
-	free(ctx);
-}
-
-/* A country of the configuration (node's overrides when node is set) that
- * the carbon table does not have: an error naming file, line and key. */
-static int check_country(const struct pt_ctx *ctx, const struct pt_power_params *p,
-		const char *node, struct pt_error *err)
-{
-	double g;
-
-	if (p->country == NULL || pt_tables_carbon(ctx->tables, p->country, &g))
-		return PT_OK;
-	return pt_error_set(err, PT_EUSAGE, "%s:%lu: key 'power.%s%s%scountry': unknown country '%s' "
-			"(ISO 3166 alpha-2 or alpha-3 in the carbon table, e.g. FR or FRA)",
-			ctx->cfg->path ? ctx->cfg->path : "(config)", p->country_line, node ? "nodes." : "",
-			node ? node : "", node ? "." : "", p->country);
-}
-
-static int ctx_open(struct pt_ctx **out, const char *config_path, const char *url_override,
-		bool online, struct pt_error *err)
-{
-	struct pt_ctx *ctx;
-	char *qpath = NULL, *cpu = NULL, *gpu = NULL, *carbon = NULL;
-	size_t i;
-	int rc;
-
-	*out = NULL;
-	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
-		return pt_error_oom(err);
-	if ((rc = pt_config_load(&ctx->cfg, config_path, err)) != PT_OK)
-		goto out;
-	if (ctx->cfg->queries_path == NULL &&
-			(qpath = pt_datadir_find("queries/default.yaml", err)) == NULL) {
-		rc = err->code;
-		goto out;
-	}
-	if ((rc = pt_queryset_load(&ctx->qs, qpath ? qpath : ctx->cfg->queries_path, err)) != PT_OK)
-		goto out;
-	if ((cpu = pt_datadir_find("data/cpu_tdp.csv", err)) == NULL ||
-			(gpu = pt_datadir_find("data/gpu_tdp.csv", err)) == NULL ||
-			(carbon = pt_datadir_find("data/carbon_intensity.csv", err)) == NULL) {
-		rc = err->code;
-		goto out;
-	}
-	if ((rc = pt_tables_load(&ctx->tables, cpu, gpu, carbon, err)) != PT_OK)
-		goto out;
-	/* Every country the file names must be in the table, per node too, so
-	 * `check` finds what a report would stumble on. */
-	if ((rc = check_country(ctx, &ctx->cfg->power, NULL, err)) != PT_OK)
-		goto out;
-	for (i = 0; i < ctx->cfg->noverrides; i++)
-		if ((rc = check_country(ctx, &ctx->cfg->overrides[i].power, ctx->cfg->overrides[i].node,
-				err)) != PT_OK)
-			goto out;
-	if ((rc = pt_model_carbon(&ctx->carbon_intensity, &ctx->cfg->power, ctx->tables, err)) != PT_OK)
-		goto out;
-	if (online)
-		rc = pt_client_open(&ctx->prom, ctx->cfg, url_override, err);
-out:
-	free(qpath);
-	free(cpu);
-	free(gpu);
-	free(carbon);
-	if (rc != PT_OK) {
-		pt_ctx_free(ctx);
-		return rc;
-	}
-	*out = ctx;
-	return PT_OK;
-}
-
-int pt_ctx_open(struct pt_ctx **out, const char *config_path, const char *url_override,
-		struct pt_error *err)
-{
-	return ctx_open(out, config_path, url_override, true, err);
-}
-
-int pt_ctx_open_offline(struct pt_ctx **out, const char *config_path, const char *url_override,
-		struct pt_error *err)
-{
-	(void)url_override;
-	return ctx_open(out, config_path, NULL, false, err);
-}
+#include "strmap.h"
 
 /* ---- observations ---- */
 
-/* Nodes by name: an array in first-seen order plus an open-addressing index,
- * so joining the series of a thousand-node lab stays linear. */
+/* Nodes by name: observations in first-seen order, at the indices the map
+ * gives their names, so joining the series of a thousand-node lab stays linear. */
 struct node_set {
+	struct pt_strmap names;
 	struct pt_node_obs *obs;
 	size_t n, cap;
-	size_t *slots;   /* index + 1, 0 = empty */
-	size_t nslots;
 };
-
-static size_t hash_str(const char *s)
-{
-	size_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-static int set_grow_index(struct node_set *set)
-{
-	size_t nslots = set->nslots ? set->nslots * 2 : 64, i;
-	size_t *slots = calloc(nslots, sizeof(*slots));
-
-	if (slots == NULL)
-		return -1;
-	for (i = 0; i < set->n; i++) {
-		size_t h = hash_str(set->obs[i].node) & (nslots - 1);
-		while (slots[h])
-			h = (h + 1) & (nslots - 1);
-		slots[h] = i + 1;
-	}
-	free(set->slots);
-	set->slots = slots;
-	set->nslots = nslots;
-	return 0;
-}
 
 static struct pt_node_obs *set_get(struct node_set *set, const char *node, bool create)
 {
-	size_t h;
+	size_t i = create ? pt_strmap_put(&set->names, node, NULL) : pt_strmap_get(&set->names, node);
 
-	if (set->nslots) {
-		for (h = hash_str(node) & (set->nslots - 1); set->slots[h];
-				h = (h + 1) & (set->nslots - 1))
-			if (strcmp(set->obs[set->slots[h] - 1].node, node) == 0)
-				return &set->obs[set->slots[h] - 1];
-	}
-	if (!create)
+	/* A name without its observation is only left by a failed create. */
+	if (i == PT_STRMAP_NONE || i > set->n || (i == set->n && !create))
 		return NULL;
-	if ((set->n + 1) * 2 > set->nslots && set_grow_index(set) != 0)
-		return NULL;
+	if (i < set->n)
+		return &set->obs[i];
 	if (set->n == set->cap) {
 		size_t cap = set->cap ? set->cap * 2 : 16;
 		struct pt_node_obs *o = realloc(set->obs, cap * sizeof(*o));
@@ -167,10 +38,7 @@ static struct pt_node_obs *set_get(struct node_set *set, const char *node, bool 
 	pt_node_obs_init(&set->obs[set->n]);
 	if ((set->obs[set->n].node = strdup(node)) == NULL)
 		return NULL;
-	for (h = hash_str(node) & (set->nslots - 1); set->slots[h]; h = (h + 1) & (set->nslots - 1))
-		;
-	set->slots[h] = ++set->n;
-	return &set->obs[set->n - 1];
+	return &set->obs[set->n++];
 }
 
 void pt_obs_free(struct pt_node_obs *obs, size_t n)
@@ -182,11 +50,6 @@ void pt_obs_free(struct pt_node_obs *obs, size_t n)
 	for (i = 0; i < n; i++)
 		pt_node_obs_clear(&obs[i]);
 	free(obs);
-}
-
-static int cmp_obs(const void *a, const void *b)
-{
-	return strcmp(((const struct pt_node_obs *)a)->node, ((const struct pt_node_obs *)b)->node);
 }
 
 static int dup_into(char **dst, const char *s)
@@ -261,11 +124,6 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 	return PT_OK;
 }
 
-static int cmp_gpu(const void *a, const void *b)
-{
-	return strcmp(((const struct pt_gpu_obs *)a)->uuid, ((const struct pt_gpu_obs *)b)->uuid);
-}
-
 int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx,
 		const struct pt_window *w, struct pt_error *err)
 {
@@ -336,8 +194,7 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 		struct pt_node_obs *o = &set.obs[i];
 		double d = (double)(w->end_ms - w->start_ms) / 1000.0;
 
-		if (o->ngpus > 1)
-			qsort(o->gpus, o->ngpus, sizeof(*o->gpus), cmp_gpu);
+		pt_node_obs_sort_gpus(o);
 		/* An energy counter's increase() covers the time with data: over
 		 * a partly covered window, its mean power times the window, as the
 		 * gauges give it (and batch does). */
@@ -347,15 +204,15 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 				o->gpus[j].energy_j *= d / o->covered_s;
 		}
 	}
-	if (w->nnodes == 0 && set.n > 1)
-		qsort(set.obs, set.n, sizeof(*set.obs), cmp_obs);
+	if (w->nnodes == 0)
+		pt_node_obs_sort(set.obs, set.n);
 	*out = set.obs;
 	*nout = set.n;
 	set.obs = NULL;
 	set.n = 0;
 out:
 	pt_obs_free(set.obs, set.n);
-	free(set.slots);
+	pt_strmap_free(&set.names);
 	for (i = 0; i < PT_Q_COUNT; i++) {
 		pt_buf_free(&forms[i]);
 		pt_buf_free(&reqs[i].body);

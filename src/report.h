@@ -6,29 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
+#include "ctx.h"
 #include "error.h"
 #include "model.h"
 #include "prom.h"
 #include "queryset.h"
-
-/* Everything a report needs, opened once. */
-struct pt_ctx {
-	struct pt_config *cfg;
-	struct pt_queryset *qs;
-	struct pt_tables *tables;
-	struct pt_prom *prom;
-	double carbon_intensity; /* resolved default */
-};
-
-/* Loads config (path may be NULL), applies url_override, loads the query set
- * and tables, reads secrets, opens the Prometheus client. Caller frees with
- * pt_ctx_free. */
-int pt_ctx_open(struct pt_ctx **out, const char *config_path, const char *url_override,
-		struct pt_error *err) PT_WUR;
-void pt_ctx_free(struct pt_ctx *ctx);
-/* Same, without opening a Prometheus client (check, unit tests). */
-int pt_ctx_open_offline(struct pt_ctx **out, const char *config_path, const char *url_override,
-		struct pt_error *err) PT_WUR;
 
 struct pt_window {
 	const char *task;          /* may be NULL */
@@ -54,22 +36,6 @@ int pt_report_model(struct pt_row **out, size_t *n, const struct pt_ctx *ctx,
 /* observe + model. Returns PT_OK; the caller looks at row statuses to decide exit 1. */
 int pt_report_window(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
 		const struct pt_window *w, struct pt_error *err) PT_WUR;
-
-/* Waits until every selected target that is up has been scraped after end_ms
- * (so the window's last samples are in the TSDB), polling /api/v1/targets.
- * Targets are selected by node name (nodes.label, strip_port) like a report;
- * nnodes == 0 selects all. *interval_ms gets the largest scrape interval of
- * the selected targets (0 when unknown). PT_OK when done, PT_EMISSING when
- * timeout_ms passed first (the caller may report anyway), PT_ENET when
- * Prometheus cannot be asked. */
-int pt_report_wait_scraped(struct pt_ctx *ctx, int64_t end_ms, const char *const *nodes,
-		size_t nnodes, int64_t timeout_ms, int64_t *interval_ms, struct pt_error *err) PT_WUR;
-
-/* The distinct node names of the active targets, in the targets API's order
- * (a `run` without --node reports these, so each gets a row even when the
- * window was too short for data). Free with pt_strv_free. */
-int pt_report_target_nodes(char ***out, size_t *n, struct pt_ctx *ctx, struct pt_error *err) PT_WUR;
-void pt_strv_free(char **v, size_t n);
 
 /* True when any row (or device row) is not "ok". */
 bool pt_rows_missing(const struct pt_row *rows, size_t n);

@@ -213,6 +213,29 @@ const struct pt_column *pt_schema_column(const struct pt_schema *s, const char *
 	return i < 0 ? NULL : &s->cols[i];
 }
 
+int pt_rows_each(const struct pt_schema *s, const struct pt_row *rows, size_t n,
+		int (*fn)(void *user, const struct pt_rowref *r, struct pt_error *err), void *user,
+		struct pt_error *err)
+{
+	struct pt_rowref ref;
+	size_t i, j;
+	int rc = PT_OK;
+
+	memset(&ref, 0, sizeof(ref));
+	for (i = 0; i < n && rc == PT_OK; i++) {
+		ref.row = &rows[i];
+		if (s != &pt_schema_device) {
+			rc = fn(user, &ref, err);
+			continue;
+		}
+		for (j = 0; j < rows[i].ndevices && rc == PT_OK; j++) {
+			ref.dev = &rows[i].devices[j];
+			rc = fn(user, &ref, err);
+		}
+	}
+	return rc;
+}
+
 bool pt_energy_uj(double energy_j, double *uj)
 {
 	if (!isfinite(energy_j))

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "error.h"
 #include "model.h"
 
 enum pt_cell_type {
@@ -62,6 +63,13 @@ const char *pt_schema_header(const struct pt_schema *s);
 const struct pt_column *pt_schema_column(const struct pt_schema *s, const char *name);
 /* The column's index, or -1. */
 int pt_schema_index(const struct pt_schema *s, const char *name);
+
+/* Calls fn with each row of rows as s reads them: each node row, or for
+ * pt_schema_device each device of each node row. Stops at fn's first error
+ * and returns it. */
+int pt_rows_each(const struct pt_schema *s, const struct pt_row *rows, size_t n,
+		int (*fn)(void *user, const struct pt_rowref *r, struct pt_error *err), void *user,
+		struct pt_error *err);
 
 /* Energy in microjoules as the outputs give it (rounded to the nearest
  * integer); false when energy_j is unknown. Exact up to 2^53 µJ (2.5 MWh). */

@@ -1,4 +1,4 @@
-/* series.h - the query set over a regular grid (query_range, split under the points limit) and local integration of any window from it. */
+/* series.h - the query set over a regular grid (series.c: query_range, split under the points limit) and local integration of any window from it (integrate.c). */
 #ifndef PT_SERIES_H
 #define PT_SERIES_H
 
@@ -160,11 +160,6 @@ int pt_slice_check(struct pt_slice *s, const struct pt_track *t, int64_t a_ms, i
  * pt_slice_fetch. */
 int pt_slice_refine(struct pt_slice *s, struct pt_ctx *ctx, int concurrency,
 		struct pt_error *err) PT_WUR;
-
-/* Largest scrape interval of the active targets of these nodes (nnodes == 0:
- * of all targets; when none is one of the nodes, of all targets); 0 when
- * unknown (no targets, or a store without the targets API). */
-int64_t pt_series_scrape_interval(struct pt_ctx *ctx, const char *const *nodes, size_t nnodes);
 
 /* ---- local integration ---- */
 

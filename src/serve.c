@@ -24,6 +24,7 @@
 #include "schema.h"
 #include "export.h"
 #include "report.h"
+#include "scrape.h"
 #include "series.h"
 #include "timefmt.h"
 
@@ -436,25 +437,19 @@ static void slot_put(struct pt_serve *s, struct slot *sl)
 
 /* Largest scrape interval of the active targets, as `report` uses it; 0 when
  * unknown (the targets API failing is not a reason to fail the report: the
- * report's own queries will say what is wrong). */
+ * report's own queries will say what is wrong). Cached for INTERVAL_TTL_MS. */
 static int64_t slot_interval(struct slot *sl)
 {
-	struct pt_targets *t = NULL;
 	struct pt_error err = {0, ""};
-	int64_t now = mono_ms(), max = 0;
-	size_t i;
+	int64_t now = mono_ms(), interval;
 
 	if (sl->interval_at_ms != 0 && now - sl->interval_at_ms < INTERVAL_TTL_MS)
 		return sl->interval_ms;
-	if (pt_prom_targets(&t, sl->ctx->prom, &err) != PT_OK)
+	if (pt_scrape_interval(&interval, sl->ctx, NULL, 0, false, &err) != PT_OK)
 		return sl->interval_ms;
-	for (i = 0; i < t->n; i++)
-		if (t->items[i].scrape_interval_ms > max)
-			max = t->items[i].scrape_interval_ms;
-	pt_targets_free(t);
-	sl->interval_ms = max;
+	sl->interval_ms = interval;
 	sl->interval_at_ms = now;
-	return max;
+	return interval;
 }
 
 /* ---- endpoints ---- */

@@ -208,6 +208,8 @@ void pt_sink_free(struct pt_sink *s)
 	if (s->conn)
 		s->ops->close(s);
 	free(s->vals);
+	pt_buf_free(&s->arena);
+	pt_strmap_free(&s->keys);
 	free(s->label);
 	free(s);
 }
@@ -318,9 +320,9 @@ static int placeholder(struct pt_buf *b, const struct pt_sink *s, size_t i,
 }
 
 static int sql_upsert(struct pt_buf *b, const struct pt_sink *s, const struct pt_schema *sc,
-		struct pt_error *err)
+		size_t nrows, struct pt_error *err)
 {
-	size_t i;
+	size_t i, r;
 	bool first = true;
 	int rc = pt_buf_printf(b, err, "INSERT INTO ");
 
@@ -334,15 +336,20 @@ static int sql_upsert(struct pt_buf *b, const struct pt_sink *s, const struct pt
 		rc = ident(b, s, sc->cols[i].name, err);
 	}
 	if (rc == PT_OK)
-		rc = pt_buf_printf(b, err, ") VALUES (");
-	for (i = 0; i < sc->ncols && rc == PT_OK; i++) {
-		if (i && (rc = pt_buf_append(b, ", ", 2, err)) != PT_OK)
-			break;
-		rc = placeholder(b, s, i, err);
+		rc = pt_buf_printf(b, err, ") VALUES ");
+	for (r = 0; r < nrows && rc == PT_OK; r++) {
+		rc = pt_buf_printf(b, err, "%s(", r ? ", " : "");
+		for (i = 0; i < sc->ncols && rc == PT_OK; i++) {
+			if (i && (rc = pt_buf_append(b, ", ", 2, err)) != PT_OK)
+				break;
+			rc = placeholder(b, s, r * sc->ncols + i, err);
+		}
+		if (rc == PT_OK)
+			rc = pt_buf_append(b, ")", 1, err);
 	}
 	if (rc == PT_OK && s->kind == PT_DB_MYSQL)
-		rc = pt_buf_printf(b, err, ") ON DUPLICATE KEY UPDATE ");
-	else if (rc == PT_OK && (rc = pt_buf_printf(b, err, ") ON CONFLICT ")) == PT_OK &&
+		rc = pt_buf_printf(b, err, " ON DUPLICATE KEY UPDATE ");
+	else if (rc == PT_OK && (rc = pt_buf_printf(b, err, " ON CONFLICT ")) == PT_OK &&
 			(rc = key_list(b, s, sc, err)) == PT_OK)
 		rc = pt_buf_printf(b, err, " DO UPDATE SET ");
 	for (i = 0; i < sc->ncols && rc == PT_OK; i++) {
@@ -406,18 +413,19 @@ int pt_sink_begin(struct pt_sink *s, const struct pt_schema *sc, struct pt_error
 
 	if (s->schema != NULL && s->schema != sc)
 		return pt_error_set(err, PT_EUSAGE, "one table per database output");
+	if (sc->ncols > 64)
+		return pt_error_set(err, PT_EUSAGE, "more than 64 columns");
 	/* MariaDB commits by itself around CREATE TABLE: before the transaction. */
 	if ((rc = table_ready(s, sc, err)) != PT_OK)
 		return rc;
-	if ((s->vals = calloc(sc->ncols, sizeof(*s->vals))) == NULL)
+	if ((s->vals = calloc(PT_SINK_BATCH * sc->ncols, sizeof(*s->vals))) == NULL)
 		return pt_error_oom(err);
-	s->nvals = sc->ncols;
 	if ((rc = s->ops->exec(s, s->kind == PT_DB_SQLITE ? "BEGIN IMMEDIATE" : s->kind ==
 			PT_DB_MYSQL ? "START TRANSACTION" : "BEGIN", err)) != PT_OK)
 		return rc;
 	s->in_tx = true;
-	if ((rc = sql_upsert(&sql, s, sc, err)) == PT_OK)
-		rc = s->ops->prepare(s, PT_STMT_PUT, sql.data, sc->ncols, err);
+	if ((rc = sql_upsert(&sql, s, sc, PT_SINK_BATCH, err)) == PT_OK)
+		rc = s->ops->prepare(s, PT_STMT_PUT, sql.data, PT_SINK_BATCH * sc->ncols, err);
 	pt_buf_free(&sql);
 	return rc;
 }
@@ -464,44 +472,110 @@ static void sql_val(struct pt_sql_val *v, const struct pt_column *c, const struc
 	}
 }
 
+/* Sends the rows waiting, in one statement. */
+static int flush(struct pt_sink *s, struct pt_error *err)
+{
+	size_t ncols = s->schema ? s->schema->ncols : 0, i, n = s->npend * ncols;
+	struct pt_buf sql = {0};
+	int slot = PT_STMT_PUT, rc = PT_OK;
+
+	if (s->npend == 0)
+		return PT_OK;
+	for (i = 0; i < n; i++) {
+		struct pt_sql_val *v = &s->vals[i];
+
+		if (v->kind == PT_SQL_TEXT)
+			v->text = s->arena.data + v->arena_off;
+		else if (v->kind != PT_SQL_NULL)
+			v->text = v->buf; /* its own, wherever the value was copied from */
+	}
+	if (s->npend < PT_SINK_BATCH) {
+		slot = PT_STMT_PUT_TAIL;
+		if (s->tail_rows != s->npend) {
+			if ((rc = sql_upsert(&sql, s, s->schema, s->npend, err)) == PT_OK)
+				rc = s->ops->prepare(s, slot, sql.data, n, err);
+			pt_buf_free(&sql);
+			s->tail_rows = rc == PT_OK ? s->npend : 0;
+		}
+	}
+	if (rc == PT_OK)
+		rc = s->ops->run(s, slot, s->vals, n, NULL, err);
+	s->npend = 0;
+	pt_buf_reset(&s->arena);
+	pt_strmap_free(&s->keys);
+	return rc;
+}
+
 int pt_sink_put(struct pt_sink *s, const struct pt_rowref *r, struct pt_error *err)
 {
+	const struct pt_schema *sc = s->schema;
+	struct pt_sql_val *v;
+	struct pt_buf key = {0};
 	struct pt_cell cell;
-	size_t i;
-	int rc;
+	size_t i, start;
+	bool added = true;
+	int rc = PT_OK;
 
 	if (!s->in_tx)
 		return pt_error_set(err, PT_EUSAGE, "pt_sink_put before pt_sink_begin");
-	for (i = 0; i < s->nvals; i++) {
+	v = &s->vals[s->npend * sc->ncols];
+	start = s->arena.len;
+	for (i = 0; i < sc->ncols && rc == PT_OK; i++) {
 		memset(&cell, 0, sizeof(cell));
-		s->schema->cols[i].get(r, &cell);
-		sql_val(&s->vals[i], &s->schema->cols[i], &cell);
+		sc->cols[i].get(r, &cell);
+		sql_val(&v[i], &sc->cols[i], &cell);
+		if (v[i].kind == PT_SQL_TEXT) {
+			/* Kept: the row it comes from may be gone when the batch is sent. */
+			v[i].arena_off = s->arena.len;
+			rc = pt_buf_append(&s->arena, v[i].text, strlen(v[i].text) + 1, err);
+		}
+		if (rc == PT_OK && (sc->cols[i].flags & PT_COL_KEY))
+			rc = pt_buf_printf(&key, err, "%s\x1f", v[i].text);
 	}
-	if ((rc = s->ops->run(s, PT_STMT_PUT, s->vals, s->nvals, NULL, err)) == PT_OK)
-		s->count++;
-	return rc;
+	/* A key twice in one statement is an error to PostgreSQL: the first
+	 * goes alone, the second (the later row wins, as upserts do) follows. */
+	if (rc == PT_OK && pt_strmap_put(&s->keys, key.data, &added) == PT_STRMAP_NONE)
+		rc = pt_error_oom(err);
+	if (rc == PT_OK && !added) {
+		struct pt_sql_val copy[64];
+		struct pt_buf text = {0};
+		size_t k;
+
+		/* Set this row aside, send the others, put it back as the first. */
+		memcpy(copy, v, sizeof(*v) * sc->ncols);
+		if ((rc = pt_buf_append(&text, s->arena.data + start, s->arena.len - start, err))
+				== PT_OK) {
+			s->arena.len = start;
+			if ((rc = flush(s, err)) == PT_OK &&
+					(rc = pt_buf_append(&s->arena, text.data, text.len, err)) == PT_OK) {
+				for (k = 0; k < sc->ncols; k++)
+					if (copy[k].kind == PT_SQL_TEXT)
+						copy[k].arena_off -= start;
+				memcpy(s->vals, copy, sizeof(*v) * sc->ncols);
+				if (pt_strmap_put(&s->keys, key.data, NULL) == PT_STRMAP_NONE)
+					rc = pt_error_oom(err);
+			}
+		}
+		pt_buf_free(&text);
+	}
+	pt_buf_free(&key);
+	if (rc != PT_OK)
+		return rc;
+	s->count++;
+	if (++s->npend == PT_SINK_BATCH)
+		return flush(s, err);
+	return PT_OK;
+}
+
+static int put_one(void *user, const struct pt_rowref *r, struct pt_error *err)
+{
+	return pt_sink_put(user, r, err);
 }
 
 int pt_sink_put_rows(struct pt_sink *s, const struct pt_row *rows, size_t n,
 		struct pt_error *err)
 {
-	struct pt_rowref ref;
-	size_t i, j;
-	int rc = PT_OK;
-
-	memset(&ref, 0, sizeof(ref));
-	for (i = 0; i < n && rc == PT_OK; i++) {
-		ref.row = &rows[i];
-		if (s->schema != &pt_schema_device) {
-			rc = pt_sink_put(s, &ref, err);
-			continue;
-		}
-		for (j = 0; j < rows[i].ndevices && rc == PT_OK; j++) {
-			ref.dev = &rows[i].devices[j];
-			rc = pt_sink_put(s, &ref, err);
-		}
-	}
-	return rc;
+	return pt_rows_each(s->schema, rows, n, put_one, s, err);
 }
 
 int pt_sink_has(struct pt_sink *s, const char *task, const char *node, int64_t start_ms,
@@ -545,7 +619,7 @@ int pt_sink_commit(struct pt_sink *s, struct pt_error *err)
 
 	if (!s->in_tx)
 		return PT_OK;
-	if ((rc = s->ops->exec(s, "COMMIT", err)) == PT_OK)
+	if ((rc = flush(s, err)) == PT_OK && (rc = s->ops->exec(s, "COMMIT", err)) == PT_OK)
 		s->in_tx = false;
 	return rc;
 }

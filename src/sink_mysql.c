@@ -6,15 +6,27 @@
 
 #include "sink_db.h"
 
-#define MAX_PARAMS 64
-
 struct my_stmt {
 	MYSQL_STMT *st;
-	MYSQL_BIND bind[MAX_PARAMS];
-	unsigned long len[MAX_PARAMS];
-	my_bool null[MAX_PARAMS];
-	char time[MAX_PARAMS][32];
+	size_t n;
+	MYSQL_BIND *bind;
+	unsigned long *len;
+	my_bool *null;
+	char (*time)[32];
 };
+
+static void stmt_free(struct my_stmt *ms)
+{
+	if (ms == NULL)
+		return;
+	if (ms->st)
+		mysql_stmt_close(ms->st);
+	free(ms->bind);
+	free(ms->len);
+	free(ms->null);
+	free(ms->time);
+	free(ms);
+}
 
 static int fail(struct pt_sink *s, struct pt_error *err, const char *msg)
 {
@@ -62,19 +74,22 @@ static int my_prepare(struct pt_sink *s, int slot, const char *sql, size_t npara
 		struct pt_error *err)
 {
 	struct my_stmt *ms;
+	size_t n = nparams ? nparams : 1;
 
-	if (nparams > MAX_PARAMS)
-		return pt_error_set(err, PT_EUSAGE, "too many columns");
-	if ((ms = calloc(1, sizeof(*ms))) == NULL)
-		return pt_error_oom(err);
-	if ((ms->st = mysql_stmt_init(s->conn)) == NULL) {
-		free(ms);
+	stmt_free(s->stmt[slot]);
+	s->stmt[slot] = NULL;
+	if ((ms = calloc(1, sizeof(*ms))) == NULL || (ms->bind = calloc(n, sizeof(*ms->bind))) == NULL ||
+			(ms->len = calloc(n, sizeof(*ms->len))) == NULL ||
+			(ms->null = calloc(n, sizeof(*ms->null))) == NULL ||
+			(ms->time = calloc(n, sizeof(*ms->time))) == NULL ||
+			(ms->st = mysql_stmt_init(s->conn)) == NULL) {
+		stmt_free(ms);
 		return pt_error_oom(err);
 	}
+	ms->n = nparams;
 	if (mysql_stmt_prepare(ms->st, sql, strlen(sql)) != 0) {
 		int rc = fail(s, err, mysql_stmt_error(ms->st));
-		mysql_stmt_close(ms->st);
-		free(ms);
+		stmt_free(ms);
 		return rc;
 	}
 	s->stmt[slot] = ms;
@@ -100,6 +115,8 @@ static int my_run(struct pt_sink *s, int slot, const struct pt_sql_val *v, size_
 	struct my_stmt *ms = s->stmt[slot];
 	size_t i;
 
+	if (n != ms->n)
+		return pt_sink_fail(s, err, "internal: parameters do not match the statement");
 	memset(ms->bind, 0, sizeof(MYSQL_BIND) * n);
 	for (i = 0; i < n; i++) {
 		MYSQL_BIND *b = &ms->bind[i];
@@ -149,12 +166,8 @@ static void my_close(struct pt_sink *s)
 	int i;
 
 	for (i = 0; i < PT_STMT_N; i++) {
-		struct my_stmt *ms = s->stmt[i];
-		if (ms) {
-			mysql_stmt_close(ms->st);
-			free(ms);
-			s->stmt[i] = NULL;
-		}
+		stmt_free(s->stmt[i]);
+		s->stmt[i] = NULL;
 	}
 	mysql_close(s->conn);
 	s->conn = NULL;

@@ -7,7 +7,7 @@
 #include "sink_db.h"
 
 static const char *const stmt_names[PT_STMT_N] = {"powertest_put", "powertest_has",
-	"powertest_has_any"};
+	"powertest_has_any", "powertest_put_tail"};
 
 static int fail(struct pt_sink *s, struct pt_error *err, const char *msg)
 {
@@ -75,8 +75,16 @@ static int pg_exec(struct pt_sink *s, const char *sql, struct pt_error *err)
 static int pg_prepare(struct pt_sink *s, int slot, const char *sql, size_t nparams,
 		struct pt_error *err)
 {
-	int rc = pg_result(s, PQprepare(s->conn, stmt_names[slot], sql, (int)nparams, NULL), NULL,
-			err);
+	char dealloc[64];
+	int rc;
+
+	if (s->stmt[slot] != NULL) {
+		snprintf(dealloc, sizeof(dealloc), "DEALLOCATE %s", stmt_names[slot]);
+		if ((rc = pg_exec(s, dealloc, err)) != PT_OK)
+			return rc;
+		s->stmt[slot] = NULL;
+	}
+	rc = pg_result(s, PQprepare(s->conn, stmt_names[slot], sql, (int)nparams, NULL), NULL, err);
 
 	if (rc == PT_OK)
 		s->stmt[slot] = (void *)stmt_names[slot];
@@ -86,15 +94,18 @@ static int pg_prepare(struct pt_sink *s, int slot, const char *sql, size_t npara
 static int pg_run(struct pt_sink *s, int slot, const struct pt_sql_val *v, size_t n,
 		bool *found, struct pt_error *err)
 {
-	const char *params[64];
+	const char **params = malloc((n ? n : 1) * sizeof(*params));
 	size_t i;
+	int rc;
 
-	if (n > 64)
-		return pt_error_set(err, PT_EUSAGE, "too many columns");
+	if (params == NULL)
+		return pt_error_oom(err);
 	for (i = 0; i < n; i++)
 		params[i] = v[i].kind == PT_SQL_NULL ? NULL : v[i].text;
-	return pg_result(s, PQexecPrepared(s->conn, stmt_names[slot], (int)n, params, NULL, NULL, 0),
+	rc = pg_result(s, PQexecPrepared(s->conn, stmt_names[slot], (int)n, params, NULL, NULL, 0),
 			found, err);
+	free(params);
+	return rc;
 }
 
 static void pg_close(struct pt_sink *s)

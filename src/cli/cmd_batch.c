@@ -192,7 +192,7 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 						jobs->nbad - 1, jobs->nbad == 2 ? "" : "s");
 			else
 				fprintf(stderr, "powertest: %s\n", jobs->problems[0]);
-			rc = PT_EUSAGE;
+			rc = pt_exit_code(PT_EUSAGE);
 		} else {
 			rc = pt_fail(&err);
 		}
@@ -254,7 +254,7 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 		}
 		name_failed(&err, jobs, &res, keep ? output : NULL,
 				(existed || db) && !keep ? output : NULL);
-		rc = PT_ENET;
+		rc = pt_exit_code(PT_ENET);
 		goto out;
 	}
 	if ((db ? pt_sink_commit(opts.sink, &err) : pt_out_commit(out, &err)) != PT_OK) {

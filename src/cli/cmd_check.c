@@ -90,7 +90,7 @@ int cmd_check(const struct pt_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	path = pt_config_locate(cli->config_path);
-	if ((offline ? pt_ctx_open_offline(&ctx, path, cli->url, &err) :
+	if ((offline ? pt_ctx_open_offline(&ctx, path, &err) :
 			pt_ctx_open(&ctx, path, cli->url, &err)) != PT_OK) {
 		rc = pt_fail(&err);
 		goto out;

@@ -40,12 +40,10 @@ static const char export_usage[] =
 
 int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 {
-	enum { OPT_START = 256, OPT_END, OPT_LAST, OPT_STEP, OPT_NODE, OPT_CONC, OPT_SCRAPE,
+	enum { OPT_STEP = 256, OPT_NODE, OPT_CONC, OPT_SCRAPE,
 		OPT_CHUNK, OPT_FORMAT };
 	static const struct option longopts[] = {
-		{"start", required_argument, NULL, OPT_START},
-		{"end", required_argument, NULL, OPT_END},
-		{"last", required_argument, NULL, OPT_LAST},
+		PT_WINDOW_LONGOPTS,
 		{"step", required_argument, NULL, OPT_STEP},
 		{"node", required_argument, NULL, OPT_NODE},
 		{"output", required_argument, NULL, 'o'},
@@ -56,7 +54,8 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
-	const char *start = NULL, *end = NULL, *last = NULL, *output = NULL;
+	struct pt_window_args wa = {NULL, NULL, NULL};
+	const char *output = NULL;
 	struct pt_strlist nodes = {0};
 	struct pt_error err = {0, ""};
 	struct pt_ctx *ctx = NULL;
@@ -71,10 +70,9 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 	memset(&res, 0, sizeof(res));
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:o:h", longopts, NULL)) != -1) {
+		if (pt_cli_window_option(&wa, opt, optarg))
+			continue;
 		switch (opt) {
-		case OPT_START: start = optarg; break;
-		case OPT_END: end = optarg; break;
-		case OPT_LAST: last = optarg; break;
 		case OPT_STEP:
 			if ((rc = pt_cli_duration(&opts.step_ms, "export", "--step", optarg)) != 0)
 				goto out;
@@ -117,7 +115,7 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 		rc = pt_usage_error("export", "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
-	if ((rc = pt_cli_window(&opts.start_ms, &opts.end_ms, "export", start, end, last)) != 0)
+	if ((rc = pt_cli_window(&opts.start_ms, &opts.end_ms, "export", &wa)) != 0)
 		goto out;
 	if (opts.step_ms > 0 && opts.end_ms - opts.start_ms < opts.step_ms) {
 		rc = pt_usage_error("export", "the span is shorter than one --step");

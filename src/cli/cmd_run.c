@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "measure.h"
 #include "timefmt.h"
 
 static const char run_usage[] =
@@ -35,7 +36,8 @@ static const char run_usage[] =
 	"SIGINT, SIGTERM and SIGHUP reach the command; its row is still written.\n"
 	"Exit: the command's status when it failed (128+N when killed by signal N),\n"
 	"otherwise the report's (0 ok, 1 missing data, 3 Prometheus, 4 output);\n"
-	"2 when CMD cannot be started or for usage errors.\n";
+	"2 when CMD cannot be found or executed, or for usage errors; 125 when\n"
+	"powertest cannot start it (fork or pipe failed).\n";
 
 static volatile sig_atomic_t child_pid;
 
@@ -50,7 +52,9 @@ static void forward(int sig, siginfo_t *info, void *uctx)
 }
 
 /* Starts argv; *pid on success. A command that cannot be executed is an
- * error here, reported through a close-on-exec pipe, not an exit status. */
+ * error here (PT_EUSAGE), reported through a close-on-exec pipe, not an exit
+ * status. pipe() or fork() failing is the system's doing, neither the
+ * command's nor a usage error: PT_ESYS (exit 125, as env and timeout). */
 static int spawn(pid_t *pid, char **argv, const struct sigaction old[3], struct pt_error *err)
 {
 	int pfd[2], e = 0;
@@ -58,7 +62,7 @@ static int spawn(pid_t *pid, char **argv, const struct sigaction old[3], struct 
 	sigset_t block, prev;
 
 	if (pipe2(pfd, O_CLOEXEC) != 0)
-		return pt_error_set(err, PT_EUSAGE, "cannot create a pipe: %s", strerror(errno));
+		return pt_error_set(err, PT_ESYS, "cannot create a pipe: %s", strerror(errno));
 	/* Signals wait until child_pid is known in the parent and until the
 	 * child has its own dispositions back. */
 	sigemptyset(&block);
@@ -71,7 +75,7 @@ static int spawn(pid_t *pid, char **argv, const struct sigaction old[3], struct 
 		sigprocmask(SIG_SETMASK, &prev, NULL);
 		close(pfd[0]);
 		close(pfd[1]);
-		return pt_error_set(err, PT_EUSAGE, "cannot start '%s': %s", argv[0], strerror(errno));
+		return pt_error_set(err, PT_ESYS, "cannot start '%s': %s", argv[0], strerror(errno));
 	}
 	if (*pid == 0) {
 		/* The command gets the dispositions powertest was started with (an
@@ -113,16 +117,14 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 	};
 	const char *wait_arg = NULL, *task;
 	struct pt_out_opts o = {0};
-	struct pt_error err = {0, ""};
+	struct pt_error err = {0, ""}, late = {0, ""};
 	struct pt_ctx *ctx = NULL;
 	struct pt_row *rows = NULL;
 	size_t nrows = 0;
 	struct pt_window w;
-	char **target_nodes = NULL;
-	size_t ntarget_nodes = 0;
 	struct sigaction sa, old[3];
 	int opt, rc, status = 0, cmd_rc = 0;
-	int64_t wait_ms = -1, interval = 0;
+	int64_t wait_ms = -1;
 	char s[40], e[40];
 	pid_t pid = -1;
 
@@ -190,36 +192,15 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 	pt_verbose(cli, "command ended with status %d; window %s .. %s", cmd_rc, s, e);
 	/* Signals are still forwarded (to nobody) while we wait and report: a
 	 * second Ctrl-C must not lose the row of a job that already ran. */
-	/* Without --wait, a first look tells the scrape interval, which bounds the wait. */
-	rc = pt_report_wait_scraped(ctx, w.end_ms, o.nodes.v, o.nodes.n, wait_ms >= 0 ? wait_ms : 0,
-			&interval, &err);
-	if (rc == PT_EMISSING && wait_ms < 0)
-		rc = pt_report_wait_scraped(ctx, w.end_ms, o.nodes.v, o.nodes.n,
-				interval > 0 ? 2 * interval + 10000 : 30000, &interval, &err);
-	if (rc == PT_ENET) {
-		rc = pt_fail(&err);
-		pt_msg(cli, "window was %s .. %s; report it later with: powertest report --start %s --end %s",
-				s, e, s, e);
-		goto done;
-	}
-	if (rc == PT_EMISSING)
-		pt_msg(cli, "%s", err.msg);
-	pt_error_clear(&err);
 	w.task = task;
 	w.nodes = o.nodes.v;
 	w.nnodes = o.nodes.n;
 	/* Without --node, every node Prometheus scrapes gets a row: a command too
 	 * short for data shows as no_data, not as nothing. */
-	if (o.nodes.n == 0) {
-		if (pt_report_target_nodes(&target_nodes, &ntarget_nodes, ctx, &err) != PT_OK) {
-			rc = pt_fail(&err);
-			goto done;
-		}
-		w.nodes = (const char *const *)target_nodes;
-		w.nnodes = ntarget_nodes;
-	}
-	w.scrape_interval_ms = interval;
-	if (pt_report_window(&rows, &nrows, ctx, &w, &err) != PT_OK) {
+	rc = pt_measure_window(&rows, &nrows, ctx, &w, wait_ms, PT_MEASURE_EVERY_TARGET, &late, &err);
+	if (late.code == PT_EMISSING)
+		pt_msg(cli, "%s", late.msg);
+	if (rc != PT_OK) {
 		rc = pt_fail(&err);
 		pt_msg(cli, "window was %s .. %s; report it later with: powertest report --start %s --end %s",
 				s, e, s, e);
@@ -240,7 +221,6 @@ done:
 	if (cmd_rc != 0)
 		rc = cmd_rc;
 out:
-	pt_strv_free(target_nodes, ntarget_nodes);
 	pt_rows_free(rows, nrows);
 	pt_ctx_free(ctx);
 	pt_strlist_free(&o.nodes);

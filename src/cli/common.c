@@ -10,9 +10,20 @@
 #include "sink.h"
 #include "timefmt.h"
 
-int pt_cli_window(int64_t *start_ms, int64_t *end_ms, const char *cmd, const char *start,
-		const char *end, const char *last)
+bool pt_cli_window_option(struct pt_window_args *w, int opt, const char *arg)
 {
+	switch (opt) {
+	case PT_OPT_START: w->start = arg; return true;
+	case PT_OPT_END: w->end = arg; return true;
+	case PT_OPT_LAST: w->last = arg; return true;
+	default: return false;
+	}
+}
+
+int pt_cli_window(int64_t *start_ms, int64_t *end_ms, const char *cmd,
+		const struct pt_window_args *w)
+{
+	const char *start = w->start, *end = w->end, *last = w->last;
 	struct pt_error err = {0, ""};
 
 	if (last && (start || end))
@@ -44,26 +55,6 @@ int pt_cli_open(struct pt_ctx **ctx, const struct pt_cli *cli)
 	if (pt_ctx_open(ctx, pt_config_locate(cli->config_path), cli->url, &err) != PT_OK)
 		return pt_fail(&err);
 	return 0;
-}
-
-int64_t pt_cli_scrape_interval(struct pt_ctx *ctx, int64_t window_ms)
-{
-	struct pt_targets *t = NULL;
-	struct pt_error err = {0, ""};
-	int64_t max = 0;
-	size_t i;
-
-	/* The targets list of a big lab is megabytes; only a short window can be
-	 * shorter than two scrape intervals (which are minutes at most). */
-	if (window_ms >= PT_CLI_SHORT_WINDOW_MS)
-		return 0;
-	if (pt_prom_targets(&t, ctx->prom, &err) != PT_OK)
-		return 0;
-	for (i = 0; i < t->n; i++)
-		if (t->items[i].scrape_interval_ms > max)
-			max = t->items[i].scrape_interval_ms;
-	pt_targets_free(t);
-	return max;
 }
 
 int pt_strlist_add(struct pt_strlist *l, const char *s)

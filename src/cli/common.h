@@ -11,22 +11,26 @@
 #include "render.h"
 #include "report.h"
 
+/* --start, --end, --last: how report and export take their window. */
+enum { PT_OPT_START = 320, PT_OPT_END, PT_OPT_LAST };
+#define PT_WINDOW_LONGOPTS \
+	{"start", required_argument, NULL, PT_OPT_START}, \
+	{"end", required_argument, NULL, PT_OPT_END}, \
+	{"last", required_argument, NULL, PT_OPT_LAST}
+struct pt_window_args {
+	const char *start, *end, *last;
+};
+/* Takes opt when it is one of the three: true; false otherwise. */
+bool pt_cli_window_option(struct pt_window_args *w, int opt, const char *arg);
+
 /* Resolves --start/--end/--last into a window. Exactly one of (start and end)
  * or last; end after start. Prints a usage error and returns 2 on failure. */
-int pt_cli_window(int64_t *start_ms, int64_t *end_ms, const char *cmd, const char *start,
-		const char *end, const char *last);
+int pt_cli_window(int64_t *start_ms, int64_t *end_ms, const char *cmd,
+		const struct pt_window_args *w);
 
 /* Opens config, query set, tables and client; prints the error and returns
  * the exit code on failure, 0 on success. */
 int pt_cli_open(struct pt_ctx **ctx, const struct pt_cli *cli);
-
-/* Windows at least this long are never flagged as shorter than two scrape
- * intervals: scrape intervals above 5 minutes make no sense for this data. */
-#define PT_CLI_SHORT_WINDOW_MS (10 * 60 * 1000)
-
-/* Largest scrape interval among active targets (0 when unknown), asked only
- * for windows shorter than PT_CLI_SHORT_WINDOW_MS (else 0 at no cost). */
-int64_t pt_cli_scrape_interval(struct pt_ctx *ctx, int64_t window_ms);
 
 /* A growable list of --node values (pointers into argv). */
 struct pt_strlist {

@@ -1,14 +1,20 @@
 /* main.c - the powertest command line: global options, then one command. */
+#include <cjson/cJSON.h>
+#include <csv.h>
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <microhttpd.h>
+#include <yaml.h>
 
 #include "cli.h"
+#include "pt_revision.h" /* PT_GIT_REVISION, when built from a git checkout */
 
 static const char usage_text[] =
 	"usage: powertest [-c FILE] [-u URL] [-v|-q] COMMAND [options]\n"
@@ -30,7 +36,8 @@ static const char usage_text[] =
 	"  -v, --verbose      more messages on stderr\n"
 	"  -q, --quiet        only errors on stderr\n"
 	"  -h, --help         this help; 'powertest COMMAND --help' for a command\n"
-	"  -V, --version      print the version\n"
+	"  -V, --version      print the version, the git commit built from and\n"
+	"                     the versions of the libraries in use\n"
 	"\n"
 	"Exit codes: 0 ok, 1 something missing, 2 usage or config error,\n"
 	"3 Prometheus or network error, 4 cannot write output.\n";
@@ -51,40 +58,41 @@ static const struct command commands[] = {
 	{NULL, NULL}
 };
 
+/* "powertest: " and the message, when the verbosity asked for is at least min. */
+static void say(const struct pt_cli *cli, int min, const char *fmt, va_list ap)
+{
+	if ((cli ? cli->verbosity : 0) < min)
+		return;
+	fputs("powertest: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void pt_msg(const struct pt_cli *cli, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (cli && cli->verbosity < 0)
-		return;
-	fputs("powertest: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(cli, 0, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void pt_verbose(const struct pt_cli *cli, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (cli == NULL || cli->verbosity < 1)
-		return;
-	fputs("powertest: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(cli, cli ? 1 : INT_MAX, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int pt_fail(const struct pt_error *err)
 {
-	int code = err->code;
+	/* A failure never exits 0, whatever the code says. */
+	int code = err->code == PT_OK ? PT_ENET : err->code;
 
 	fprintf(stderr, "powertest: %s\n", err->msg[0] ? err->msg : "unknown error");
-	if (code == PT_ENOMEM || code < 1 || code > 4)
-		code = 3;
-	return code;
+	return pt_exit_code(code);
 }
 
 int pt_usage_error(const char *cmd, const char *fmt, ...)
@@ -99,7 +107,29 @@ int pt_usage_error(const char *cmd, const char *fmt, ...)
 		fprintf(stderr, " (see 'powertest %s --help')\n", cmd);
 	else
 		fputs(" (see 'powertest --help')\n", stderr);
-	return PT_EUSAGE;
+	return pt_exit_code(PT_EUSAGE);
+}
+
+/* --version: the first line stays "powertest X.Y.Z" for scripts that read
+ * it; then the commit built from (only from a git checkout) and the versions
+ * of the libraries actually loaded, which a bug report needs more than the
+ * ones built against. libcsv has no run-time version: its header's is shown. */
+static void print_version(void)
+{
+	const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+
+	printf("powertest %s\n", PT_VERSION);
+#ifdef PT_GIT_REVISION
+	printf("revision: git %s\n", PT_GIT_REVISION);
+#endif
+	printf("libcurl: %s", cv->version);
+	if (cv->ssl_version != NULL)
+		printf(" (%s)", cv->ssl_version);
+	printf("\ncJSON: %s\n", cJSON_Version());
+	printf("libyaml: %s\n", yaml_get_version_string());
+	printf("libmicrohttpd: %s\n", MHD_get_version());
+	printf("libcsv: %d.%d.%d (built with; it has no run-time version)\n",
+			CSV_MAJOR, CSV_MINOR, CSV_RELEASE);
 }
 
 /* Standard descriptors closed by the caller would be reused by the first
@@ -140,7 +170,7 @@ int main(int argc, char **argv)
 		case 'v': cli.verbosity = 1; break;
 		case 'q': cli.verbosity = -1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
-		case 'V': printf("powertest %s\n", PT_VERSION); return 0;
+		case 'V': print_version(); return 0;
 		case ':': return pt_usage_error(NULL, "option '%s' needs a value", argv[optind - 1]);
 		default: return pt_usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
 		}
@@ -155,7 +185,7 @@ int main(int argc, char **argv)
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		fputs("powertest: cannot initialise libcurl\n", stderr);
-		return 3;
+		return pt_exit_code(PT_ENET);
 	}
 	argc -= optind;
 	argv += optind;
@@ -164,7 +194,7 @@ int main(int argc, char **argv)
 	/* Unless the command already said why it failed. */
 	if ((fflush(stdout) != 0 || ferror(stdout)) && (rc == 0 || rc == 1)) {
 		fputs("powertest: cannot write standard output\n", stderr);
-		rc = 4;
+		rc = pt_exit_code(PT_EWRITE);
 	}
 	curl_global_cleanup();
 	return rc;

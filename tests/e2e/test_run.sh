@@ -83,4 +83,20 @@ assert_contains "$ERR" "powertest: cannot run '/nonexistent/command'" "message"
 [[ ! -e $PT_TMP/none.csv ]] && ok "no file written" || fail "a file was written"
 assert_exit 2 pt -u "$PT_URL" run
 assert_exit 2 pt -u "$PT_URL" run --bogus -- true
+
+# Prometheus gone when the command ends: its error, then the window to report
+# later, and no file.
+assert_exit 3 pt -u "http://127.0.0.1:$(free_port)" run -o "$PT_TMP/gone.csv" -- true
+assert_contains "$ERR" "powertest: cannot reach " "the error"
+assert_contains "$ERR" "; report it later with: powertest report --start " "the window to report later"
+[[ ! -e $PT_TMP/gone.csv ]] && ok "no file written" || fail "a file was written"
+
+# fork() failing is the system's doing, neither the command's nor a usage
+# error: 125, as env and timeout (a shim makes fork fail).
+if [[ -n ${PT_FAIL_FORK:-} ]]; then
+	assert_exit 125 env LD_PRELOAD="$PT_FAIL_FORK" ASAN_OPTIONS=verify_asan_link_order=0 \
+		"$PT_BIN" -u "$PT_URL" run -o "$PT_TMP/nofork.csv" -- true
+	assert_contains "$ERR" "powertest: cannot start 'true': Resource temporarily unavailable" "message"
+	[[ ! -e $PT_TMP/nofork.csv ]] && ok "no file written" || fail "a file was written"
+fi
 pass

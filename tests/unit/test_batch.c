@@ -170,7 +170,7 @@ static void test_batch__prev_errors(void **state)
 	}
 	/* A file that does not exist is an empty one. */
 	assert_int_equal(pt_batch_prev_load(&p, "/nonexistent/dir/out.csv", &err), PT_OK);
-	assert_int_equal(pt_batch_prev_rows(p), 0);
+	assert_int_equal(p->n, 0);
 	pt_batch_prev_free(p);
 }
 
@@ -344,7 +344,7 @@ static void test_batch__run_fail_resume(void **state)
 	snprintf(path2, sizeof(path2), "%s/full.csv", dir);
 	assert_int_equal(fake_start(&srv, prom_handler, &fp), 0);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", srv.port);
-	if (pt_ctx_open_offline(&ctx, NULL, NULL, &err) != PT_OK)
+	if (pt_ctx_open_offline(&ctx, NULL, &err) != PT_OK)
 		fail_msg("ctx: %s", err.msg);
 	memset(&ho, 0, sizeof(ho));
 	ho.retries = 1;
@@ -389,7 +389,7 @@ static void test_batch__run_fail_resume(void **state)
 	fp.fail_from_s = 1e18;
 	fp.ranges = 0;
 	assert_int_equal(pt_batch_prev_load(&prev, path, &err), PT_OK);
-	assert_int_equal(pt_batch_prev_rows(prev), 2);
+	assert_int_equal(prev->n, 2);
 	rc = run_batch(&res, ctx, jobs, prev, 0, path, &err);
 	if (rc != PT_OK)
 		fail_msg("resume: %s", err.msg);
@@ -764,7 +764,7 @@ static void test_batch__blocks_equal_points(void **state)
 	snprintf(p2, sizeof(p2), "%s/points.csv", dir);
 	assert_int_equal(fake_start(&srv, lab_handler, &lp), 0);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", srv.port);
-	if (pt_ctx_open_offline(&ctx, NULL, NULL, &err) != PT_OK)
+	if (pt_ctx_open_offline(&ctx, NULL, &err) != PT_OK)
 		fail_msg("ctx: %s", err.msg);
 	pt_queryset_free(ctx->qs);
 	ctx->qs = NULL;

@@ -102,7 +102,7 @@ static int setup(void **state)
 		return -1;
 	snprintf(e->path, sizeof(e->path), "%s/export.csv", e->dir);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", e->srv.port);
-	if (pt_ctx_open_offline(&e->ctx, NULL, NULL, &err) != PT_OK)
+	if (pt_ctx_open_offline(&e->ctx, NULL, &err) != PT_OK)
 		return -1;
 	memset(&ho, 0, sizeof(ho));
 	ho.backoff_ms = 10;

@@ -432,9 +432,6 @@ static void prom_handler(struct fake_server *s, const struct fake_req *r, struct
 		} else {
 			resp->body = vector_up;
 		}
-	} else if (strcmp(r->path, "/prom/api/v1/query_range") == 0) {
-		resp->body = "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
-			"{\"metric\":{},\"values\":[[1763719200,\"1\"],[1763719215,\"2\"]]}]}}";
 	} else if (strcmp(r->path, "/prom/api/v1/targets?state=active") == 0) {
 		resp->body = TARGETS_BODY;
 	} else if (strcmp(r->path, "/prom/api/v1/status/buildinfo") == 0) {
@@ -506,17 +503,6 @@ static void test_prom__client_query(void **state)
 	assert_string_equal(req.method, "POST");
 	assert_string_equal(req.path, "/prom/api/v1/query");
 	assert_string_equal(req.body, "query=up%7Bjob%3D%22node%22%7D&time=1763719200.250");
-	free(req.head);
-	free(req.body);
-
-	assert_int_equal(pt_prom_query_range(&r, p, "up", INT64_C(1763719200000),
-			INT64_C(1763719215000), 15000, &err), PT_OK);
-	assert_int_equal(r->type, PT_PROM_MATRIX);
-	assert_int_equal(r->series[0].nsamples, 2);
-	pt_prom_result_free(r);
-	assert_true(fake_request(s, 1, &req));
-	assert_string_equal(req.path, "/prom/api/v1/query_range");
-	assert_string_equal(req.body, "query=up&start=1763719200.000&end=1763719215.000&step=15.000");
 	free(req.head);
 	free(req.body);
 	pt_prom_free(p);

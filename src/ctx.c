@@ -1,0 +1,97 @@
+/* ctx.c - the session: configuration, query set, tables and Prometheus client, opened once. */
+#include "ctx.h"
+
+#include <stdlib.h>
+
+#include "client.h"
+#include "datadir.h"
+
+void pt_ctx_free(struct pt_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	pt_prom_free(ctx->prom);
+	pt_tables_free(ctx->tables);
+	pt_queryset_free(ctx->qs);
+	pt_config_free(ctx->cfg);
+	free(ctx);
+}
+
+/* A country of the configuration (node's overrides when node is set) that
+ * the carbon table does not have: an error naming file, line and key. */
+static int check_country(const struct pt_ctx *ctx, const struct pt_power_params *p,
+		const char *node, struct pt_error *err)
+{
+	double g;
+
+	if (p->country == NULL || pt_tables_carbon(ctx->tables, p->country, &g))
+		return PT_OK;
+	return pt_error_set(err, PT_EUSAGE, "%s:%lu: key 'power.%s%s%scountry': unknown country '%s' "
+			"(ISO 3166 alpha-2 or alpha-3 in the carbon table, e.g. FR or FRA)",
+			ctx->cfg->path ? ctx->cfg->path : "(config)", p->country_line, node ? "nodes." : "",
+			node ? node : "", node ? "." : "", p->country);
+}
+
+static int ctx_open(struct pt_ctx **out, const char *config_path, const char *url_override,
+		bool online, struct pt_error *err)
+{
+	struct pt_ctx *ctx;
+	char *qpath = NULL, *cpu = NULL, *gpu = NULL, *carbon = NULL;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
+		return pt_error_oom(err);
+	if ((rc = pt_config_load(&ctx->cfg, config_path, err)) != PT_OK)
+		goto out;
+	if (ctx->cfg->queries_path == NULL &&
+			(qpath = pt_datadir_find("queries/default.yaml", err)) == NULL) {
+		rc = err->code;
+		goto out;
+	}
+	if ((rc = pt_queryset_load(&ctx->qs, qpath ? qpath : ctx->cfg->queries_path, err)) != PT_OK)
+		goto out;
+	if ((cpu = pt_datadir_find("data/cpu_tdp.csv", err)) == NULL ||
+			(gpu = pt_datadir_find("data/gpu_tdp.csv", err)) == NULL ||
+			(carbon = pt_datadir_find("data/carbon_intensity.csv", err)) == NULL) {
+		rc = err->code;
+		goto out;
+	}
+	if ((rc = pt_tables_load(&ctx->tables, cpu, gpu, carbon, err)) != PT_OK)
+		goto out;
+	/* Every country the file names must be in the table, per node too, so
+	 * `check` finds what a report would stumble on. */
+	if ((rc = check_country(ctx, &ctx->cfg->power, NULL, err)) != PT_OK)
+		goto out;
+	for (i = 0; i < ctx->cfg->noverrides; i++)
+		if ((rc = check_country(ctx, &ctx->cfg->overrides[i].power, ctx->cfg->overrides[i].node,
+				err)) != PT_OK)
+			goto out;
+	if ((rc = pt_model_carbon(&ctx->carbon_intensity, &ctx->cfg->power, ctx->tables, err)) != PT_OK)
+		goto out;
+	if (online)
+		rc = pt_client_open(&ctx->prom, ctx->cfg, url_override, err);
+out:
+	free(qpath);
+	free(cpu);
+	free(gpu);
+	free(carbon);
+	if (rc != PT_OK) {
+		pt_ctx_free(ctx);
+		return rc;
+	}
+	*out = ctx;
+	return PT_OK;
+}
+
+int pt_ctx_open(struct pt_ctx **out, const char *config_path, const char *url_override,
+		struct pt_error *err)
+{
+	return ctx_open(out, config_path, url_override, true, err);
+}
+
+int pt_ctx_open_offline(struct pt_ctx **out, const char *config_path, struct pt_error *err)
+{
+	return ctx_open(out, config_path, NULL, false, err);
+}

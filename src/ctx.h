@@ -1,0 +1,30 @@
+/* ctx.h - the session: configuration, query set, tables and Prometheus client, opened once and shared by every command. */
+#ifndef PT_CTX_H
+#define PT_CTX_H
+
+#include "config.h"
+#include "error.h"
+#include "model.h"
+#include "prom.h"
+#include "queryset.h"
+
+/* Everything a report needs, opened once. */
+struct pt_ctx {
+	struct pt_config *cfg;
+	struct pt_queryset *qs;
+	struct pt_tables *tables;
+	struct pt_prom *prom;      /* NULL when opened offline */
+	double carbon_intensity;   /* resolved default */
+};
+
+/* Loads config (path may be NULL), applies url_override, loads the query set
+ * and tables, checks every configured country against the carbon table,
+ * reads secrets, opens the Prometheus client (sends no request). Caller
+ * frees with pt_ctx_free. */
+int pt_ctx_open(struct pt_ctx **out, const char *config_path, const char *url_override,
+		struct pt_error *err) PT_WUR;
+/* Same, without a Prometheus client (check --offline, unit tests). */
+int pt_ctx_open_offline(struct pt_ctx **out, const char *config_path, struct pt_error *err) PT_WUR;
+void pt_ctx_free(struct pt_ctx *ctx);
+
+#endif
