@@ -14,7 +14,7 @@ ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 
 PACKAGES=(
 	build-essential cmake pkg-config
-	libcurl4-openssl-dev libcjson-dev libcsv-dev libyaml-dev libmicrohttpd-dev libcmocka-dev
+	libcurl4-openssl-dev libcjson-dev libcsv-dev libyaml-dev libmicrohttpd-dev libcmocka-dev zlib1g-dev
 	prometheus prometheus-node-exporter victoria-metrics
 	stress-ng curl python3 procps util-linux iproute2
 	# scripts/package.sh and its test: dpkg-shlibdeps (dpkg-dev) computes the
@@ -22,6 +22,8 @@ PACKAGES=(
 	# the unit; bash-completion to try the completion as shells load it.
 	# (No fakeroot: CPack writes root-owned files into the archive itself.)
 	dpkg-dev lintian systemd bash-completion
+	# headless Chromium: the tests load the HTML report and serve's page in it.
+	chromium
 )
 # Databases rows can go into (-o sqlite:/mysql:/postgresql:), and the servers
 # the tests and the lab start as throwaway instances.

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "csvout.h"
+#include "html.h"
 #include "schema.h"
 #include "sink.h"
 #include "timefmt.h"
@@ -20,6 +21,8 @@ int pt_format_parse(const char *s)
 		return PT_FMT_TABLE;
 	if (strcmp(s, "json") == 0)
 		return PT_FMT_JSON;
+	if (strcmp(s, "html") == 0)
+		return PT_FMT_HTML;
 	return -1;
 }
 
@@ -275,6 +278,37 @@ static int json(struct pt_buf *b, const struct pt_row *rows, size_t n, struct pt
 	return rc;
 }
 
+/* ---- html: the page, without charts over time (pt_html_emit_rows has them) ---- */
+
+static int html(struct pt_buf *b, bool by_device, const struct pt_row *rows, size_t n,
+		struct pt_error *err)
+{
+	struct pt_buf main = {0}, devs = {0};
+	struct pt_html_doc d;
+	char note[160];
+	const char *notes[1] = {note};
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	if (n > 0)
+		snprintf(note, sizeof(note), "PUE %.3f, carbon intensity %.3f g/kWh.", rows[0].pue,
+				rows[0].carbon_intensity);
+	if ((rc = pt_render_rows(&main, PT_FMT_CSV, by_device, rows, n, err)) == PT_OK &&
+			(by_device || (rc = pt_render_rows(&devs, PT_FMT_CSV, true, rows, n, err)) == PT_OK)) {
+		d.kind = "report";
+		d.title = "powertest report";
+		d.by_device = by_device;
+		d.rows_csv = main.data ? main.data : "";
+		d.devices_csv = by_device ? NULL : devs.data;
+		d.notes = notes;
+		d.nnotes = n > 0;
+		rc = pt_html_report(b, &d, err);
+	}
+	pt_buf_free(&main);
+	pt_buf_free(&devs);
+	return rc;
+}
+
 /* ---- together ---- */
 
 int pt_render_rows(struct pt_buf *out, enum pt_format fmt, bool by_device,
@@ -293,6 +327,8 @@ int pt_render_rows(struct pt_buf *out, enum pt_format fmt, bool by_device,
 		return table(out, by_device, rows, n, err);
 	case PT_FMT_JSON:
 		return json(out, rows, n, err);
+	case PT_FMT_HTML:
+		return html(out, by_device, rows, n, err);
 	}
 	return pt_error_set(err, PT_EUSAGE, "unknown output format");
 }

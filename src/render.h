@@ -8,9 +8,9 @@
 #include "error.h"
 #include "model.h"
 
-enum pt_format { PT_FMT_CSV, PT_FMT_TABLE, PT_FMT_JSON };
+enum pt_format { PT_FMT_CSV, PT_FMT_TABLE, PT_FMT_JSON, PT_FMT_HTML };
 
-/* Parses "csv" / "table" / "json"; -1 when unknown. */
+/* Parses "csv" / "table" / "json" / "html"; -1 when unknown. */
 int pt_format_parse(const char *s);
 
 /* Appends rows (node rows, or with by_device their devices) in the format:

@@ -23,6 +23,7 @@
 #include "render.h"
 #include "schema.h"
 #include "export.h"
+#include "html.h"
 #include "report.h"
 #include "scrape.h"
 #include "series.h"
@@ -41,6 +42,7 @@
 
 #define CT_CSV "text/csv; charset=utf-8"
 #define CT_TEXT "text/plain; charset=utf-8"
+#define CT_HTML "text/html; charset=utf-8"
 
 /* A report context and what it caches; used by one request at a time
  * (pt_ctx and its curl handle are not thread-safe). */
@@ -457,6 +459,11 @@ static int64_t slot_interval(struct slot *sl)
 static const char index_text[] =
 	"powertest serve: per-node energy and CO2 of jobs, as CSV for the Grafana CSV data source.\n"
 	"\n"
+	"GET /\n"
+	"    a page with charts, totals and the rows of a chosen window (from the\n"
+	"    endpoints below; its scripts and styles are served from /assets/)\n"
+	"GET /help\n"
+	"    this text\n"
 	"GET /report.csv?start=T&end=T[&node=N[,N...]][&task=NAME][&by=device]\n"
 	"    one row per node for the window (or per device with by=device);\n"
 	"    last=DUR instead of start and end means the window ending now\n"
@@ -613,6 +620,8 @@ static void handle(struct pt_serve *s, struct MHD_Connection *c, const char *pat
 		const char *method, struct reply *r)
 {
 	struct args a = {0};
+	const unsigned char *asset;
+	size_t asset_len;
 
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
 		reply_text(r, 405, "method %.20s not allowed: use GET or HEAD", method);
@@ -620,8 +629,21 @@ static void handle(struct pt_serve *s, struct MHD_Connection *c, const char *pat
 	}
 	if (strcmp(path, "/") == 0) {
 		r->status = 200;
+		r->type = CT_HTML;
+		if (pt_html_live(&r->body, NULL) != PT_OK)
+			reply_oom(r);
+		return;
+	}
+	if (strcmp(path, "/help") == 0) {
+		r->status = 200;
 		r->type = CT_TEXT;
 		if (pt_buf_append(&r->body, index_text, sizeof(index_text) - 1, NULL) != PT_OK)
+			reply_oom(r);
+		return;
+	}
+	if (pt_html_asset(path, &asset, &asset_len, &r->type)) {
+		r->status = 200;
+		if (pt_buf_append(&r->body, asset, asset_len, NULL) != PT_OK)
 			reply_oom(r);
 		return;
 	}
@@ -630,7 +652,7 @@ static void handle(struct pt_serve *s, struct MHD_Connection *c, const char *pat
 		return;
 	}
 	if (strcmp(path, "/report.csv") != 0 && strcmp(path, "/export.csv") != 0) {
-		reply_text(r, 404, "no such endpoint: %.80s (see / for the list)", path);
+		reply_text(r, 404, "no such endpoint: %.80s (see /help for the list)", path);
 		return;
 	}
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
@@ -671,6 +693,9 @@ static enum MHD_Result queue_reply(struct MHD_Connection *c, struct request *rq,
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->type ? r->type : CT_TEXT);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	/* The page and its assets load from here only; nothing else is HTML. */
+	MHD_add_response_header(resp, "Content-Security-Policy", pt_html_live_csp);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (r->status == 405)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	ok = MHD_queue_response(c, r->status, resp);

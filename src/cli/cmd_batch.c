@@ -8,6 +8,7 @@
 #include "batch.h"
 #include "common.h"
 #include "csvout.h"
+#include "html.h"
 #include "schema.h"
 #include "sink.h"
 #include "timefmt.h"
@@ -39,7 +40,9 @@ static const char batch_usage[] =
 	"  --chunk DUR          longest time slice fetched at once (default: 10000\n"
 	"                       steps, less for many nodes); if Prometheus fails, the\n"
 	"                       jobs of finished slices are kept\n"
-	"  --format csv         the only format (report's CSV columns)\n"
+	"  --format FMT         csv (default: report's CSV columns) or html (one\n"
+	"                       self-contained page: totals, charts per node, a\n"
+	"                       sortable table of the rows, the assumptions)\n"
 	"  -h, --help           this help\n"
 	"\n"
 	"Exit: 0 ok, 1 a node without data, 2 usage or jobs file, 3 Prometheus (the\n"
@@ -128,8 +131,9 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 	struct pt_batch_opts opts;
 	struct pt_batch_result res;
 	struct progress prog = {false, -1};
-	bool resume = false, existed = false, db;
+	bool resume = false, existed = false, db, html = false;
 	size_t skipped = 0, njobs;
+	char tmp[4096] = "";
 	int opt, rc;
 
 	memset(&opts, 0, sizeof(opts));
@@ -156,10 +160,11 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 				goto out;
 			break;
 		case OPT_FORMAT:
-			if (strcmp(optarg, "csv") != 0) {
-				rc = pt_usage_error("batch", "batch writes csv only, not '%s'", optarg);
+			if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "html") != 0) {
+				rc = pt_usage_error("batch", "batch writes csv or html, not '%s'", optarg);
 				goto out;
 			}
+			html = strcmp(optarg, "html") == 0;
 			break;
 		case 'h': fputs(batch_usage, stdout); rc = 0; goto out;
 		case ':': rc = pt_usage_error("batch", "option '%s' needs a value", argv[optind - 1]); goto out;
@@ -177,6 +182,10 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 	}
 	if (strcmp(jobs_path, "-") == 0 && cli->config_path && strcmp(cli->config_path, "-") == 0) {
 		rc = pt_usage_error("batch", "the config and the jobs file cannot both be standard input");
+		goto out;
+	}
+	if (resume && html) {
+		rc = pt_usage_error("batch", "--resume works with --format csv only");
 		goto out;
 	}
 	if (resume && output == NULL) {
@@ -224,8 +233,14 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 	} else {
 		/* A file this run would replace (not stdout, a pipe or a device). */
 		existed = output && !pt_out_in_place(output) && access(output, F_OK) == 0;
-		if (pt_out_open(&out, output, false, pt_schema_header(&pt_schema_node), &err)
-				!= PT_OK) {
+		/* html: the rows go to a temporary CSV first, the page is made of it. */
+		if (html && (pt_out_check(output, false, &err) != PT_OK ||
+				pt_html_tmp_file(tmp, sizeof(tmp), &err) != PT_OK)) {
+			rc = pt_fail(&err);
+			goto out;
+		}
+		if (pt_out_open(&out, html ? tmp : output, false, pt_schema_header(&pt_schema_node),
+				&err) != PT_OK) {
 			rc = pt_fail(&err);
 			goto out;
 		}
@@ -245,7 +260,7 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 		struct pt_error cerr = {0, ""};
 		/* Keep what was computed for --resume, unless that would replace a
 		 * file this run did not start from (rows of before are not lost). */
-		bool keep = res.rows > res.rows_kept && (resume || (!existed && !db));
+		bool keep = !html && res.rows > res.rows_kept && (resume || (!existed && !db));
 		if (keep && (db ? pt_sink_commit(opts.sink, &cerr) : pt_out_commit(out, &cerr))
 				!= PT_OK) {
 			pt_fail(&err);
@@ -257,7 +272,9 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 		rc = pt_exit_code(PT_ENET);
 		goto out;
 	}
-	if ((db ? pt_sink_commit(opts.sink, &err) : pt_out_commit(out, &err)) != PT_OK) {
+	if ((db ? pt_sink_commit(opts.sink, &err) : pt_out_commit(out, &err)) != PT_OK ||
+			(html && pt_html_emit_csv(ctx, "batch", "powertest batch", tmp, output,
+				&err) != PT_OK)) {
 		rc = pt_fail(&err);
 		goto out;
 	}
@@ -269,6 +286,8 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 		pt_msg(cli, "%s has no jobs", jobs_path);
 	rc = res.missing ? 1 : 0;
 out:
+	if (tmp[0])
+		unlink(tmp);
 	pt_batch_result_clear(&res);
 	pt_sink_free(opts.sink);
 	pt_out_free(out);

@@ -3,12 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "csvout.h"
 #include "schema.h"
 #include "sink.h"
 #include "export.h"
+#include "html.h"
 #include "timefmt.h"
 
 static const char export_usage[] =
@@ -30,6 +32,8 @@ static const char export_usage[] =
 	"  -o DATABASE          upsert the rows into table powertest_export of\n"
 	"                       sqlite:PATH, mysql://USER@HOST[:PORT]/DB or\n"
 	"                       postgresql://USER@HOST[:PORT]/DB, all or none\n"
+	"  --format FMT         csv (default) or html (one self-contained page with\n"
+	"                       power and energy charts per node and the rows)\n"
 	"  --concurrency N      range queries in flight (default 4)\n"
 	"  --scrape-interval DUR  sample interval of the data, when the targets API\n"
 	"                       does not know it (backfilled history)\n"
@@ -62,7 +66,8 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 	struct pt_out *out = NULL;
 	struct pt_export_opts opts;
 	struct pt_export_result res;
-	char s1[40], s2[40];
+	char s1[40], s2[40], tmp[4096] = "";
+	bool html = false;
 	int opt, rc;
 	size_t i;
 
@@ -100,10 +105,11 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 				goto out;
 			break;
 		case OPT_FORMAT:
-			if (strcmp(optarg, "csv") != 0) {
-				rc = pt_usage_error("export", "export writes csv only, not '%s'", optarg);
+			if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "html") != 0) {
+				rc = pt_usage_error("export", "export writes csv or html, not '%s'", optarg);
 				goto out;
 			}
+			html = strcmp(optarg, "html") == 0;
 			break;
 		case 'o': output = optarg; break;
 		case 'h': fputs(export_usage, stdout); rc = 0; goto out;
@@ -136,9 +142,14 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 			rc = pt_fail(&err);
 			goto out;
 		}
-	} else if (pt_out_open(&out, output, false, pt_schema_header(&pt_schema_export), &err)
-			!= PT_OK || pt_export_run(&res, ctx, &opts, out, &err) != PT_OK ||
-			pt_out_commit(out, &err) != PT_OK) {
+	} else if ((html && (pt_out_check(output, false, &err) != PT_OK ||
+			pt_html_tmp_file(tmp, sizeof(tmp), &err) != PT_OK)) ||
+			pt_out_open(&out, html ? tmp : output, false, pt_schema_header(&pt_schema_export),
+				&err) != PT_OK ||
+			pt_export_run(&res, ctx, &opts, out, &err) != PT_OK ||
+			pt_out_commit(out, &err) != PT_OK ||
+			(html && pt_html_emit_csv(ctx, "export", "powertest export", tmp, output,
+				&err) != PT_OK)) {
 		rc = pt_fail(&err);
 		goto out;
 	}
@@ -153,6 +164,8 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 		pt_msg(cli, "no node has data between %s and %s", s1, s2);
 	rc = (res.nmissing || res.no_nodes) ? 1 : 0;
 out:
+	if (tmp[0])
+		unlink(tmp);
 	pt_export_result_clear(&res);
 	pt_sink_free(opts.sink);
 	pt_out_free(out);

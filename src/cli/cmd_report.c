@@ -9,6 +9,7 @@
 /* Windows at least this long are never flagged as shorter than two scrape
  * intervals: scrape intervals above 5 minutes make no sense for this data. */
 #define SHORT_WINDOW_MS (10 * 60 * 1000)
+#include "html.h"
 
 static const char report_usage[] =
 	"usage: powertest report (--start T --end T | --last DUR) [options]\n"
@@ -26,7 +27,8 @@ static const char report_usage[] =
 	"                     or postgresql://USER@HOST[:PORT]/DB (tables powertest_report,\n"
 	"                     powertest_device; password from outputs.password_file)\n"
 	"  --append           add rows to FILE under its header (locked; header if new)\n"
-	"  --format FMT       csv (default), table or json\n"
+	"  --format FMT       csv (default), table, json or html (one self-contained\n"
+	"                     page with charts, a sortable table and the assumptions)\n"
 	"  -h, --help         this help\n"
 	"\n"
 	"Exit: 0 ok, 1 a node or device without data, 2 usage, 3 Prometheus, 4 output.\n";
@@ -87,8 +89,17 @@ int cmd_report(const struct pt_cli *cli, int argc, char **argv)
 	}
 	if (nrows == 0)
 		pt_msg(cli, "no node has data in this window");
-	if (pt_emit_rows(rows, nrows, o.fmt, o.by_device,
-			&(struct pt_dest){o.output, o.append, ctx->cfg->output_password_file}, &err) != PT_OK) {
+	if (o.fmt == PT_FMT_HTML) {
+		char title[256];
+
+		snprintf(title, sizeof(title), "%s%s%s", "powertest report", o.task ? ": " : "",
+				o.task ? o.task : "");
+		rc = pt_html_emit_rows(ctx, rows, nrows, o.by_device, title, o.output, &err);
+	} else {
+		rc = pt_emit_rows(rows, nrows, o.fmt, o.by_device,
+				&(struct pt_dest){o.output, o.append, ctx->cfg->output_password_file}, &err);
+	}
+	if (rc != PT_OK) {
 		rc = pt_fail(&err);
 		goto out;
 	}

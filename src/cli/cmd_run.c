@@ -11,6 +11,7 @@
 
 #include "common.h"
 #include "measure.h"
+#include "html.h"
 #include "timefmt.h"
 
 static const char run_usage[] =
@@ -28,7 +29,8 @@ static const char run_usage[] =
 	"                     or postgresql://USER@HOST[:PORT]/DB (tables powertest_report,\n"
 	"                     powertest_device; password from outputs.password_file)\n"
 	"  --append           add rows to FILE under its header (locked)\n"
-	"  --format FMT       csv (default), table or json\n"
+	"  --format FMT       csv (default), table, json or html (one self-contained\n"
+	"                     page with charts, a sortable table and the assumptions)\n"
 	"  --wait DUR         longest wait for the final scrape (default: 2 scrape\n"
 	"                     intervals + 10s)\n"
 	"  -h, --help         this help\n"
@@ -208,8 +210,17 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 	}
 	if (nrows == 0)
 		pt_msg(cli, "no node has data for the command's window %s .. %s", s, e);
-	if (pt_emit_rows(rows, nrows, o.fmt, o.by_device,
-			&(struct pt_dest){o.output, o.append, ctx->cfg->output_password_file}, &err) != PT_OK) {
+	if (o.fmt == PT_FMT_HTML) {
+		char title[256];
+
+		snprintf(title, sizeof(title), "%s%s%s", "powertest run", task ? ": " : "",
+				task ? task : "");
+		rc = pt_html_emit_rows(ctx, rows, nrows, o.by_device, title, o.output, &err);
+	} else {
+		rc = pt_emit_rows(rows, nrows, o.fmt, o.by_device,
+				&(struct pt_dest){o.output, o.append, ctx->cfg->output_password_file}, &err);
+	}
+	if (rc != PT_OK) {
 		rc = pt_fail(&err);
 		goto done;
 	}

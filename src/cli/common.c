@@ -104,7 +104,7 @@ int pt_cli_out_option(struct pt_out_opts *o, int opt, const char *arg, const cha
 		return 0;
 	case PT_OPT_FORMAT:
 		if ((fmt = pt_format_parse(arg)) < 0)
-			return pt_usage_error(cmd, "unknown format '%s' (csv, table, json)", arg);
+			return pt_usage_error(cmd, "unknown format '%s' (csv, table, json, html)", arg);
 		o->fmt = (enum pt_format)fmt;
 		return 0;
 	default:

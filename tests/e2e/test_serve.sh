@@ -175,10 +175,22 @@ expect_error 405 "POST"
 assert_contains "$HDRS" "Allow: GET, HEAD" "405 says what is allowed"
 get "/report.csv?start=$s&end=$e" -X DELETE
 expect_error 405 "DELETE"
+get "/help"
+assert_eq 200 "$CODE" "help text"
+assert_contains "$BODY" "/report.csv" "help lists report.csv"
+assert_contains "$BODY" "/export.csv" "help lists export.csv"
 get "/"
-assert_eq 200 "$CODE" "index page"
-assert_contains "$BODY" "/report.csv" "index lists report.csv"
-assert_contains "$BODY" "/export.csv" "index lists export.csv"
+assert_eq 200 "$CODE" "page"
+assert_contains "$(ctype)" "text/html" "page: content type"
+assert_contains "$HDRS" "Content-Security-Policy: default-src 'none'" "page: CSP header"
+page=$BODY
+for a in uplot.js page.js uplot.css page.css; do
+	assert_contains "$page" "assets/$a" "page loads assets/$a"
+	get "/assets/$a"
+	assert_eq 200 "$CODE" "assets/$a"
+	case $a in *.js) want=text/javascript ;; *) want=text/css ;; esac
+	assert_contains "$(ctype)" "$want" "assets/$a: content type"
+done
 
 # ---- /export.csv ----
 if [[ -f $PT_SOURCE_DIR/src/export.h ]]; then
