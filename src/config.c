@@ -1,4 +1,4 @@
-/* config.c - loads and validates the YAML configuration (SPEC.md §3) with libyaml's document API. */
+/* config.c - loads and validates the YAML configuration (doc/reference.md §4) with libyaml's document API. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* config.h - YAML configuration (SPEC.md §3) -> validated struct; errors name file:line and key. */
+/* config.h - YAML configuration (doc/reference.md §4) -> validated struct; errors name file:line and key. */
 #ifndef PT_CONFIG_H
 #define PT_CONFIG_H
 

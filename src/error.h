@@ -19,7 +19,7 @@ enum pt_code {
 	PT_ESYS = 6      /* the system refused what powertest itself needs (fork, pipe) */
 };
 
-/* The command line's exit status for a code (SPEC.md §2): 0-4 as the code,
+/* The command line's exit status for a code (doc/reference.md §3): 0-4 as the code,
  * 3 for PT_ENOMEM, 125 for PT_ESYS (as env(1) and timeout(1) exit when they
  * cannot start the command), 3 for a code it does not know. */
 int pt_exit_code(int code);

@@ -202,6 +202,10 @@ assert_exit 4 pt -c "$CFG" report --start $S --end $E -o "$PT_DB_PG_URI?sslmode=
 assert_match "$ERR" "^powertest: database postgresql://.*SSL" "postgresql ?sslmode=require: no TLS, no rows"
 assert_exit 2 pt -c "$CFG" report --start $S --end $E -o "$PT_DB_PG_URI?sslmode=maybe"
 assert_exit 2 pt -c "$CFG" report --start $S --end $E --format table -o "sqlite:$PT_TMP/x.db"
+assert_exit 2 pt -c "$CFG" batch "$PT_TMP/jobs.csv" --format html -o "sqlite:$PT_TMP/x.db"
+assert_exit 2 pt -c "$CFG" export --start $S --end $E --format html -o "sqlite:$PT_TMP/x.db"
+[[ ! -e $PT_TMP/x.db ]] && ok "a format with a database: refused before anything is written" ||
+	fail "a refused database output was created"
 assert_exit 2 pt -c "$CFG" report --start $S --end $E -o "postgresql://powertest@127.0.0.1:99999/x"
 assert_exit 2 pt -c "$CFG" report --start $S --end $E -o "mysql://127.0.0.1/x"
 
