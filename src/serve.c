@@ -1,4 +1,4 @@
-/* serve.c - the HTTP server: libmicrohttpd worker threads, one report context per worker, CSV answers for Grafana. */
+/* serve.c - the HTTP server: libmicrohttpd worker threads, one report context per worker; its endpoints and their parameters (connections: serve_net.c). */
 #include "serve.h"
 
 #include <errno.h>
@@ -20,13 +20,14 @@
 
 #include "buf.h"
 #include "csvout.h"
-#include "render.h"
-#include "schema.h"
 #include "export.h"
 #include "html.h"
+#include "render.h"
 #include "report.h"
+#include "schema.h"
 #include "scrape.h"
 #include "series.h"
+#include "serve_int.h"
 #include "timefmt.h"
 
 /* Same bound as timefmt.c: the last millisecond of year 9999. */
@@ -40,65 +41,10 @@
  * dashboard refresh on a big lab. */
 #define INTERVAL_TTL_MS 60000
 
-/* What one client may take of the server (a client that holds connections
- * open with half a request must not starve the others):
- * - HEADER_MS: the whole request (line, headers, a body if any), from the
- *   connection's start or from the end of its previous answer, however it
- *   trickles in (libmicrohttpd's own timeout only counts silence: a byte a
- *   second would hold a connection forever). Junk it cannot read as a
- *   request line (NUL bytes, blank lines, a TLS hello) is closed then too;
- *   text junk gets its 400 at once.
- * - IDLE_S: libmicrohttpd's silence timeout, for the rest: an answer the
- *   client does not read, a kept-alive connection whose worker is busy with
- *   a long answer for another (it must not cut that one off).
- * - PER_IP: connections from one address, of MAX_CONNECTIONS in all. */
-#define HEADER_MS 3000
-#define WATCH_TICK_MS 250
-#define IDLE_S 120
-#define PER_IP 32
-#define MAX_CONNECTIONS 256
 
 #define CT_CSV "text/csv; charset=utf-8"
 #define CT_TEXT "text/plain; charset=utf-8"
 #define CT_HTML "text/html; charset=utf-8"
-
-/* A report context and what it caches; used by one request at a time
- * (pt_ctx and its curl handle are not thread-safe). */
-struct slot {
-	struct pt_ctx *ctx;
-	bool busy;
-	int64_t interval_ms;
-	int64_t interval_at_ms; /* monotonic time it was read; 0 = never */
-};
-
-/* A connection waiting for a request's headers, and until when. */
-struct watch {
-	int fd;
-	int64_t deadline_ms;  /* monotonic */
-	bool armed;           /* waiting for headers now */
-	struct watch *prev, *next;
-};
-
-struct pt_serve {
-	struct MHD_Daemon *daemon;
-	/* The header watch: every connection, and a thread that cuts off those
-	 * whose headers are late. watch_lock also keeps a connection's fd from
-	 * being shut down once libmicrohttpd has said it is closed. */
-	pthread_mutex_t watch_lock;
-	pthread_cond_t watch_stop_cond;
-	pthread_t watch_thread;
-	bool watch_ready, watch_running, watch_stop;
-	struct watch *watches;
-	int listen_fd;
-	char address[INET6_ADDRSTRLEN + 16];
-	pthread_mutex_t lock;
-	pthread_cond_t freed;
-	bool sync_ready;
-	struct slot *slots;
-	size_t nslots;
-	void (*log)(void *user, const char *line);
-	void *log_user;
-};
 
 /* Per connection request, from the URI callback to the completion callback. */
 struct request {
@@ -141,14 +87,6 @@ struct params {
 	char **nodes;
 	size_t nnodes, nodes_cap;
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void logf_(struct pt_serve *s, const char *fmt, ...) PT_PRINTF(2, 3);
 static void logf_(struct pt_serve *s, const char *fmt, ...)
@@ -477,7 +415,7 @@ static void slot_put(struct pt_serve *s, struct slot *sl)
 static int64_t slot_interval(struct slot *sl)
 {
 	struct pt_error err = {0, ""};
-	int64_t now = mono_ms(), interval;
+	int64_t now = pt_serve_mono_ms(), interval;
 
 	if (sl->interval_at_ms != 0 && now - sl->interval_at_ms < INTERVAL_TTL_MS)
 		return sl->interval_ms;
@@ -715,141 +653,6 @@ static void handle(struct pt_serve *s, struct MHD_Connection *c, const char *pat
 	free(a.v);
 }
 
-/* ---- the header watch ---- */
-
-/* The connection's watch: headers expected from now on, within HEADER_MS. */
-static void watch_arm(struct pt_serve *s, struct MHD_Connection *c, bool armed)
-{
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	struct watch *w = ci ? ci->socket_context : NULL;
-
-	if (w == NULL)
-		return;
-	pthread_mutex_lock(&s->watch_lock);
-	w->armed = armed;
-	w->deadline_ms = mono_ms() + HEADER_MS;
-	pthread_mutex_unlock(&s->watch_lock);
-}
-
-static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-		enum MHD_ConnectionNotificationCode code)
-{
-	struct pt_serve *s = cls;
-	struct watch *w = *socket_context;
-
-	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-
-		/* Without memory for its watch, a connection goes on unwatched:
-		 * libmicrohttpd's idle timeout still ends it. */
-		if (ci == NULL || (w = calloc(1, sizeof(*w))) == NULL)
-			return;
-		w->fd = ci->connect_fd;
-		w->armed = true;
-		w->deadline_ms = mono_ms() + HEADER_MS;
-		pthread_mutex_lock(&s->watch_lock);
-		w->next = s->watches;
-		if (s->watches)
-			s->watches->prev = w;
-		s->watches = w;
-		pthread_mutex_unlock(&s->watch_lock);
-		*socket_context = w;
-	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && w != NULL) {
-		/* Called before libmicrohttpd closes the socket: once out of the
-		 * list, its fd is never touched again (it may be reused). */
-		pthread_mutex_lock(&s->watch_lock);
-		if (w->prev)
-			w->prev->next = w->next;
-		else
-			s->watches = w->next;
-		if (w->next)
-			w->next->prev = w->prev;
-		pthread_mutex_unlock(&s->watch_lock);
-		free(w);
-		*socket_context = NULL;
-	}
-}
-
-/* Whether the bytes waiting unread on fd hold the end of a request's
- * headers (or fill the peek): then the client was on time and the worker
- * thread that owns the connection is busy computing another answer. A
- * client that is late leaves nothing there, as the worker reads what comes,
- * or only part of its headers. */
-static bool headers_waiting(int fd)
-{
-	static char buf[64 * 1024]; /* the watch thread's alone */
-	ssize_t n = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
-	ssize_t i;
-
-	if (n <= 0)
-		return false;
-	if ((size_t)n == sizeof(buf))
-		return true;
-	for (i = 0; i + 1 < n; i++)
-		if (buf[i] == '\n' && (buf[i + 1] == '\n' || (buf[i + 1] == '\r' && i + 2 < n
-				&& buf[i + 2] == '\n')))
-			return true;
-	return false;
-}
-
-/* Shuts down the connections whose headers are late: libmicrohttpd sees the
- * end of the stream and closes them in its own thread. */
-static void *watch_main(void *arg)
-{
-	struct pt_serve *s = arg;
-	struct timespec ts;
-	struct watch *w;
-	int64_t now;
-
-	pthread_mutex_lock(&s->watch_lock);
-	while (!s->watch_stop) {
-		now = mono_ms();
-		for (w = s->watches; w; w = w->next) {
-			if (!w->armed || w->deadline_ms > now)
-				continue;
-			if (headers_waiting(w->fd)) {
-				w->deadline_ms = now + HEADER_MS; /* its worker is busy: look again later */
-				continue;
-			}
-			w->armed = false;
-			shutdown(w->fd, SHUT_RDWR);
-		}
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += WATCH_TICK_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&s->watch_stop_cond, &s->watch_lock, &ts);
-	}
-	pthread_mutex_unlock(&s->watch_lock);
-	return NULL;
-}
-
-static int watch_init(struct pt_serve *s, struct pt_error *err)
-{
-	pthread_condattr_t attr;
-	int e;
-
-	if (pthread_mutex_init(&s->watch_lock, NULL) != 0)
-		return pt_error_set(err, PT_ENOMEM, "cannot create a mutex");
-	/* Its waits are on the monotonic clock, as its deadlines. */
-	if ((e = pthread_condattr_init(&attr)) == 0) {
-		e = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-		if (e == 0)
-			e = pthread_cond_init(&s->watch_stop_cond, &attr);
-		pthread_condattr_destroy(&attr);
-	}
-	if (e != 0) {
-		pthread_mutex_destroy(&s->watch_lock);
-		return pt_error_set(err, PT_ENOMEM, "cannot create a condition variable");
-	}
-	s->watch_ready = true;
-	return PT_OK;
-}
-
 /* ---- libmicrohttpd callbacks ---- */
 
 static enum MHD_Result queue_reply(struct MHD_Connection *c, struct request *rq, struct reply *r)
@@ -921,7 +724,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0; /* a GET with a body: ignored */
 		return MHD_YES;
 	}
-	watch_arm(s, c, false); /* the request is in */
+	pt_serve_watch_arm(s, c, false); /* the request is in */
 	handle(s, c, url, method, &r);
 	if (r.status == 0)
 		reply_text(&r, 500, "no answer");
@@ -937,7 +740,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	if (rq == NULL)
 		return NULL;
 	rq->uri = strdup(uri);
-	rq->t0_ms = mono_ms();
+	rq->t0_ms = pt_serve_mono_ms();
 	return rq;
 }
 
@@ -949,7 +752,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 
 	*req_cls = NULL;
 	/* A kept-alive connection has HEADER_MS for its next request. */
-	watch_arm(s, c, true);
+	pt_serve_watch_arm(s, c, true);
 	if (rq == NULL)
 		return;
 	if (s->log && rq->answered) {
@@ -968,7 +771,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 			if ((unsigned char)uri[i] < 0x20 || uri[i] == 0x7f)
 				uri[i] = '?';
 		logf_(s, "%s %s %s %u %" PRIu64 " bytes %" PRId64 " ms%s", host, rq->method, uri, rq->status,
-				rq->bytes, mono_ms() - rq->t0_ms,
+				rq->bytes, pt_serve_mono_ms() - rq->t0_ms,
 				toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)");
 	}
 	free(rq->uri);
@@ -986,114 +789,6 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
 	logf_(s, "http: %s", line);
-}
-
-/* ---- listening socket ---- */
-
-/* "HOST:PORT", "[V6]:PORT" or "PORT" -> host and port strings. */
-static int listen_split(char *host, size_t hsize, char *port, size_t psize, const char *spec,
-		struct pt_error *err)
-{
-	const char *colon, *p;
-	size_t hlen;
-	unsigned long v;
-	char *end;
-
-	if (*spec == '\0')
-		return pt_error_set(err, PT_EUSAGE, "empty listen address (expected HOST:PORT)");
-	if (strspn(spec, "0123456789") == strlen(spec)) {
-		snprintf(host, hsize, "127.0.0.1");
-		p = spec;
-	} else if (spec[0] == '[') {
-		const char *close = strchr(spec, ']');
-
-		if (close == NULL || close[1] != ':')
-			return pt_error_set(err, PT_EUSAGE,
-					"bad listen address '%.60s' (expected [IPv6]:PORT)", spec);
-		hlen = (size_t)(close - spec - 1);
-		if (hlen == 0 || hlen >= hsize)
-			return pt_error_set(err, PT_EUSAGE, "bad listen address '%.60s'", spec);
-		memcpy(host, spec + 1, hlen);
-		host[hlen] = '\0';
-		p = close + 2;
-	} else {
-		colon = strrchr(spec, ':');
-		if (colon == NULL || colon == spec || memchr(spec, ':', (size_t)(colon - spec)))
-			return pt_error_set(err, PT_EUSAGE,
-					"bad listen address '%.60s' (expected HOST:PORT, e.g. 127.0.0.1:8080)",
-					spec);
-		hlen = (size_t)(colon - spec);
-		if (hlen >= hsize)
-			return pt_error_set(err, PT_EUSAGE, "bad listen address '%.60s'", spec);
-		memcpy(host, spec, hlen);
-		host[hlen] = '\0';
-		p = colon + 1;
-	}
-	errno = 0;
-	v = strtoul(p, &end, 10);
-	if (*p < '0' || *p > '9' || *end != '\0' || errno || v > 65535)
-		return pt_error_set(err, PT_EUSAGE, "bad port in listen address '%.60s' (0-65535)",
-				spec);
-	snprintf(port, psize, "%lu", v);
-	return PT_OK;
-}
-
-static int listen_open(struct pt_serve *s, const char *spec, struct pt_error *err)
-{
-	struct addrinfo hints, *res = NULL, *ai;
-	struct sockaddr_storage ss;
-	socklen_t sslen = sizeof(ss);
-	char host[256], port[8], bound[INET6_ADDRSTRLEN];
-	int rc, fd = -1, saved = 0, one = 1, flags;
-
-	if ((rc = listen_split(host, sizeof(host), port, sizeof(port), spec, err)) != PT_OK)
-		return rc;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0)
-		return pt_error_set(err, PT_EUSAGE, "cannot resolve listen address '%.60s': %s", host,
-				gai_strerror(rc));
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd < 0) {
-			saved = errno;
-			continue;
-		}
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 64) == 0)
-			break;
-		saved = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0)
-		return pt_error_set(err, PT_ENET, "cannot listen on %.60s: %s", spec,
-				strerror(saved ? saved : EADDRNOTAVAIL));
-	/* Several workers accept on this socket: none may block in accept(). */
-	if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
-			getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0) {
-		saved = errno;
-		close(fd);
-		return pt_error_set(err, PT_ENET, "cannot listen on %.60s: %s", spec, strerror(saved));
-	}
-	if (ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&ss;
-
-		getnameinfo((const struct sockaddr *)&ss, sslen, bound, sizeof(bound), NULL, 0,
-				NI_NUMERICHOST);
-		snprintf(s->address, sizeof(s->address), "[%s]:%u", bound, ntohs(a6->sin6_port));
-	} else {
-		const struct sockaddr_in *a4 = (const struct sockaddr_in *)&ss;
-
-		getnameinfo((const struct sockaddr *)&ss, sslen, bound, sizeof(bound), NULL, 0,
-				NI_NUMERICHOST);
-		snprintf(s->address, sizeof(s->address), "%s:%u", bound, ntohs(a4->sin_port));
-	}
-	s->listen_fd = fd;
-	return PT_OK;
 }
 
 /* ---- lifetime ---- */
@@ -1124,7 +819,7 @@ int pt_serve_start(struct pt_serve **out, const struct pt_serve_opts *opts, stru
 		return pt_error_set(err, PT_ENOMEM, "cannot create a condition variable");
 	}
 	s->sync_ready = true;
-	if ((rc = watch_init(s, err)) != PT_OK)
+	if ((rc = pt_serve_watch_init(s, err)) != PT_OK)
 		goto fail;
 	if ((s->slots = calloc(threads, sizeof(*s->slots))) == NULL) {
 		rc = pt_error_oom(err);
@@ -1135,7 +830,7 @@ int pt_serve_start(struct pt_serve **out, const struct pt_serve_opts *opts, stru
 		if ((rc = pt_ctx_open(&s->slots[i].ctx, opts->config_path, opts->url_override, err))
 				!= PT_OK)
 			goto fail;
-	if ((rc = listen_open(s, opts->listen ? opts->listen : PT_SERVE_DEFAULT_LISTEN, err))
+	if ((rc = pt_serve_listen_open(s, opts->listen ? opts->listen : PT_SERVE_DEFAULT_LISTEN, err))
 			!= PT_OK)
 		goto fail;
 	if (s->log)
@@ -1147,7 +842,7 @@ int pt_serve_start(struct pt_serve **out, const struct pt_serve_opts *opts, stru
 			MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(threads > 1 ? threads : 0),
 			MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)s,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
-			MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)s,
+			MHD_OPTION_NOTIFY_CONNECTION, pt_serve_on_connection, (void *)s,
 			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_S,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
 			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)PER_IP,
@@ -1158,7 +853,7 @@ int pt_serve_start(struct pt_serve **out, const struct pt_serve_opts *opts, stru
 		rc = pt_error_set(err, PT_ENET, "cannot start the HTTP server on %s", s->address);
 		goto fail;
 	}
-	if (pthread_create(&s->watch_thread, NULL, watch_main, s) != 0) {
+	if (pthread_create(&s->watch_thread, NULL, pt_serve_watch_main, s) != 0) {
 		rc = pt_error_set(err, PT_ENOMEM, "cannot start a thread");
 		goto fail;
 	}
