@@ -186,6 +186,14 @@ assert_exit 2 pt -c "$CFG" batch "$PT_TMP/jobs.csv" -o "mysql://powertest:Uri-Se
 assert_not_contains "$ERR" "Uri-Secret-42" "a password in the URI is refused without being shown"
 assert_match "$ERR" "password_file" "and the message says where it goes"
 
+# A password file others may read: a warning, as ssh gives for keys.
+cp "$PT_DB_PASSWORD_FILE" "$PT_TMP/loose"
+chmod 644 "$PT_TMP/loose"
+printf 'prometheus: {url: %s}\noutputs: {password_file: %s}\n' "$PT_URL" "$PT_TMP/loose" >"$PT_TMP/loose.yaml"
+assert_exit 0 pt -c "$PT_TMP/loose.yaml" report --start $S --end $E -o "$PT_DB_PG_URI"
+assert_match "$ERR" "^powertest: warning: secret file .*loose is readable by" "a loose password file is warned about"
+assert_not_contains "$ERR" "$PASSWORD" "without showing it"
+
 # Bad outputs: unreachable, wrong password, format, malformed URI.
 assert_exit 4 pt -c "$CFG" report --start $S --end $E -o "postgresql://powertest@127.0.0.1:$(free_port)/powertest"
 assert_match "$ERR" "^powertest: database postgresql://.*(refused|failed)" "an unreachable server is exit 4, named"
