@@ -208,6 +208,8 @@ assert_exit 4 pt -c "$CFG" report --start $S --end $E -o "$PT_DB_MYSQL_URI?ssl=t
 assert_match "$ERR" "^powertest: database mysql://.*(SSL|TLS)" "mysql ?ssl=true: no TLS, no rows"
 assert_exit 4 pt -c "$CFG" report --start $S --end $E -o "$PT_DB_PG_URI?sslmode=require"
 assert_match "$ERR" "^powertest: database postgresql://.*SSL" "postgresql ?sslmode=require: no TLS, no rows"
+assert_exit 4 pt -c "$CFG" report --start $S --end $E -o "$PT_DB_PG_URI?ssl=true"
+assert_match "$ERR" "^powertest: database postgresql://.*SSL" "postgresql ?ssl=true: verified TLS or nothing"
 assert_exit 2 pt -c "$CFG" report --start $S --end $E -o "$PT_DB_PG_URI?sslmode=maybe"
 assert_exit 2 pt -c "$CFG" report --start $S --end $E --format table -o "sqlite:$PT_TMP/x.db"
 assert_exit 2 pt -c "$CFG" batch "$PT_TMP/jobs.csv" --format html -o "sqlite:$PT_TMP/x.db"
