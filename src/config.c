@@ -12,7 +12,9 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "strmap.h"
 #include "timefmt.h"
+#include "yamlguard.h"
 
 /* A config is a few hundred bytes; the cap turns a wrong -c (a log file,
  * /dev/zero) into an error instead of a long read. */
@@ -324,20 +326,38 @@ static int get_path(struct loader *ld, const yaml_node_t *n, const char *path, c
 	return PT_OK;
 }
 
+static int walk_pairs(struct loader *ld, yaml_node_t *map, const char *path,
+		const char *const *keys, field_fn fn, void *ctx, struct pt_strmap *seen);
+
 /* Walks a mapping: keys must be scalars, unique and (when keys is not NULL)
  * one of keys; fn handles each value. A null value stands for an empty
  * mapping, so "tls:" with everything commented out is fine. */
 static int walk_mapping(struct loader *ld, yaml_node_t *map, const char *path,
 		const char *const *keys, field_fn fn, void *ctx)
 {
-	yaml_node_pair_t *pair, *prev;
+	struct pt_strmap seen = {0};
 	char buf[64];
+	int rc;
 
 	if (is_null(map))
 		return PT_OK;
 	if (map->type != YAML_MAPPING_NODE)
 		return key_error(ld, map, path, "must be a mapping, got %s",
 				describe(map, buf, sizeof(buf)));
+	rc = walk_pairs(ld, map, path, keys, fn, ctx, &seen);
+	pt_strmap_free(&seen);
+	return rc;
+}
+
+/* walk_mapping's loop; seen holds the keys so far (power.nodes may have
+ * thousands: a scan of the earlier keys per key would be quadratic), in the
+ * order of the pairs, so index i is pair i. */
+static int walk_pairs(struct loader *ld, yaml_node_t *map, const char *path,
+		const char *const *keys, field_fn fn, void *ctx, struct pt_strmap *seen)
+{
+	yaml_node_pair_t *pair;
+	char buf[64];
+
 	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = yaml_document_get_node(ld->doc, pair->key);
 		yaml_node_t *v = yaml_document_get_node(ld->doc, pair->value);
@@ -354,13 +374,16 @@ static int walk_mapping(struct loader *ld, yaml_node_t *map, const char *path,
 		snprintf(child, sizeof(child), "%s%s%s", path, path[0] ? "." : "", name);
 		if (strlen(name) != k->data.scalar.length)
 			return key_error(ld, k, child, "must not contain a NUL character");
-		for (prev = map->data.mapping.pairs.start; prev < pair; prev++) {
-			yaml_node_t *pk = yaml_document_get_node(ld->doc, prev->key);
+		{
+			bool added;
+			size_t i = pt_strmap_put(seen, name, &added);
 
-			if (pk != NULL && pk->type == YAML_SCALAR_NODE
-					&& strcmp((const char *)pk->data.scalar.value, name) == 0)
+			if (i == PT_STRMAP_NONE)
+				return pt_error_oom(ld->err);
+			if (!added)
 				return key_error(ld, k, child, "duplicate key (first on line %lu)",
-						line_of(pk));
+						line_of(yaml_document_get_node(ld->doc,
+								map->data.mapping.pairs.start[i].key)));
 		}
 		if (keys != NULL) {
 			char list[160] = "";
@@ -662,10 +685,16 @@ static int on_override(struct loader *ld, const char *key, yaml_node_t *value, c
 	(void)ctx;
 	if (key[0] == '\0')
 		return key_error(ld, value, path, "node name must not be empty");
-	grown = realloc(cfg->overrides, (cfg->noverrides + 1) * sizeof(*grown));
-	if (grown == NULL)
-		return pt_error_oom(ld->err);
-	cfg->overrides = grown;
+	/* The array doubles when the count reaches a power of two (4, 8, 16...),
+	 * so thousands of nodes are not thousands of copies. */
+	if (cfg->noverrides < 4 || (cfg->noverrides & (cfg->noverrides - 1)) == 0) {
+		size_t cap = cfg->noverrides < 4 ? 4 : cfg->noverrides * 2;
+
+		grown = realloc(cfg->overrides, cap * sizeof(*grown));
+		if (grown == NULL)
+			return pt_error_oom(ld->err);
+		cfg->overrides = grown;
+	}
 	ov = &cfg->overrides[cfg->noverrides];
 	memset(ov, 0, sizeof(*ov));
 	ov->node = strdup(key);
@@ -814,6 +843,9 @@ static int load_text(struct loader *ld, const char *text, size_t len)
 		goto out;
 	}
 	have_parser = true;
+	rc = pt_yaml_guard(text, len, ld->file, ld->err);
+	if (rc != PT_OK)
+		goto out;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		rc = yaml_error(ld, &parser, text, len);
