@@ -17,6 +17,7 @@ PACKAGES=(
 	libcurl4-openssl-dev libcjson-dev libcsv-dev libyaml-dev libmicrohttpd-dev libcmocka-dev
 	prometheus prometheus-node-exporter victoria-metrics
 	stress-ng curl python3 procps util-linux iproute2
+	clang libclang-rt-14-dev
 )
 SERVICES=(prometheus prometheus-node-exporter victoria-metrics)
 
