@@ -13,6 +13,7 @@
 
 #include "series.h"
 #include "strmap.h"
+#include "text.h"
 #include "timefmt.h"
 
 /* Track-points (value, prefix sum, count: 24 bytes each) one slice may hold:
@@ -140,6 +141,11 @@ static int read_records(const char *text, size_t len, const char *name, rec_fn f
 		}
 		if ((r.rc = pt_buf_append(&r.raw, s, ll, err)) != PT_OK)
 			break;
+		/* Cells are C strings from here on: a NUL would cut one short unseen. */
+		if (memchr(s, '\0', ll) != NULL) {
+			r.rc = pt_error_set(err, PT_EUSAGE, "%s:%d: a NUL byte: not a text file", name, line);
+			break;
+		}
 		if (csv_parse(&p, s, ll, rec_field, rec_end, &r) != ll && r.rc == PT_OK)
 			r.rc = pt_error_set(err, PT_EUSAGE, "%s:%d: malformed CSV: %s", name, line,
 					csv_strerror(csv_error(&p)));
@@ -251,8 +257,9 @@ static char *trim(char *s)
 	return s;
 }
 
-/* "a; b;;a" -> a, b: trimmed, empty ones and repeats dropped. */
-static int split_nodes(struct pt_job *job, char *list)
+/* "a; b;;a" -> a, b: trimmed, empty ones and repeats dropped. -1 out of
+ * memory, -2 a name that is no node name (e says why). */
+static int split_nodes(struct pt_job *job, char *list, struct pt_error *e)
 {
 	char *save = NULL, *tok;
 	size_t i;
@@ -263,6 +270,8 @@ static int split_nodes(struct pt_job *job, char *list)
 
 		if (*name == '\0')
 			continue;
+		if (pt_node_name_check(name, e) != PT_OK)
+			return -2;
 		for (i = 0; i < job->nnodes && !dup; i++)
 			dup = strcmp(job->nodes[i], name) == 0;
 		if (dup)
@@ -364,10 +373,12 @@ static int jobs_record(void *user, char **f, size_t n, int line, const char *raw
 		return pt_error_oom(err);
 	if (v[COL_NODES]) {
 		char *list = strdup(v[COL_NODES]);
-		rc = list == NULL || split_nodes(&job, list) != 0;
+		rc = list == NULL ? -1 : split_nodes(&job, list, &e);
 		free(list);
-		if (rc) {
+		if (rc != 0) {
 			job_clear(&job);
+			if (rc == -2)
+				return problem(jp, line, "nodes: %s", e.msg) == PT_OK ? PT_OK : pt_error_oom(err);
 			return pt_error_oom(err);
 		}
 	}

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "strmap.h"
+#include "text.h"
 #include "timefmt.h"
 #include "yamlguard.h"
 
@@ -21,6 +22,8 @@
 #define CONFIG_MAX_BYTES (1024 * 1024)
 #define SECRET_MAX_BYTES (64 * 1024)
 #define RETRIES_MAX 100
+/* A request that needs more than an hour is not coming back. */
+#define TIMEOUT_MAX_MS (3600 * 1000)
 #define KEY_PATH_MAX 256
 
 struct loader {
@@ -413,6 +416,34 @@ struct prom_ctx {
 	bool basic_user, basic_password;
 };
 
+/* The port of the authority that starts at host ("user@h:9090/p",
+ * "[::1]:9090"): none, or 1 to 65535 in digits. -1 when it is something else. */
+static int check_port(const char *host)
+{
+	size_t len = strcspn(host, "/");
+	const char *at, *p, *end = host + len;
+	long port = 0;
+
+	for (at = host; (p = memchr(at, '@', (size_t)(end - at))) != NULL; at = p + 1)
+		;
+	if (*at == '[') {
+		if ((p = memchr(at, ']', (size_t)(end - at))) == NULL)
+			return -1;
+		p++;
+		if (p == end)
+			return 0;
+		if (*p != ':')
+			return -1;
+	} else if ((p = memchr(at, ':', (size_t)(end - at))) == NULL) {
+		return 0;
+	}
+	for (p++; p < end; p++) {
+		if (*p < '0' || *p > '9' || (port = port * 10 + (*p - '0')) > 65535)
+			return -1;
+	}
+	return p[-1] == ':' || port >= 1 ? 0 : -1; /* "h:" is the scheme's port */
+}
+
 static int check_url(struct loader *ld, const yaml_node_t *n, const char *path, const char *v)
 {
 	static const char want[] = "an http:// or https:// URL";
@@ -430,6 +461,8 @@ static int check_url(struct loader *ld, const yaml_node_t *n, const char *path, 
 	/* API paths are appended to the URL; a query or fragment would swallow them. */
 	if (strpbrk(v, "?#") != NULL)
 		return key_error(ld, n, path, "must not have a query or fragment, got '%.64s'", v);
+	if (check_port(host) != 0)
+		return key_error(ld, n, path, "the port must be a number from 1 to 65535, got '%.64s'", v);
 	if (replace_str(ld, &ld->cfg->url, v) != PT_OK)
 		return ld->err->code;
 	/* Keep a path prefix (Mimir's /prometheus) but drop trailing slashes,
@@ -523,6 +556,8 @@ static int on_prometheus(struct loader *ld, const char *key, yaml_node_t *value,
 			return ld->err->code;
 		if (pt_duration_parse(&ld->cfg->timeout_ms, v, &ignored) != PT_OK)
 			return want_error(ld, value, path, "a duration like 30s or 1m30s");
+		if (ld->cfg->timeout_ms > TIMEOUT_MAX_MS)
+			return key_error(ld, value, path, "at most 1h, got '%.40s'", v);
 		return PT_OK;
 	}
 	if (strcmp(key, "retries") == 0)
@@ -685,6 +720,8 @@ static int on_override(struct loader *ld, const char *key, yaml_node_t *value, c
 	(void)ctx;
 	if (key[0] == '\0')
 		return key_error(ld, value, path, "node name must not be empty");
+	if (pt_node_name_check(key, NULL) != PT_OK)
+		return key_error(ld, value, path, "a node name has no control characters");
 	/* The array doubles when the count reaches a power of two (4, 8, 16...),
 	 * so thousands of nodes are not thousands of copies. */
 	if (cfg->noverrides < 4 || (cfg->noverrides & (cfg->noverrides - 1)) == 0) {

@@ -23,6 +23,7 @@
 #include "export.h"
 #include "report.h"
 #include "series.h"
+#include "text.h"
 #include "timefmt.h"
 
 /* Same bound as timefmt.c: the last millisecond of year 9999. */
@@ -92,6 +93,7 @@ struct args {
 	struct arg *v;
 	size_t n, cap;
 	bool oom;
+	const char *nul_key; /* first argument whose name or value holds a NUL (%00) */
 };
 
 /* The parameters of /report.csv and /export.csv after validation. Strings
@@ -200,11 +202,15 @@ static void reply_oom(struct reply *r)
 /* ---- query parameters ---- */
 
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-		const char *value)
+		size_t key_size, const char *value, size_t value_size)
 {
 	struct args *a = cls;
 
 	(void)kind;
+	/* A %00 would cut the text short unseen ("j%001" read as "j"). */
+	if (a->nul_key == NULL && (strlen(key) != key_size
+			|| (value != NULL && strlen(value) != value_size)))
+		a->nul_key = key;
 	if (a->n == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 16;
 		struct arg *v = realloc(a->v, cap * sizeof(*v));
@@ -238,7 +244,8 @@ static bool is_space(char c)
 }
 
 /* Adds the names of a comma-separated list (Grafana's ${var:csv}), trimmed,
- * skipping empty items and repeats. -1 on OOM, -2 when too many. */
+ * skipping empty items and repeats. -1 on OOM, -2 when too many, -3 when
+ * the last one added is no node name (pt_node_name_check). */
 static int params_add_nodes(struct params *p, const char *list)
 {
 	const char *s = list;
@@ -278,6 +285,8 @@ static int params_add_nodes(struct params *p, const char *list)
 		if ((name = strndup(b, len)) == NULL)
 			return -1;
 		p->nodes[p->nnodes++] = name;
+		if (pt_node_name_check(name, NULL) != PT_OK)
+			return -3;
 	}
 	return 0;
 }
@@ -319,6 +328,13 @@ static bool params_parse(struct params *p, const struct args *a, const char *all
 {
 	size_t i;
 
+	if (a->nul_key != NULL) {
+		char q[48];
+
+		pt_text_quote(q, sizeof(q), a->nul_key);
+		reply_text(r, 400, "parameter '%s' holds a NUL byte (%%00)", q);
+		return false;
+	}
 	for (i = 0; i < a->n; i++) {
 		const char *key = a->v[i].key, *value = a->v[i].value ? a->v[i].value : "";
 		const char **slot;
@@ -337,6 +353,13 @@ static bool params_parse(struct params *p, const struct args *a, const char *all
 			}
 			if (rc == -2) {
 				reply_text(r, 400, "too many nodes (at most %d)", MAX_NODES);
+				return false;
+			}
+			if (rc == -3) {
+				struct pt_error e = {0, ""};
+
+				if (pt_node_name_check(p->nodes[p->nnodes - 1], &e) != PT_OK)
+					reply_text(r, 400, "node: %s", e.msg);
 				return false;
 			}
 			continue;
@@ -555,6 +578,10 @@ static void do_export(struct pt_serve *s, const struct args *a, struct reply *r)
 		reply_text(r, 400, "the span is shorter than one step (%.20s)", p.step);
 		goto out;
 	}
+	if (p.step && opts.step_ms > PT_DURATION_OPT_MAX_MS) {
+		reply_text(r, 400, "step: at most 365d, not '%.20s'", p.step);
+		goto out;
+	}
 	if (p.step && opts.step_ms <= 0) {
 		reply_text(r, 400, "step must be longer than 0s");
 		goto out;
@@ -639,7 +666,7 @@ static void handle(struct pt_serve *s, struct MHD_Connection *c, const char *pat
 		reply_text(r, 404, "no such endpoint: %.80s (see / for the list)", path);
 		return;
 	}
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
+	MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
 	if (a.oom)
 		reply_oom(r);
 	else if (strcmp(path, "/report.csv") == 0)

@@ -29,6 +29,7 @@ static const char export_usage[] =
 	"  --scrape-interval DUR  sample interval of the data, when the targets API\n"
 	"                       does not know it (backfilled history)\n"
 	"  --chunk DUR          longest time slice fetched at once\n"
+	"                       (--step, --scrape-interval, --chunk: at most 365d)\n"
 	"  -h, --help           this help\n"
 	"\n"
 	"Exit: 0 ok, 1 a node without data, 2 usage, 3 Prometheus, 4 output.\n";

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "csvout.h"
+#include "text.h"
 #include "timefmt.h"
 
 int pt_cli_format(const char *s)
@@ -338,6 +339,7 @@ out:
 
 int pt_cli_out_option(struct pt_out_opts *o, int opt, const char *arg, const char *cmd)
 {
+	struct pt_error err = {0, ""};
 	int fmt;
 
 	switch (opt) {
@@ -347,6 +349,8 @@ int pt_cli_out_option(struct pt_out_opts *o, int opt, const char *arg, const cha
 	case PT_OPT_NODE:
 		if (*arg == '\0')
 			return pt_usage_error(cmd, "--node needs a node name");
+		if (pt_node_name_check(arg, &err) != PT_OK)
+			return pt_usage_error(cmd, "--node: %s", err.msg);
 		if (pt_strlist_add(&o->nodes, arg) != 0)
 			return pt_fail(&(struct pt_error){PT_ENOMEM, "out of memory"});
 		return 0;
@@ -392,6 +396,8 @@ int pt_cli_duration(int64_t *out, const char *cmd, const char *flag, const char 
 
 	if (pt_duration_parse(out, s, &err) != PT_OK)
 		return pt_usage_error(cmd, "%s: %s", flag, err.msg);
+	if (*out > PT_DURATION_OPT_MAX_MS)
+		return pt_usage_error(cmd, "%s: at most 365d, not '%s'", flag, s);
 	return 0;
 }
 

@@ -264,6 +264,14 @@ struct error_case {
 };
 
 static const struct error_case error_cases[] = {
+	/* found while reading arguments, before any query (issue: hardening) */
+	{"prometheus:\n  url: http://h:99999\n", 2, "prometheus.url", "port must be a number from 1 to 65535"},
+	{"prometheus:\n  url: http://h:0/\n", 2, "prometheus.url", "port must be a number from 1 to 65535"},
+	{"prometheus:\n  url: \"http://[::1]:65536\"\n", 2, "prometheus.url", "port must be"},
+	{"prometheus:\n  url: http://u:p@h:9x\n", 2, "prometheus.url", "port must be"},
+	{"prometheus:\n  timeout: 99999999999d\n", 2, "prometheus.timeout", "at most 1h"},
+	{"prometheus:\n  timeout: 61m\n", 2, "prometheus.timeout", "at most 1h"},
+	{"power:\n  nodes:\n    \"a\\tb\": {pue: 1.2}\n", 3, NULL, "no control characters"},
 	/* unknown keys */
 	{"promethus:\n  url: x\n", 1, "promethus",
 		"unknown key (expected one of: prometheus, nodes, queries, power)"},
@@ -295,7 +303,7 @@ static const struct error_case error_cases[] = {
 	{"queries: \"a\\0b\"\n", 1, "queries", "NUL"},
 	/* Quoted text with line breaks still gives a one-line message. */
 	{"power:\n  pue: |\n    1.0\n    more\n", 2, "power.pue", "got '1.0 more "},
-	{"power:\n  nodes:\n    \"a\\nb\": {x: 1}\n", 3, "power.nodes.a b.x", "unknown key"},
+	{"power:\n  nodes:\n    \"a\\nb\": {x: 1}\n", 3, "power.nodes.a b", "a node name has no control characters"},
 	{"{[a]: 1}\n", 1, NULL, "keys must be plain words, got a list"},
 	/* impossible values */
 	{"power:\n  cpu:\n    idle_watts: -5\n", 3, "power.cpu.idle_watts", "must be a number >= 0, got '-5'"},
