@@ -1431,6 +1431,17 @@ int pt_targets_decode(struct pt_targets **out, const char *body, size_t len,
 
 /* A base URL the API paths can be appended to: http(s), a host, a port
  * libcurl accepts, no query or fragment (they would swallow the path). */
+/* curl takes ":0" as a port; nothing listens there. */
+static bool url_port_zero(CURLU *h)
+{
+	char *port = NULL;
+	bool zero = curl_url_get(h, CURLUPART_PORT, &port, 0) == CURLUE_OK && port != NULL
+		&& strspn(port, "0") == strlen(port);
+
+	curl_free(port);
+	return zero;
+}
+
 static int check_base_url(const char *u, struct pt_error *err)
 {
 	CURLU *h;
@@ -1452,6 +1463,8 @@ static int check_base_url(const char *u, struct pt_error *err)
 		rc = pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s': %s", shown, curl_url_strerror(uc));
 	else if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK || host == NULL || !*host)
 		rc = pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s' has no host", shown);
+	else if (url_port_zero(h))
+		rc = pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s': port 0 is no port", shown);
 	curl_free(host);
 	curl_url_cleanup(h);
 	return rc;

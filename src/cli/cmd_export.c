@@ -84,10 +84,8 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 				goto out;
 			break;
 		case OPT_NODE:
-			if (*optarg == '\0') {
-				rc = pt_usage_error("export", "--node needs a node name");
+			if ((rc = pt_cli_node("export", optarg)) != 0)
 				goto out;
-			}
 			if (pt_strlist_add(&nodes, optarg) != 0) {
 				rc = pt_fail(&(struct pt_error){PT_ENOMEM, "out of memory"});
 				goto out;

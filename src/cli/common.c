@@ -339,7 +339,6 @@ out:
 
 int pt_cli_out_option(struct pt_out_opts *o, int opt, const char *arg, const char *cmd)
 {
-	struct pt_error err = {0, ""};
 	int fmt;
 
 	switch (opt) {
@@ -347,10 +346,8 @@ int pt_cli_out_option(struct pt_out_opts *o, int opt, const char *arg, const cha
 		o->task = arg;
 		return 0;
 	case PT_OPT_NODE:
-		if (*arg == '\0')
-			return pt_usage_error(cmd, "--node needs a node name");
-		if (pt_node_name_check(arg, &err) != PT_OK)
-			return pt_usage_error(cmd, "--node: %s", err.msg);
+		if ((fmt = pt_cli_node(cmd, arg)) != 0)
+			return fmt;
 		if (pt_strlist_add(&o->nodes, arg) != 0)
 			return pt_fail(&(struct pt_error){PT_ENOMEM, "out of memory"});
 		return 0;
@@ -398,6 +395,17 @@ int pt_cli_duration(int64_t *out, const char *cmd, const char *flag, const char 
 		return pt_usage_error(cmd, "%s: %s", flag, err.msg);
 	if (*out > PT_DURATION_OPT_MAX_MS)
 		return pt_usage_error(cmd, "%s: at most 365d, not '%s'", flag, s);
+	return 0;
+}
+
+int pt_cli_node(const char *cmd, const char *arg)
+{
+	struct pt_error err = {0, ""};
+
+	if (*arg == '\0')
+		return pt_usage_error(cmd, "--node needs a node name");
+	if (pt_node_name_check(arg, &err) != PT_OK)
+		return pt_usage_error(cmd, "--node: %s", err.msg);
 	return 0;
 }
 
