@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -143,6 +144,37 @@ static void test_batch__nul_byte(void **state)
 	assert_int_equal(pt_batch_prev_parse(&p, b.data, b.len, "out.csv", &err), PT_EUSAGE);
 	assert_string_equal(err.msg, "out.csv:2: a NUL byte: not a text file");
 	pt_batch_prev_free(p);
+	pt_buf_free(&b);
+}
+
+/* A cell naming 50,000 nodes (each twice) parses at once: repeats were
+ * found by a scan of the names so far (2 s for this). */
+static void test_batch__jobs_many_nodes(void **state)
+{
+	const size_t n = 50000;
+	struct pt_buf b = {0};
+	struct pt_error err = {0, ""};
+	struct pt_jobs *j = NULL;
+	struct timespec t0, t1;
+	double s;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(pt_buf_printf(&b, &err, "task,start,end,nodes\nt,1,2,"), PT_OK);
+	for (i = 0; i < 2 * n; i++)
+		assert_int_equal(pt_buf_printf(&b, &err, "n%zu;", i % n), PT_OK);
+	assert_int_equal(pt_buf_printf(&b, &err, "\n"), PT_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(pt_jobs_parse(&j, b.data, b.len, "jobs.csv", &err), PT_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_int_equal(j->n, 1);
+	assert_int_equal(j->items[0].nnodes, n);
+	assert_string_equal(j->items[0].nodes[0], "n0");
+	assert_string_equal(j->items[0].nodes[n - 1], "n49999");
+	if (s > 1.0)
+		fail_msg("%zu nodes in one cell: %.2f s", n, s);
+	pt_jobs_free(j);
 	pt_buf_free(&b);
 }
 
@@ -811,6 +843,7 @@ int main(void)
 		cmocka_unit_test(test_batch__jobs_columns),
 		cmocka_unit_test(test_batch__jobs_errors),
 		cmocka_unit_test(test_batch__nul_byte),
+		cmocka_unit_test(test_batch__jobs_many_nodes),
 		cmocka_unit_test(test_batch__jobs_many_problems),
 		cmocka_unit_test(test_batch__prev_errors),
 		cmocka_unit_test(test_batch__run_fail_resume),
