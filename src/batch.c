@@ -123,6 +123,9 @@ static int read_records(const char *text, size_t len, const char *name, rec_fn f
 	r.err = err;
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
 		return pt_error_oom(err);
+	/* libcsv grows a field's buffer by this much at a time (128 bytes by
+	 * default: a cell of 50,000 node names took thousands of copies). */
+	csv_set_blk_size(&p, 64 * 1024);
 	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
 		pos = 3; /* a UTF-8 byte order mark, as spreadsheets write */
 	while (pos < len && r.rc == PT_OK) {
