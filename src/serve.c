@@ -494,7 +494,8 @@ static const char index_text[] =
 	"T: RFC 3339 (2026-11-21T10:00:00Z), Unix seconds (1795255200.5), or Unix\n"
 	"   milliseconds as Grafana's ${__from} and ${__to} give them (13 digits or more).\n"
 	"DUR: a Prometheus duration (90s, 15m, 1h30m).\n"
-	"node may repeat; empty node and task are ignored.\n"
+	"node may repeat; empty node and task are ignored; a node name is UTF-8\n"
+	"without control characters; step is at most 365d; no parameter holds %00.\n"
 	"Status: 200 CSV; 400 bad parameters, 404 unknown path, 405 not GET or HEAD,\n"
 	"502 Prometheus failed; errors are one line of text.\n";
 
