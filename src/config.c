@@ -145,6 +145,7 @@ void pt_config_free(struct pt_config *cfg)
 	free(cfg->node_label);
 	free(cfg->queries_path);
 	free(cfg->power.country);
+	pt_strmap_free(&cfg->override_index);
 	for (i = 0; i < cfg->noverrides; i++) {
 		free(cfg->overrides[i].node);
 		free(cfg->overrides[i].power.country);
@@ -737,7 +738,7 @@ static int on_override(struct loader *ld, const char *key, yaml_node_t *value, c
 	ov->node = strdup(key);
 	/* Counted before the check so pt_config_free sees it either way. */
 	cfg->noverrides++;
-	if (ov->node == NULL)
+	if (ov->node == NULL || pt_strmap_put(&cfg->override_index, key, NULL) == PT_STRMAP_NONE)
 		return pt_error_oom(ld->err);
 	return load_power(ld, value, path, keys, &ov->power);
 }
@@ -1014,7 +1015,13 @@ void pt_config_node_power(const struct pt_config *cfg, const char *node,
 	}
 	/* A shallow copy: out->country points into cfg. */
 	*out = cfg->power;
-	for (i = 0; node != NULL && i < cfg->noverrides; i++) {
+	/* The index when it lists every override (a loaded config), else a scan. */
+	if (node != NULL && cfg->noverrides > 0 && cfg->override_index.n == cfg->noverrides) {
+		i = pt_strmap_get(&cfg->override_index, node);
+		ov = i == PT_STRMAP_NONE ? NULL : &cfg->overrides[i].power;
+	}
+	for (i = 0; node != NULL && ov == NULL && cfg->override_index.n != cfg->noverrides
+			&& i < cfg->noverrides; i++) {
 		if (strcmp(cfg->overrides[i].node, node) == 0) {
 			ov = &cfg->overrides[i].power;
 			break;
