@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +13,21 @@
 
 struct pt_prom {
 	char *base;   /* scheme://host[:port][/prefix], no trailing slash */
+	char *targets_base; /* where /api/v1/targets is, or NULL: base */
+	struct pt_buf params; /* "name=value&..." for query paths, URL-encoded; may be empty */
 	struct pt_http *http;
 };
+
+static int check_url_as(const char *u, const char *what, struct pt_error *err);
 
 /* A base URL the API paths can be appended to: http(s), a host, a port
  * libcurl accepts, no query or fragment (they would swallow the path). */
 static int check_base_url(const char *u, struct pt_error *err)
+{
+	return check_url_as(u, "Prometheus URL", err);
+}
+
+static int check_url_as(const char *u, const char *what, struct pt_error *err)
 {
 	CURLU *h;
 	CURLUcode uc;
@@ -27,17 +37,17 @@ static int check_base_url(const char *u, struct pt_error *err)
 	pt_url_redact(shown, sizeof(shown), u); /* messages never show a password */
 
 	if (strncasecmp(u, "http://", 7) != 0 && strncasecmp(u, "https://", 8) != 0)
-		return pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s' must start with http:// or "
-				"https://", shown);
+		return pt_error_set(err, PT_EUSAGE, "%s '%.100s' must start with http:// or "
+				"https://", what, shown);
 	if (strpbrk(u, " \t\r\n") != NULL || strpbrk(u, "?#") != NULL)
-		return pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s' must have no spaces, query "
-				"or fragment", shown);
+		return pt_error_set(err, PT_EUSAGE, "%s '%.100s' must have no spaces, query "
+				"or fragment", what, shown);
 	if ((h = curl_url()) == NULL)
 		return pt_error_oom(err);
 	if ((uc = curl_url_set(h, CURLUPART_URL, u, 0)) != CURLUE_OK)
-		rc = pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s': %s", shown, curl_url_strerror(uc));
+		rc = pt_error_set(err, PT_EUSAGE, "%s '%.100s': %s", what, shown, curl_url_strerror(uc));
 	else if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK || host == NULL || !*host)
-		rc = pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s' has no host", shown);
+		rc = pt_error_set(err, PT_EUSAGE, "%s '%.100s' has no host", what, shown);
 	curl_free(host);
 	curl_url_cleanup(h);
 	return rc;
@@ -79,7 +89,40 @@ void pt_prom_free(struct pt_prom *p)
 		return;
 	pt_http_free(p->http);
 	free(p->base);
+	free(p->targets_base);
+	pt_buf_free(&p->params);
 	free(p);
+}
+
+int pt_prom_add_param(struct pt_prom *p, const char *name, const char *value,
+		struct pt_error *err)
+{
+	int rc;
+
+	if (p->params.len && (rc = pt_buf_printf(&p->params, err, "&")) != PT_OK)
+		return rc;
+	if ((rc = pt_http_urlencode(&p->params, name, err)) != PT_OK ||
+			(rc = pt_buf_printf(&p->params, err, "=")) != PT_OK)
+		return rc;
+	return pt_http_urlencode(&p->params, value, err);
+}
+
+int pt_prom_set_targets_url(struct pt_prom *p, const char *url, struct pt_error *err)
+{
+	char *copy;
+	size_t n;
+	int rc;
+
+	if ((rc = check_url_as(url, "targets URL", err)) != PT_OK)
+		return rc;
+	if ((copy = strdup(url)) == NULL)
+		return pt_error_oom(err);
+	n = strlen(copy);
+	while (n > 0 && copy[n - 1] == '/')
+		copy[--n] = '\0';
+	free(p->targets_base);
+	p->targets_base = copy;
+	return PT_OK;
 }
 
 struct pt_http *pt_prom_http(struct pt_prom *p)
@@ -95,6 +138,12 @@ const char *pt_prom_base_url(const struct pt_prom *p)
 int pt_prom_url(struct pt_buf *out, const struct pt_prom *p, const char *path,
 		struct pt_error *err)
 {
+	/* The extra parameters go into the URL, not the form: every store
+	 * merges the two (Go's ParseForm), and the forms stay the same. */
+	bool query = strcmp(path, "/api/v1/query") == 0 || strcmp(path, "/api/v1/query_range") == 0;
+
+	if (query && p->params.len)
+		return pt_buf_printf(out, err, "%s%s?%s", p->base, path, p->params.data);
 	return pt_buf_printf(out, err, "%s%s", p->base, path);
 }
 
@@ -199,13 +248,33 @@ int pt_prom_query(struct pt_prom_result **out, struct pt_prom *p, const char *pr
 
 int pt_prom_targets(struct pt_targets **out, struct pt_prom *p, struct pt_error *err)
 {
+	/* Dropped targets can be thousands on a big lab and say nothing about health. */
+	static const char path[] = "/api/v1/targets?state=active";
 	struct answer a;
+	char shown[256];
 	int rc;
 
 	*out = NULL;
-	/* Dropped targets can be thousands on a big lab and say nothing about health. */
-	if ((rc = call(&a, p, "/api/v1/targets?state=active", NULL, err)) == PT_OK)
-		rc = pt_targets_decode_at(out, body_text(&a), a.body.len, a.status, a.url.data, err);
+	memset(&a, 0, sizeof(a));
+	if ((rc = pt_buf_printf(&a.url, err, "%s%s", p->targets_base ? p->targets_base : p->base,
+			path)) != PT_OK ||
+			(rc = pt_http_request(p->http, a.url.data, NULL, &a.body, &a.status, err)) != PT_OK)
+		goto out;
+	/* Stores that only answer queries (Mimir, Thanos Receive, a vmselect)
+	 * have no such path: say what to do instead of "HTTP 404". */
+	if (a.status == 404 || a.status == 405 || a.status == 501 ||
+			(a.status == 400 && strstr(body_text(&a), "\"status\"") == NULL)) {
+		pt_url_redact(shown, sizeof(shown), p->targets_base ? p->targets_base : p->base);
+		rc = pt_error_set(err, PT_ENET, p->targets_base ?
+				"prometheus.targets_url %s has no targets API (HTTP %ld): point it at the "
+				"Prometheus or vmagent that scrapes the nodes" :
+				"%s has no targets API (HTTP %ld), as Mimir and other query-only stores: "
+				"set prometheus.targets_url to the Prometheus or vmagent that scrapes the nodes",
+				shown, a.status);
+		goto out;
+	}
+	rc = pt_targets_decode_at(out, body_text(&a), a.body.len, a.status, a.url.data, err);
+out:
 	answer_free(&a);
 	return rc;
 }

@@ -102,10 +102,25 @@ int pt_prom_query_form(struct pt_buf *out, const char *promql, int64_t time_ms,
 		struct pt_error *err) PT_WUR;
 int pt_prom_range_form(struct pt_buf *out, const char *promql, int64_t start_ms,
 		int64_t end_ms, int64_t step_ms, struct pt_error *err) PT_WUR;
-/* Full URL of an API path ("/api/v1/query") for this client. Appends to out. */
+/* Adds an extra parameter (prometheus.params: dedup, partial_response,
+ * max_source_resolution...) to every query and query_range request: it
+ * goes into their URL, URL-encoded. */
+int pt_prom_add_param(struct pt_prom *p, const char *name, const char *value,
+		struct pt_error *err) PT_WUR;
+/* Asks for targets at url + "/api/v1/targets" instead of the base URL
+ * (prometheus.targets_url: the Prometheus or vmagent that scrapes, when the
+ * store has no targets API). Same HTTP client: same headers and auth.
+ * PT_EUSAGE for a URL that is not http(s). */
+int pt_prom_set_targets_url(struct pt_prom *p, const char *url, struct pt_error *err) PT_WUR;
+
+/* Full URL of an API path ("/api/v1/query") for this client, with the extra
+ * parameters for the query paths. Appends to out. */
 int pt_prom_url(struct pt_buf *out, const struct pt_prom *p, const char *path,
 		struct pt_error *err) PT_WUR;
 
+/* The active targets, from the targets URL when one is set. A store without
+ * the targets API (HTTP 404, 405, 501, or 400 without the API's JSON) is
+ * PT_ENET with a message that says to set prometheus.targets_url. */
 int pt_prom_targets(struct pt_targets **out, struct pt_prom *p, struct pt_error *err) PT_WUR;
 
 /* GET /api/v1/status/buildinfo; *version gets a malloc'd version string
