@@ -147,6 +147,58 @@ int pt_prom_url(struct pt_buf *out, const struct pt_prom *p, const char *path,
 	return pt_buf_printf(out, err, "%s%s", p->base, path);
 }
 
+int pt_prom_warning_join(struct pt_buf *list, const char *text, bool *added,
+		struct pt_error *err)
+{
+	struct pt_buf one = {0};
+	const char *p;
+	size_t i, n;
+	int rc;
+
+	if (added)
+		*added = false;
+	if (text[0] == '\0')
+		return PT_OK;
+	if ((rc = pt_buf_printf(&one, err, "%s", text)) != PT_OK)
+		return rc;
+	for (i = 0; i < one.len; i++)
+		if ((unsigned char)one.data[i] < 0x20 || one.data[i] == 0x7f)
+			one.data[i] = ' ';
+	/* Already there as a whole item? */
+	for (p = list->data; p != NULL && (p = strstr(p, one.data)) != NULL; p++) {
+		n = one.len;
+		if ((p == list->data || (p >= list->data + 2 && p[-2] == ';' && p[-1] == ' ')) &&
+				(p[n] == '\0' || (p[n] == ';' && p[n + 1] == ' '))) {
+			pt_buf_free(&one);
+			return PT_OK;
+		}
+	}
+	rc = list->len ? pt_buf_printf(list, err, "; %s", one.data) :
+		pt_buf_printf(list, err, "%s", one.data);
+	pt_buf_free(&one);
+	if (rc == PT_OK && added)
+		*added = true;
+	return rc;
+}
+
+int pt_prom_warning_merge(struct pt_buf *list, const char *other, struct pt_error *err)
+{
+	struct pt_buf item = {0};
+	const char *p = other, *semi;
+	int rc = PT_OK;
+
+	while (rc == PT_OK && *p) {
+		size_t n = (semi = strstr(p, "; ")) ? (size_t)(semi - p) : strlen(p);
+
+		pt_buf_reset(&item);
+		if ((rc = pt_buf_printf(&item, err, "%.*s", (int)n, p)) == PT_OK)
+			rc = pt_prom_warning_join(list, item.data, NULL, err);
+		p += n + (semi ? 2 : 0);
+	}
+	pt_buf_free(&item);
+	return rc;
+}
+
 /* Milliseconds as the API's float seconds: "1763719200.250". */
 static void secs(char *buf, size_t size, int64_t ms)
 {

@@ -2,6 +2,7 @@
 #ifndef PT_PROM_H
 #define PT_PROM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "error.h"
@@ -33,6 +34,15 @@ struct pt_prom_result {
 	char **warnings;
 	size_t nwarnings;
 };
+
+/* Adds a store's warning to a "; "-joined list of distinct ones (line
+ * breaks and other control characters become spaces). *added (may be NULL)
+ * says whether it was new. PT_OK or PT_ENOMEM. */
+int pt_prom_warning_join(struct pt_buf *list, const char *text, bool *added,
+		struct pt_error *err) PT_WUR;
+
+/* Adds each item of another such list to list (pt_prom_warning_join). */
+int pt_prom_warning_merge(struct pt_buf *list, const char *other, struct pt_error *err) PT_WUR;
 
 /* Value of label `name` in s, or NULL. */
 const char *pt_series_label(const struct pt_series *s, const char *name);

@@ -125,7 +125,7 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 }
 
 int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx,
-		const struct pt_window *w, struct pt_error *err)
+		const struct pt_window *w, struct pt_buf *warnings, struct pt_error *err)
 {
 	struct pt_expand x = {w->end_ms - w->start_ms, ctx->cfg->node_label, w->nodes, w->nnodes,
 		ctx->cfg->strip_port};
@@ -183,6 +183,14 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 			memcpy(detail, err->msg, sizeof(detail));
 			pt_error_set(err, rc, "query for %s: %s", pt_quantity_name(qs[i]->quantity), detail);
 			goto out;
+		}
+		/* A partial answer (a store down behind Thanos or Mimir) is not
+		 * whole: the rows say so, never silently. */
+		for (j = 0; j < res->nwarnings && warnings && rc == PT_OK; j++) {
+			bool added;
+			if ((rc = pt_prom_warning_join(warnings, res->warnings[j], &added, err)) == PT_OK &&
+					added && ctx->on_store_warning)
+				ctx->on_store_warning(ctx->on_store_warning_user, res->warnings[j]);
 		}
 		for (j = 0; j < res->nseries && rc == PT_OK; j++)
 			rc = absorb(&set, qs[i], &res->series[j], ctx->cfg, w->nnodes > 0, err);
@@ -269,6 +277,7 @@ int pt_report_model(struct pt_row **out, size_t *nout, const struct pt_ctx *ctx,
 		in.carbon_intensity = ci;
 		in.tables = ctx->tables;
 		in.window_note = window_note;
+		in.store_warning = w->store_warning;
 		/* A name copied from `targets` ("gpu01:9100") is no node when ports are stripped. */
 		pt_node_name(name, sizeof(name), obs[i].node, ctx->cfg->strip_port);
 		if (!obs[i].any && strcmp(name, obs[i].node) != 0) {
@@ -290,15 +299,20 @@ int pt_report_window(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
 		const struct pt_window *w, struct pt_error *err)
 {
 	struct pt_node_obs *obs = NULL;
+	struct pt_buf warnings = {0};
+	struct pt_window ww = *w;
 	size_t nobs = 0;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = pt_report_observe(&obs, &nobs, ctx, w, err)) != PT_OK)
-		return rc;
-	rc = pt_report_model(out, n, ctx, w, obs, nobs, err);
+	if ((rc = pt_report_observe(&obs, &nobs, ctx, w, &warnings, err)) == PT_OK) {
+		if (warnings.len)
+			ww.store_warning = warnings.data;
+		rc = pt_report_model(out, n, ctx, &ww, obs, nobs, err);
+	}
 	pt_obs_free(obs, nobs);
+	pt_buf_free(&warnings);
 	return rc;
 }
 
