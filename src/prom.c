@@ -1,6 +1,7 @@
 /* prom.c - the Prometheus HTTP API client: base URL, form-encoded query requests, targets and buildinfo calls. */
 #include "prom.h"
 #include "prom_decode.h"
+#include "timefmt.h"
 
 #include <curl/curl.h>
 
@@ -329,6 +330,28 @@ int pt_prom_targets(struct pt_targets **out, struct pt_prom *p, struct pt_error 
 out:
 	answer_free(&a);
 	return rc;
+}
+
+void pt_prom_latency_offset(int64_t *ms, struct pt_prom *p)
+{
+	static const char flag[] = "-search.latencyOffset=\"";
+	struct pt_error err = {0, ""};
+	struct answer a;
+	const char *at, *end;
+	char value[32];
+	int64_t v;
+
+	*ms = PT_PROM_VM_LATENCY_OFFSET_MS;
+	if (call(&a, p, "/flags", NULL, &err) == PT_OK && a.status == 200 &&
+			(at = strstr(body_text(&a), flag)) != NULL &&
+			(end = strchr(at + sizeof(flag) - 1, '"')) != NULL) {
+		at += sizeof(flag) - 1;
+		snprintf(value, sizeof(value), "%.*s", (int)(end - at), at);
+		if ((size_t)(end - at) < sizeof(value) && pt_duration_parse(&v, value, &err) == PT_OK &&
+				v >= 0)
+			*ms = v;
+	}
+	answer_free(&a);
 }
 
 int pt_prom_buildinfo(char **version, struct pt_prom *p, struct pt_error *err)

@@ -133,6 +133,14 @@ int pt_prom_url(struct pt_buf *out, const struct pt_prom *p, const char *path,
  * PT_ENET with a message that says to set prometheus.targets_url. */
 int pt_prom_targets(struct pt_targets **out, struct pt_prom *p, struct pt_error *err) PT_WUR;
 
+/* VictoriaMetrics' -search.latencyOffset: its answers leave out points
+ * newer than now minus this. Read from the store's /flags page (which lists
+ * the flags set on its command line); *ms is PT_PROM_VM_LATENCY_OFFSET_MS
+ * (its default) when the page does not say, cannot be had (a proxy in front)
+ * or is not VictoriaMetrics' - ask only a store known to be one. No error. */
+#define PT_PROM_VM_LATENCY_OFFSET_MS 30000
+void pt_prom_latency_offset(int64_t *ms, struct pt_prom *p);
+
 /* GET /api/v1/status/buildinfo; *version gets a malloc'd version string
  * ("2.42.0"), or "unknown" when the store does not implement the endpoint
  * but answers queries. Caller frees. */
