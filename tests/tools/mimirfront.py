@@ -13,7 +13,8 @@ does for a query client:
   - queries are answered by PROMETHEUS_URL; while WARN_FILE exists and is not
     empty, its text is added to the "warnings" of every query and
     query_range answer (what Mimir, Thanos and VictoriaMetrics send with a
-    partial answer).
+    partial answer); the text "isPartial" sets "isPartial": true instead,
+    as VictoriaMetrics' cluster does.
 Each request is logged to LOG_FILE as one line: METHOD PATH?QUERY [FORM].
 """
 import http.server
@@ -76,7 +77,10 @@ class Front(http.server.BaseHTTPRequestHandler):
             pass
         if warning and path in ("/api/v1/query", "/api/v1/query_range") and status == 200:
             doc = json.loads(body)
-            doc.setdefault("warnings", []).append(warning)
+            if warning == "isPartial":
+                doc["isPartial"] = True
+            else:
+                doc.setdefault("warnings", []).append(warning)
             body = json.dumps(doc).encode()
         self.reply(status, body, ctype or "application/json")
 

@@ -409,6 +409,31 @@ static void test_prom__targets(void **state)
 	pt_targets_free(NULL);
 }
 
+/* vmagent's targets: no "scrapeInterval", the interval in the discovered
+ * labels (as its answer of version 1.79 has it). */
+static void test_prom__targets_vmagent(void **state)
+{
+	static const char body[] =
+		"{\"status\":\"success\",\"data\":{\"activeTargets\":[{\"discoveredLabels\":"
+		"{\"__address__\":\"127.0.0.1:18429\",\"__metrics_path__\":\"/metrics\",\"__scheme__\":\"http\","
+		"\"__scrape_interval__\":\"1s\",\"__scrape_timeout__\":\"1s\",\"job\":\"self\"},"
+		"\"labels\":{\"instance\":\"127.0.0.1:18429\",\"job\":\"self\"},\"scrapePool\":\"self\","
+		"\"scrapeUrl\":\"http://127.0.0.1:18429/metrics\",\"lastError\":\"\","
+		"\"lastScrape\":\"2026-12-02T10:28:10.248Z\",\"lastScrapeDuration\":0.003,"
+		"\"lastSamplesScraped\":534,\"health\":\"up\"}],\"droppedTargets\":[]}}";
+	struct pt_targets *t = NULL;
+	struct pt_error err = {0, ""};
+
+	(void)state;
+	assert_int_equal(pt_targets_decode(&t, body, strlen(body), 200, &err), PT_OK);
+	assert_int_equal(t->n, 1);
+	assert_string_equal(t->items[0].job, "self");
+	assert_string_equal(t->items[0].health, "up");
+	assert_int_equal(t->items[0].scrape_interval_ms, 1000);
+	assert_true(t->items[0].last_scrape_ms > 0);
+	pt_targets_free(t);
+}
+
 static void test_prom__targets_errors(void **state)
 {
 	static const struct decode_fail cases[] = {
@@ -1209,6 +1234,7 @@ int main(void)
 		cmocka_unit_test(test_prom__decode_errors),
 		cmocka_unit_test(test_prom__decode_length),
 		cmocka_unit_test(test_prom__targets),
+		cmocka_unit_test(test_prom__targets_vmagent),
 		cmocka_unit_test(test_prom__targets_errors),
 		cmocka_unit_test(test_prom__targets_empty),
 		cmocka_unit_test(test_prom__forms),
