@@ -175,6 +175,10 @@ assert_exit 3 pt -u "$AUTH" report --last 5s
 assert_contains "$ERR" "401" "vmauth wants the token"
 assert_exit 0 pt -c "$PT_TMP/vm.yaml" targets
 assert_contains "$OUT" "$PT_LAB_GPU_INSTANCE" "targets from vmagent"
+# VictoriaMetrics itself scrapes nothing here: an empty list, and the way out.
+assert_exit 1 pt -u "$VM" targets
+assert_contains "$ERR" "no active targets (if another process scrapes for this store, such as vmagent, set prometheus.targets_url" \
+	"a store that does not scrape: targets_url is named"
 # Enough data in both stores for windows of two minutes.
 while (($(date +%s) < vm_start + 130)); do sleep 2; done
 e=$(($(date +%s) - 2 * VM_OFFSET)) s=$((e - 120))
