@@ -125,6 +125,16 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 	return PT_OK;
 }
 
+int64_t pt_report_template_window(const struct pt_query *q, int64_t window_ms)
+{
+	/* Gauges over (start, end]: a sample at exactly the start belongs to the
+	 * interval before. Prometheus 2 ranges include it, so they get one 1 ms
+	 * shorter; Prometheus 3 and MetricsQL ranges are left-open already, and
+	 * lose only a sample 1 ms after the start. Counter templates keep the
+	 * window: rate() needs the sample at the start. */
+	return window_ms > 1 && !pt_series_is_counter(q->tmpl) ? window_ms - 1 : window_ms;
+}
+
 int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx,
 		const struct pt_window *w, struct pt_buf *warnings, struct pt_error *err)
 {
@@ -156,14 +166,7 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 
 		if (q == NULL)
 			continue;
-		/* Gauges over (start, end]: a sample at exactly the start belongs to
-		 * the interval before. Prometheus 2 ranges include it, so they get
-		 * one 1 ms shorter; Prometheus 3 and MetricsQL ranges are left-open
-		 * already, and lose only a sample 1 ms after the start. Counter
-		 * templates keep the window: rate() needs the sample at the start. */
-		x.window_ms = w->end_ms - w->start_ms;
-		if (x.window_ms > 1 && !pt_series_is_counter(q->tmpl))
-			x.window_ms--;
+		x.window_ms = pt_report_template_window(q, w->end_ms - w->start_ms);
 		rc = pt_queryset_expand(&promql, q, &x, err);
 		if (rc == PT_OK)
 			rc = pt_prom_query_form(&forms[nq], promql.data, w->end_ms, err);

@@ -23,6 +23,11 @@ struct pt_window {
 	                              NULL; pt_report_window sets it from its own answers */
 };
 
+/* The ${window} of template q for a window of window_ms: the window for a
+ * counter template (pt_series_is_counter), 1 ms less for a gauge one, so
+ * that gauges cover (start, end] on every store (doc/reference.md §5.5). */
+int64_t pt_report_template_window(const struct pt_query *q, int64_t window_ms);
+
 /* Observations of every node in the window (requested ones always present,
  * with any == false when nothing came back). Sorted by node name unless nodes
  * were requested, then in their order. Caller frees with pt_obs_free.
