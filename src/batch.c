@@ -35,6 +35,7 @@ struct bjob {
 	size_t nacc, acap;
 	struct pt_strmap accmap; /* all: node -> acc */
 	struct pt_buf text; /* its rows, ready to write */
+	struct pt_buf warnings; /* the store's warnings on the slices it was computed from */
 };
 
 struct run {
@@ -67,6 +68,7 @@ static void bjob_clear(struct bjob *bj)
 	free(bj->need);
 	free(bj->kept);
 	pt_buf_free(&bj->text);
+	pt_buf_free(&bj->warnings);
 	memset(bj, 0, sizeof(*bj));
 }
 
@@ -249,6 +251,7 @@ static int finish_job(struct run *run, struct bjob *bj, struct pt_error *err)
 	w.nnodes = bj->nneed;
 	w.scrape_interval_ms = run->grid.scrape_ms;
 	w.step_ms = run->grid.step_ms;
+	w.store_warning = bj->warnings.len ? bj->warnings.data : NULL;
 	if (bj->all && nobs == 0) {
 		/* No node at all: one row says so, so the job is not silently absent. */
 		pt_node_obs_init(&obs[0]);
@@ -311,6 +314,11 @@ static int accumulate(struct bjob *bj, const struct pt_slice *s, struct pt_error
 {
 	size_t i, ni;
 	int rc;
+
+	/* Warnings are per answer, answers per slice: every job the slice
+	 * serves may miss what the store left out. */
+	if (s->warnings.len && (rc = pt_prom_warning_merge(&bj->warnings, s->warnings.data, err)) != PT_OK)
+		return rc;
 
 	if (!bj->all) {
 		for (i = 0; i < bj->nneed; i++) {

@@ -15,6 +15,11 @@ struct pt_ctx {
 	struct pt_tables *tables;
 	struct pt_prom *prom;      /* NULL when opened offline */
 	double carbon_intensity;   /* resolved default */
+	/* Called with each distinct warning a store sent with an answer (the
+	 * rows say so in their status too); NULL = not told. The CLI sets it
+	 * for -v. serve may call it from several threads at once. */
+	void (*on_store_warning)(void *user, const char *text);
+	void *on_store_warning_user;
 };
 
 /* Loads config (path may be NULL), applies url_override, loads the query set

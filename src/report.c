@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "series.h"
 #include "strmap.h"
 
 /* ---- observations ---- */
@@ -124,8 +125,18 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 	return PT_OK;
 }
 
+int64_t pt_report_template_window(const struct pt_query *q, int64_t window_ms)
+{
+	/* Gauges over (start, end]: a sample at exactly the start belongs to the
+	 * interval before. Prometheus 2 ranges include it, so they get one 1 ms
+	 * shorter; Prometheus 3 and MetricsQL ranges are left-open already, and
+	 * lose only a sample 1 ms after the start. Counter templates keep the
+	 * window: rate() needs the sample at the start. */
+	return window_ms > 1 && !pt_series_is_counter(q->tmpl) ? window_ms - 1 : window_ms;
+}
+
 int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx,
-		const struct pt_window *w, struct pt_error *err)
+		const struct pt_window *w, struct pt_buf *warnings, struct pt_error *err)
 {
 	struct pt_expand x = {w->end_ms - w->start_ms, ctx->cfg->node_label, w->nodes, w->nnodes,
 		ctx->cfg->strip_port};
@@ -155,6 +166,7 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 
 		if (q == NULL)
 			continue;
+		x.window_ms = pt_report_template_window(q, w->end_ms - w->start_ms);
 		rc = pt_queryset_expand(&promql, q, &x, err);
 		if (rc == PT_OK)
 			rc = pt_prom_query_form(&forms[nq], promql.data, w->end_ms, err);
@@ -183,6 +195,14 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 			memcpy(detail, err->msg, sizeof(detail));
 			pt_error_set(err, rc, "query for %s: %s", pt_quantity_name(qs[i]->quantity), detail);
 			goto out;
+		}
+		/* A partial answer (a store down behind Thanos or Mimir) is not
+		 * whole: the rows say so, never silently. */
+		for (j = 0; j < res->nwarnings && warnings && rc == PT_OK; j++) {
+			bool added;
+			if ((rc = pt_prom_warning_join(warnings, res->warnings[j], &added, err)) == PT_OK &&
+					added && ctx->on_store_warning)
+				ctx->on_store_warning(ctx->on_store_warning_user, res->warnings[j]);
 		}
 		for (j = 0; j < res->nseries && rc == PT_OK; j++)
 			rc = absorb(&set, qs[i], &res->series[j], ctx->cfg, w->nnodes > 0, err);
@@ -271,6 +291,7 @@ int pt_report_model(struct pt_row **out, size_t *nout, const struct pt_ctx *ctx,
 		in.window_note = window_note;
 		in.interval_s = (double)(w->step_ms > w->scrape_interval_ms ? w->step_ms :
 				w->scrape_interval_ms) / 1000.0;
+		in.store_warning = w->store_warning;
 		/* A name copied from `targets` ("gpu01:9100") is no node when ports are stripped. */
 		pt_node_name(name, sizeof(name), obs[i].node, ctx->cfg->strip_port);
 		if (!obs[i].any && strcmp(name, obs[i].node) != 0) {
@@ -292,15 +313,20 @@ int pt_report_window(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
 		const struct pt_window *w, struct pt_error *err)
 {
 	struct pt_node_obs *obs = NULL;
+	struct pt_buf warnings = {0};
+	struct pt_window ww = *w;
 	size_t nobs = 0;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = pt_report_observe(&obs, &nobs, ctx, w, err)) != PT_OK)
-		return rc;
-	rc = pt_report_model(out, n, ctx, w, obs, nobs, err);
+	if ((rc = pt_report_observe(&obs, &nobs, ctx, w, &warnings, err)) == PT_OK) {
+		if (warnings.len)
+			ww.store_warning = warnings.data;
+		rc = pt_report_model(out, n, ctx, &ww, obs, nobs, err);
+	}
 	pt_obs_free(obs, nobs);
+	pt_buf_free(&warnings);
 	return rc;
 }
 
