@@ -86,12 +86,18 @@ static const struct tab_col device_view[] = {
 /* Where a node row's CPU and GPU figures came from, in words. */
 static void source_text(char *src, size_t size, const struct pt_row *r)
 {
+	const char *gpu = r->gpu_src[0] ? r->gpu_src : pt_source_name(r->gpu_source);
+	const char *ram = r->ram_src[0] ? r->ram_src : pt_source_name(r->ram_source);
+	const char *wall = r->power_src[0] && strcmp(r->power_src, "sum") != 0 ? r->power_src : NULL;
+
 	if (r->cpu_source == PT_SRC_MODEL)
-		snprintf(src, size, "model(TDP %.0f W %s) / %s", r->cpu_tdp_watts,
-				pt_tdp_source_name(r->cpu_tdp_source), pt_source_name(r->gpu_source));
+		snprintf(src, size, "model(TDP %.0f W %s) / %s / %s%s%s", r->cpu_tdp_watts,
+				pt_tdp_source_name(r->cpu_tdp_source), ram, gpu, wall ? " / wall " : "",
+				wall ? wall : "");
 	else
-		snprintf(src, size, "%s / %s", pt_source_name(r->cpu_source),
-				pt_source_name(r->gpu_source));
+		snprintf(src, size, "%s / %s / %s%s%s", r->cpu_src[0] ? r->cpu_src :
+				pt_source_name(r->cpu_source), ram, gpu, wall ? " / wall " : "",
+				wall ? wall : "");
 }
 
 /* The text of a cell: labels and statuses with what a terminal would act on

@@ -111,18 +111,17 @@ int cmd_check(const struct pt_cli *cli, int argc, char **argv)
 	x.nodes = nodes.v;
 	x.nnodes = nodes.n;
 	x.strip_port = ctx->cfg->strip_port;
-	for (i = 0; i < PT_Q_COUNT; i++) {
-		const struct pt_query *qq = ctx->qs->q[i];
+	for (i = 0; i < (int)ctx->qs->n; i++) {
+		const struct pt_query *qq = &ctx->qs->items[i];
 
-		if (qq == NULL)
-			continue;
 		pt_buf_reset(&q);
 		if (pt_queryset_expand(&q, qq, &x, &err) != PT_OK) {
 			rc = pt_fail(&err);
 			goto out;
 		}
-		printf("\n# %s (%s:%d)\n%s\n", pt_quantity_name(qq->quantity), ctx->qs->path, qq->line,
-				q.data);
+		printf("\n# %s%s%s (%s:%d)\n%s\n", pt_quantity_name(qq->quantity),
+				qq->source ? " from " : "", qq->source ? qq->source : "", ctx->qs->path,
+				qq->line, q.data);
 	}
 	if (!offline) {
 		if (pt_prom_buildinfo(&version, ctx->prom, &err) != PT_OK) {
