@@ -109,7 +109,8 @@ bool pt_node_obs_put(struct pt_node_obs *o, struct pt_gpu_obs *g, enum pt_quanti
 	if (*pick != 0 && *pick < index + 1)
 		return false; /* an earlier source has it */
 	if (*pick != index + 1 && other)
-		*other = NAN; /* a later source had it: its figures go */
+		*other = NAN; /* a later source had it: its figures go (the same
+		               * source keeps both: the model takes energy first) */
 	*pick = index + 1;
 	*val = v;
 	if (src)

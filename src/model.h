@@ -69,11 +69,11 @@ void pt_node_obs_clear(struct pt_node_obs *o); /* frees members; NULL ok */
 /* Finds or adds the GPU with this uuid. NULL on OOM. */
 struct pt_gpu_obs *pt_node_obs_gpu(struct pt_node_obs *o, const char *uuid);
 /* Puts the value v (canonical units) of quantity q from the entry with this
- * index and source into o (g for device quantities), when no entry earlier
- * in the file already gave one of q's group (pt_quantity_group): the first
- * source with data wins, whatever order values arrive in, and the figures of
- * one group never mix sources. Not for up, covered or info quantities.
- * True when taken. */
+ * priority (pt_query.prio) and source into o (g for device quantities), when
+ * no source earlier in the file already gave one of q's group
+ * (pt_quantity_group): the first source with data wins, whatever order values
+ * arrive in, and the figures of one group never mix sources. Not for up or
+ * info quantities. True when taken. */
 bool pt_node_obs_put(struct pt_node_obs *o, struct pt_gpu_obs *g, enum pt_quantity q, int index,
 		const char *source, double v);
 /* Whether an entry of q's group with this index may set an info value (a

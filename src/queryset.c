@@ -429,6 +429,19 @@ int pt_queryset_parse(struct pt_queryset **out, const char *text, size_t len, co
 		}
 		if (qs->q[q->quantity] == NULL)
 			qs->q[q->quantity] = q;
+		/* A source's power and energy of one part are one choice: the
+		 * first source in the file with either wins (then its energy
+		 * before its power, the model decides). */
+		q->prio = q->index;
+		for (j = 0; j + 1 < qs->n; j++) {
+			const struct pt_query *e = &qs->items[j];
+			if (pt_quantity_group(e->quantity) == pt_quantity_group(q->quantity) &&
+					((e->source == NULL && q->source == NULL) ||
+					(e->source && q->source && strcmp(e->source, q->source) == 0))) {
+				q->prio = e->prio;
+				break;
+			}
+		}
 	}
 	if (qs->q[PT_Q_CPU_UTIL] == NULL || qs->q[PT_Q_RAM_USED] == NULL) {
 		rc = qs_fail(&p, root, "query set needs at least 'cpu_util' and 'ram_used'%s%s", "", NULL);

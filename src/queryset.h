@@ -58,6 +58,8 @@ struct pt_query {
 	enum pt_quantity quantity;
 	int rank;            /* among the entries of this quantity, in file order (0 = first) */
 	int index;           /* among all entries, in file order */
+	int prio;            /* which source wins: the index of the first entry of the same
+	                      * group (pt_quantity_group) and source; lower wins */
 	char *source;        /* the meter's name ("rapl", "ipmi", ...); NULL = unnamed */
 	enum pt_unit unit;
 	char *device_label;  /* required for gpu_* quantities */

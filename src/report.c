@@ -86,7 +86,7 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 			o->up = o->up_n ? (o->up * o->up_n + v) / (o->up_n + 1) : v;
 			o->up_n++;
 		} else {
-			pt_node_obs_put(o, NULL, q->quantity, q->index, NULL, v * pt_unit_scale(q->unit));
+			pt_node_obs_put(o, NULL, q->quantity, q->prio, NULL, v * pt_unit_scale(q->unit));
 		}
 		return PT_OK;
 	}
@@ -104,17 +104,17 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 	/* Several sources of a quantity: the first entry in the file with data wins. */
 	switch (q->quantity) {
 	case PT_Q_CPU_INFO:
-		if (pt_node_obs_pick(o, NULL, q->quantity, q->index) &&
+		if (pt_node_obs_pick(o, NULL, q->quantity, q->prio) &&
 				dup_into(&o->cpu_model, pt_series_label(s, q->model_label)) != 0)
 			return pt_error_oom(err);
 		break;
 	case PT_Q_GPU_INFO:
-		if (pt_node_obs_pick(o, g, q->quantity, q->index) &&
+		if (pt_node_obs_pick(o, g, q->quantity, q->prio) &&
 				dup_into(&g->name, pt_series_label(s, q->model_label)) != 0)
 			return pt_error_oom(err);
 		break;
 	default:
-		pt_node_obs_put(o, g, q->quantity, q->index, pt_query_source(q), v);
+		pt_node_obs_put(o, g, q->quantity, q->prio, pt_query_source(q), v);
 		break;
 	}
 	return PT_OK;

@@ -192,7 +192,7 @@ static struct pt_track *track_get(struct pt_slice *s, const struct pt_query *qq,
 	memset(t, 0, sizeof(*t));
 	t->quantity = qq->quantity;
 	t->slot = pt_query_slot(qq);
-	t->index = qq->index;
+	t->index = qq->prio;
 	snprintf(t->src, sizeof(t->src), "%s", qq->source ? qq->source : "");
 	t->next = PT_STRMAP_NONE;
 	if ((t->node = strdup(node)) == NULL || dup_opt(&t->device, device) != 0 ||

@@ -90,7 +90,7 @@ fi
 # Cumulative energy at the end = report over the same span (1%).
 assert_exit 0 pt -c "$CFG" report --start "$t0" --end $((t0 + span))
 report=$OUT
-report_energy() { awk -F, -v n="$1" '$2 == n { print $18 }' <<<"$report"; }
+report_energy() { awk -F, -v n="$1" '$2 == n { print $20 }' <<<"$report"; }
 export_energy() { tail -2 "$PT_TMP/export.csv" | awk -F, -v n="$1" '$2 == n { print $10 }'; }
 for node in gpu1 cpu2; do
 	r=$(report_energy "$node") e=$(export_energy "$node")

@@ -12,9 +12,10 @@ import json
 import sys
 
 HEADER = ("task,node,start,end,duration_s,cpu_util_pct,ram_util_pct,ram_used_gib,gpu_count,"
-          "gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,power_w,cpu_energy_wh,ram_energy_wh,"
-          "gpu_energy_wh,energy_wh,energy_j,energy_uj,pue,carbon_intensity_g_per_kwh,co2_g,"
-          "cpu_source,gpu_source,status").split(",")
+          "gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,other_power_w,power_w,cpu_energy_wh,"
+          "ram_energy_wh,gpu_energy_wh,other_energy_wh,energy_wh,energy_j,energy_uj,pue,"
+          "carbon_intensity_g_per_kwh,co2_g,cpu_source,ram_source,gpu_source,power_source,"
+          "status").split(",")
 
 
 def close(a, b, tol):
@@ -50,6 +51,9 @@ def main(argv):
             if v is None:
                 if row[k] != "":
                     bad.append("%s.%s: expected empty, got %s" % (node, k, row[k]))
+            elif isinstance(v, str):
+                if row[k] != v:
+                    bad.append("%s.%s: %r != %r" % (node, k, row[k], v))
             elif k == "gpu_count":
                 if int(row[k]) != v:
                     bad.append("%s.%s: %s != %s" % (node, k, row[k], v))
