@@ -411,8 +411,7 @@ int pt_queryset_parse(struct pt_queryset **out, const char *text, size_t len, co
 			if (e->quantity != q->quantity)
 				continue;
 			q->rank++;
-			if ((e->source == NULL) != (q->source == NULL) ||
-					(e->source && strcmp(e->source, q->source) == 0) ||
+			if ((e->source && q->source && strcmp(e->source, q->source) == 0) ||
 					(e->source == NULL && q->source == NULL)) {
 				rc = pt_error_set(err, PT_EUSAGE, "%s:%d: quantity '%s' given twice%s%s%s "
 						"(first at line %d); several entries of a quantity each need "
