@@ -118,10 +118,26 @@ else
 	fail "--by device"; cat "$PT_TMP/cmp" "$PT_TMP/dev.csv"
 fi
 
+# ---- check --detect: which sources have data, which one each node uses ----
+assert_exit 0 pt -c "$CFG" check --detect --last 4h
+detect=$OUT
+sect() { awk -v n="$1" '/^[^ ]/ { on = ($0 == n) } on' <<<"$detect"; }
+assert_match "$(sect both)" $'\n  cpu +rapl\* kepler\n  ram +rapl\* kepler\n  power +-> sum of the parts\n' "detect: RAPL and Kepler on one node, RAPL used"
+assert_match "$(sect both)" $'\n  gpu AMD-S0\n    power +amd\*\n' "detect: an AMD GPU"
+assert_match "$(sect kep1)" $'\n  cpu +kepler\*\n  ram +kepler\*\n  power +ipmi\*\n' "detect: Kepler and IPMI"
+assert_match "$(sect kep1)" $'\n  gpu GPU-k0\n    power +dcgm\*\n' "detect: a DCGM GPU"
+assert_match "$(sect rapl2)" $'\n  power +redfish\*\n' "detect: Redfish"
+assert_match "$(sect plain)" $'\n  cpu +-> model\n  ram +-> model\n  power +-> sum of the parts\n' "detect: a model-only node"
+assert_exit 0 pt -c "$CFG" check --detect --last 4h --node xpu1 --node ghost
+assert_match "$OUT" $'\nxpu1\n[^\n]*\n[^\n]*\n[^\n]*\n(.*\n)*  gpu 01000000-0000-0000-0000-000000000001\n    power +intel\*\n' "detect: an Intel GPU, only the nodes asked"
+assert_match "$OUT" $'\nghost\n  cpu +-> model\n' "detect: a node without data"
+assert_exit 2 pt -c "$CFG" check --detect --offline
+
 # ---- a model-only world: the same set with prefer_measured off ----
 printf 'prometheus: {url: %s}\npower: {prefer_measured: false}\n' "$PT_URL" >"$PT_TMP/cfg-model.yaml"
 assert_exit 0 pt -c "$PT_TMP/cfg-model.yaml" report --start "$s" --end "$e"
 src=$(cut -d, -f2,26-29 <<<"$OUT" | tail -n +2 | sort | tr '\n' ' ')
 assert_eq "both,model,model,model,sum kep1,model,model,model,sum plain,model,model,none,sum rapl1,model,model,model,sum rapl2,model,model,none,sum xpu1,model,model,model,sum " \
 	"$src" "prefer_measured: false models every part and ignores wall meters"
+echo "$detect" >"${PT_DETECT_OUT:-/dev/null}"
 pass
