@@ -63,10 +63,11 @@ static const struct tab_col node_view[] = {
 	{"cpu_power_w", "cpu W", " ", 9, 1, 0},
 	{"ram_power_w", "ram W", " ", 9, 1, 0},
 	{"gpu_power_w", "gpu W", " ", 9, 1, 0},
+	{"other_power_w", "other W", " ", 9, 1, 0},
 	{"power_w", "total W", " ", 9, 1, 0},
 	{"energy_wh", "energy Wh", " ", 10, 4, 0},
 	{"co2_g", "CO2 g", " ", 9, 2, 0},
-	{NULL, "cpu / gpu source", "  ", -1, 0, TAB_LEFT},
+	{NULL, "cpu / ram / gpu source", "  ", -1, 0, TAB_LEFT},
 	{"status", "status", "  ", 0, 0, TAB_LEFT},
 };
 
@@ -83,7 +84,8 @@ static const struct tab_col device_view[] = {
 	{"status", "status", " ", 0, 0, TAB_LEFT},
 };
 
-/* Where a node row's CPU and GPU figures came from, in words. */
+/* Where a node row's CPU, RAM and GPU figures came from, in words, and its
+ * wall meter when it has one. */
 static void source_text(char *src, size_t size, const struct pt_row *r)
 {
 	const char *gpu = r->gpu_src[0] ? r->gpu_src : pt_source_name(r->gpu_source);

@@ -23,7 +23,10 @@ powertest's C code.
                                             print expected per-node figures (JSON;
                                             --sources: with the source columns and
                                             other_power_w)
-  history.py lab N_NODES T0 HOURS OUT.json  make a SPEC for an N-node lab
+  history.py lab N_NODES T0 HOURS OUT.json [--meters]
+                                            make a SPEC for an N-node lab (--meters:
+                                            RAPL, Kepler, IPMI and Redfish on a
+                                            share of the nodes, see lab())
 """
 import json
 import random
@@ -323,8 +326,10 @@ def expect(spec, start, end, measured=True, cfg=None, sources=False):
     return out
 
 
-def lab(n, t0, hours, seed=7):
-    """A reproducible N-node lab: a third CPU-only, a third 1 GPU, a third 2 GPUs."""
+def lab(n, t0, hours, seed=7, meters=False):
+    """A reproducible N-node lab: a third CPU-only, a third 1 GPU, a third 2 GPUs.
+    With meters, of every five nodes: RAPL (names) + IPMI, RAPL (zone label)
+    + Redfish, Kepler, dcgm-exporter for the GPUs, and one model-only."""
     rnd = random.Random(seed)
     cpus = [("Intel(R) Xeon(R) Platinum 8380 CPU @ 2.30GHz", 270.0),
             ("AMD EPYC 7763 64-Core Processor", 280.0)]
@@ -341,6 +346,19 @@ def lab(n, t0, hours, seed=7):
             node["gpus"].append({"uuid": "GPU-%04d-%d" % (i, j), "name": name, "limit": limit,
                                  "util": [round(rnd.uniform(0, 1), 3) for _ in range(6)],
                                  "power": [round(rnd.uniform(0.1, 1) * limit, 1) for _ in range(6)]})
+        if meters:
+            cpu_w = [round(rnd.uniform(60, 250), 1) for _ in range(6)]
+            ram_w = [round(rnd.uniform(5, 30), 1) for _ in range(6)]
+            wall_w = [round(c + r + 150 + 100 * len(node["gpus"]), 1) for c, r in zip(cpu_w, ram_w)]
+            kind = i % 5
+            if kind in (0, 1):
+                node.update({"rapl": "names" if kind == 0 else "zone", "cpu_power": cpu_w,
+                             "ram_power": ram_w, "wall": "ipmi" if kind == 0 else "redfish",
+                             "wall_power": wall_w})
+            elif kind == 2:
+                node.update({"kepler": True, "kepler_cpu_power": cpu_w, "kepler_ram_power": ram_w})
+            elif kind == 3:
+                node["gpu_exporter"] = "dcgm"
         nodes.append(node)
     return {"t0": t0, "step": step, "segment": seg, "samples": int(hours * 3600 // step) + 1,
             "nodes": nodes}
@@ -355,8 +373,9 @@ def main(argv):
             cfg = json.load(open(argv[argv.index("--config") + 1]))
         json.dump(expect(json.load(open(argv[2])), float(argv[3]), float(argv[4]),
                          "--no-measured" not in argv, cfg, "--sources" in argv), sys.stdout, indent=1)
-    elif len(argv) == 6 and argv[1] == "lab":
-        json.dump(lab(int(argv[2]), int(argv[3]), float(argv[4])), open(argv[5], "w"))
+    elif len(argv) in (6, 7) and argv[1] == "lab":
+        json.dump(lab(int(argv[2]), int(argv[3]), float(argv[4]), meters="--meters" in argv[6:]),
+                  open(argv[5], "w"))
     else:
         sys.stderr.write(__doc__)
         return 2
