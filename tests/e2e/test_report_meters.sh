@@ -3,7 +3,9 @@
 # query set (tests/fixtures/meters.json, backfilled with the exporters' real
 # names): node_exporter RAPL in both forms (with a core zone that must not be
 # added), Kepler, IPMI (both metric names) and Redfish wall meters, NVIDIA via
-# nvidia_gpu_exporter and via DCGM, AMD, Intel, and model-only nodes. Every
+# nvidia_gpu_exporter and via DCGM, AMD (device-metrics-exporter and
+# amd_smi_exporter), Intel, Scaphandre (µW, µJ), a Jetson (mW), and
+# model-only nodes. Every
 # power and energy figure within 1% of the generator's truth for report, batch,
 # export and --by device; every source column right; a node with RAPL and
 # Kepler uses RAPL (listed first).
@@ -37,7 +39,7 @@ for w in "aligned $((t0 + 600)) $((t0 + 4200))" "odd $((t0 + 1234)).5 $((t0 + 34
 done
 s=$((t0 + 600)) e=$((t0 + 4200))
 src=$(cut -d, -f2,26-29 "$PT_TMP/aligned.csv" | tail -n +2 | sort | tr '\n' ' ')
-assert_eq "both,rapl,rapl,amd,sum kep1,kepler,kepler,dcgm,ipmi plain,model,model,none,sum rapl1,rapl,rapl,nvidia_smi,ipmi rapl2,rapl,rapl,none,redfish xpu1,model,model,intel,sum " \
+assert_eq "both,rapl,rapl,amd,sum jet1,model,model,none,jetson kep1,kepler,kepler,dcgm,ipmi plain,model,model,none,sum rapl1,rapl,rapl,nvidia_smi,ipmi rapl2,rapl,rapl,none,redfish scaph1,scaphandre,model,amd_smi,scaphandre xpu1,model,model,intel,sum " \
 	"$src" "source columns: cpu, ram, gpu, power"
 # RAPL is listed before Kepler: the node with both uses RAPL (Kepler says 90 W).
 both_cpu=$(awk -F, '$2 == "both" { print $11 }' "$PT_TMP/aligned.csv")
@@ -46,6 +48,10 @@ python3 -c 'import sys; sys.exit(abs(float(sys.argv[1]) - 202.5) > 2)' "$both_cp
 # A wall meter above the parts: other = wall - parts, shown.
 other=$(awk -F, '$2 == "rapl1" { print $14 "," $15 }' "$PT_TMP/aligned.csv")
 assert_match "$other" '^[0-9]+\.[0-9]{3},[0-9]+\.[0-9]{3}$' "other_power_w and power_w of a node with a wall meter ($other)"
+# A Jetson at ~28 W with its CPU modelled at the 120 W default: other is
+# negative, and shown as computed.
+other=$(awk -F, '$2 == "jet1" { print $14 }' "$PT_TMP/aligned.csv")
+assert_match "$other" '^-[0-9]+\.[0-9]{3}$' "a negative other_power_w is kept ($other W)"
 
 # ---- batch: the same windows ----
 printf 'task,start,end,nodes\naligned,%s,%s,\n' "$s" "$e" >"$PT_TMP/jobs.csv"
@@ -137,7 +143,7 @@ assert_exit 2 pt -c "$CFG" check --detect --offline
 printf 'prometheus: {url: %s}\npower: {prefer_measured: false}\n' "$PT_URL" >"$PT_TMP/cfg-model.yaml"
 assert_exit 0 pt -c "$PT_TMP/cfg-model.yaml" report --start "$s" --end "$e"
 src=$(cut -d, -f2,26-29 <<<"$OUT" | tail -n +2 | sort | tr '\n' ' ')
-assert_eq "both,model,model,model,sum kep1,model,model,model,sum plain,model,model,none,sum rapl1,model,model,model,sum rapl2,model,model,none,sum xpu1,model,model,model,sum " \
+assert_eq "both,model,model,model,sum jet1,model,model,none,sum kep1,model,model,model,sum plain,model,model,none,sum rapl1,model,model,model,sum rapl2,model,model,none,sum scaph1,model,model,model,sum xpu1,model,model,model,sum " \
 	"$src" "prefer_measured: false models every part and ignores wall meters"
 echo "$detect" >"${PT_DETECT_OUT:-/dev/null}"
 pass

@@ -9,9 +9,11 @@ also have meters, with the exporters' real names: "rapl": "names" or "zone"
 (node_exporter's RAPL counters with or without --collector.rapl.enable-zone-
 label, package split over two sockets, a core zone that must not be added,
 dram from "ram_power"), "kepler": true (kepler_node_cpu_joules_total, from
-"kepler_cpu_power" / "kepler_ram_power"), "wall": "ipmi", "ipmi_current" or
-"redfish" (from "wall_power"), "gpu_exporter": "dcgm", "amd" (ROCm
-device-metrics-exporter) or "intel" (XPU Manager) instead of
+"kepler_cpu_power" / "kepler_ram_power"), "scaphandre": true (socket power
+from "scaph_cpu_power", PSYS from "wall_power"), "jetson": true (module input
+from "wall_power"), "wall": "ipmi", "ipmi_current" or "redfish" (from
+"wall_power"), "gpu_exporter": "dcgm", "amd" (ROCm device-metrics-exporter),
+"amd_smi" (amd_smi_exporter) or "intel" (XPU Manager) instead of
 nvidia_gpu_exporter. Because the
 utilisation and power of every segment are parameters, the expected report of
 any window can be computed here from the SPEC.md formulas, independently of
@@ -100,7 +102,7 @@ def write(spec, out, ms=False):
         if node.get("gpu_exporter") == "dcgm":
             write_dcgm(node, times, t0, seg, step, add)
             continue
-        if node.get("gpu_exporter") in ("amd", "intel"):
+        if node.get("gpu_exporter") in ("amd", "amd_smi", "intel"):
             write_gpu_other(node, times, t0, seg, step, add, scrapes)
             continue
         ginst = {"instance": host + ":9835", "job": "gpu"}
@@ -199,6 +201,24 @@ def write_meters(node, times, t0, seg, step, add, scrapes):
             add("kepler_node_cpu_joules", "counter", "kepler_node_cpu_joules_total",
                 dict(kinst, zone=zone, path="/sys/class/powercap/intel-rapl:0"),
                 counter(power, times, t0, seg, step, share))
+    if node.get("scaphandre"):
+        # Scaphandre: socket power in microwatts (gauges), the PSYS counter in microjoules.
+        sinst = {"instance": host + ":8080", "job": "scaphandre"}
+        scrapes(sinst)
+        for sock in range(2):
+            add("scaph_socket_power_microwatts", "gauge", "scaph_socket_power_microwatts",
+                dict(sinst, socket_id=str(sock)),
+                [0.5e6 * seg_value(node["scaph_cpu_power"], seg, t0, t) for t in times])
+        add("scaph_host_rapl_psys_microjoules", "counter", "scaph_host_rapl_psys_microjoules", sinst,
+            counter(node["wall_power"], times, t0, seg, step, 1.0e6))
+    if node.get("jetson"):
+        # A jtop-based exporter: the module's total input in milliwatts.
+        jinst = {"instance": host + ":9401", "job": "jetson"}
+        scrapes(jinst)
+        add("jetson_power_total_mw", "gauge", "jetson_power_total_mw", dict(jinst, type="current"),
+            [1000.0 * seg_value(node["wall_power"], seg, t0, t) for t in times])
+        add("jetson_power_total_mw", "gauge", "jetson_power_total_mw", dict(jinst, type="average"),
+            [1.0] * len(times))
     wall = node.get("wall")
     if wall in ("ipmi", "ipmi_current"):
         winst = {"instance": host + ":9290", "job": "ipmi"}
@@ -221,6 +241,8 @@ def write_gpu_other(node, times, t0, seg, step, add, scrapes):
     host = node["host"]
     if node["gpu_exporter"] == "amd":
         ginst = {"instance": host + ":5000", "job": "amd", "hostname": host}
+    elif node["gpu_exporter"] == "amd_smi":
+        ginst = {"instance": host + ":2021", "job": "amd_smi"}
     else:
         ginst = {"instance": host + ":29999", "job": "xpum"}
     if node.get("gpus"):
@@ -228,6 +250,14 @@ def write_gpu_other(node, times, t0, seg, step, add, scrapes):
     for i, g in enumerate(node.get("gpus", [])):
         util = [100.0 * seg_value(g["util"], seg, t0, t) for t in times]
         power = [seg_value(g["power"], seg, t0, t) for t in times]
+        if node["gpu_exporter"] == "amd_smi":
+            # amd_smi_exporter: the GPU's index in a label named after the metric;
+            # power in microwatts.
+            add("amd_gpu_use_percent", "gauge", "amd_gpu_use_percent",
+                dict(ginst, gpu_use_percent=str(i), productname=g["name"]), util)
+            add("amd_gpu_power", "gauge", "amd_gpu_power",
+                dict(ginst, gpu_power=str(i), productname=g["name"]), [1e6 * p for p in power])
+            continue
         if node["gpu_exporter"] == "amd":
             lab = dict(ginst, gpu_id=str(i), serial_number=g["uuid"], card_model=g["name"],
                        gpu_partition_id="0")
@@ -278,6 +308,8 @@ def expect(spec, start, end, measured=True, cfg=None, sources=False):
             cpu_w, cpu_src = mean_over(node["cpu_power"], seg, t0, start, end, step), "rapl"
             if node.get("ram_power"):
                 ram_w, ram_src = mean_over(node["ram_power"], seg, t0, start, end, step), "rapl"
+        if measured and node.get("scaphandre") and cpu_src == "model":
+            cpu_w, cpu_src = mean_over(node["scaph_cpu_power"], seg, t0, start, end, step), "scaphandre"
         if measured and node.get("kepler"):
             if cpu_src == "model":
                 cpu_w, cpu_src = mean_over(node["kepler_cpu_power"], seg, t0, start, end, step), "kepler"
@@ -294,12 +326,14 @@ def expect(spec, start, end, measured=True, cfg=None, sources=False):
                 gpu_w += gidle + (g["limit"] - gidle) * gu
         parts = cpu_w + ram_w + gpu_w
         power, other, power_src = parts, None, "sum"
-        if measured and node.get("wall"):
+        wall = node.get("wall") or ("scaphandre" if node.get("scaphandre") else
+                                    "jetson" if node.get("jetson") else None)
+        if measured and wall:
             power = mean_over(node["wall_power"], seg, t0, start, end, step)
-            other, power_src = power - parts, node["wall"].replace("_current", "")
+            other, power_src = power - parts, wall.replace("_current", "")
         gpu_src = "none"
         if gutil:
-            gpu_src = {"dcgm": "dcgm", "amd": "amd", "intel": "intel"}.get(
+            gpu_src = {"dcgm": "dcgm", "amd": "amd", "amd_smi": "amd_smi", "intel": "intel"}.get(
                 node.get("gpu_exporter"), "nvidia_smi") if measured else "model"
         out[node["host"]] = {
             "cpu_util_pct": 100 * u,
