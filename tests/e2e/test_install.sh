@@ -137,6 +137,8 @@ assert_exit 0 env -u POWERTEST_DATA_DIR -u POWERTEST_CONFIG "$PT_TMP/measure-sha
 sed 's/^/    /' "$OUT_FILE"
 loop=$(sed -n 's/^measure: busy loop ran \([0-9.]*\) s.*/\1/p' "$OUT_FILE")
 assert_eq ok "$(csv_check "$PT_TMP/shared.csv" 1 "$node" api-measure "${loop:-0}" 2>&1)" "shared.csv: header, one row per node"
+assert_contains "$(cat "$OUT_FILE")" "(cpu model, gpu measured; cpu model, ram model, gpu nvidia_smi, total sum)" \
+	"the row's sources through the API: kinds and the CSV's names"
 assert_eq ok "$(csv_check "$PT_TMP/shared-append.csv" 2 "$node" api-measure "${loop:-0}" 2>&1)" "shared-append.csv: one header, two appended rows"
 # The library's own data lookup: where did it find its query set?
 libqs=$(sed -n 's/.* query set \(.*\)$/\1/p' "$OUT_FILE")
