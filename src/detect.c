@@ -239,6 +239,53 @@ static const char *src_name(const struct pt_query *q)
 	return q->source ? q->source : "(unnamed)";
 }
 
+/* The source a node (device) uses for a measured group, or what stands in. */
+static const char *chosen(const struct pt_queryset *qs, const bool *has, enum pt_quantity group,
+		bool prefer_measured)
+{
+	const struct pt_query *best = NULL;
+	size_t i;
+
+	for (i = 0; i < qs->n && prefer_measured; i++) {
+		const struct pt_query *q = &qs->items[i];
+		if (pt_quantity_group(q->quantity) == group && has[i] && (best == NULL || q->prio < best->prio))
+			best = q;
+	}
+	return best ? src_name(best) : group == PT_Q_NODE_ENERGY ? "sum" : "model";
+}
+
+/* Counts of one summary line: each name once, in first-seen order. */
+struct tally {
+	const char *name[32];
+	size_t n[32], len;
+};
+
+static void tally_add(struct tally *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->len; i++)
+		if (strcmp(t->name[i], name) == 0)
+			break;
+	if (i == t->len) {
+		if (t->len == sizeof(t->name) / sizeof(t->name[0]))
+			return;
+		t->name[t->len] = name;
+		t->n[t->len++] = 0;
+	}
+	t->n[i]++;
+}
+
+static void tally_print(FILE *f, const char *what, const struct tally *t)
+{
+	size_t i;
+
+	fprintf(f, "  %-7s", what);
+	for (i = 0; i < t->len; i++)
+		fprintf(f, "%s %s %zu", i ? "," : "", t->name[i], t->n[i]);
+	fprintf(f, "%s\n", t->len ? "" : " -");
+}
+
 /* One line: the sources of a group with data (has), the chosen one starred. */
 static void print_group(FILE *f, const struct pt_queryset *qs, const bool *has, const char *what,
 		enum pt_quantity group, bool measured, bool prefer_measured, bool node_level)
@@ -312,6 +359,27 @@ void pt_detect_print(FILE *f, const struct pt_queryset *qs, const struct pt_dete
 			}
 		}
 	}
-	if (n == 0)
+	if (n == 0) {
 		fprintf(f, "\n(no node has data in the window)\n");
+		return;
+	}
+	{
+		static const enum pt_quantity sum_groups[] = {PT_Q_CPU_ENERGY, PT_Q_RAM_ENERGY,
+			PT_Q_NODE_ENERGY};
+		static const char *const sum_names[] = {"cpu", "ram", "power"};
+		struct tally t;
+
+		fprintf(f, "\nSummary: how many nodes (GPUs, for gpu) use each source:\n");
+		for (g = 0; g < 3; g++) {
+			memset(&t, 0, sizeof(t));
+			for (i = 0; i < n; i++)
+				tally_add(&t, chosen(qs, d[i].has, sum_groups[g], prefer_measured));
+			tally_print(f, sum_names[g], &t);
+		}
+		memset(&t, 0, sizeof(t));
+		for (i = 0; i < n; i++)
+			for (j = 0; j < d[i].ndevs; j++)
+				tally_add(&t, chosen(qs, d[i].devs[j].has, PT_Q_GPU_ENERGY, prefer_measured));
+		tally_print(f, "gpu", &t);
+	}
 }

@@ -134,6 +134,7 @@ assert_match "$(sect kep1)" $'\n  cpu +kepler\*\n  ram +kepler\*\n  power +ipmi\
 assert_match "$(sect kep1)" $'\n  gpu GPU-k0\n    power +dcgm\*\n' "detect: a DCGM GPU"
 assert_match "$(sect rapl2)" $'\n  power +redfish\*\n' "detect: Redfish"
 assert_match "$(sect plain)" $'\n  cpu +-> model\n  ram +-> model\n  power +-> sum of the parts\n' "detect: a model-only node"
+assert_match "$detect" $'\nSummary: how many nodes \\(GPUs, for gpu\\) use each source:\n  cpu     rapl 3, model 3, kepler 1, scaphandre 1\n  ram     rapl 3, model 4, kepler 1\n  power   sum 3, jetson 1, ipmi 2, redfish 1, scaphandre 1\n  gpu     amd 2, dcgm 1, nvidia_smi 1, amd_smi 1, intel 1' "detect: the summary"
 assert_exit 0 pt -c "$CFG" check --detect --last 4h --node xpu1 --node ghost
 assert_match "$OUT" $'\nxpu1\n[^\n]*\n[^\n]*\n[^\n]*\n(.*\n)*  gpu 01000000-0000-0000-0000-000000000001\n    power +intel\*\n' "detect: an Intel GPU, only the nodes asked"
 assert_match "$OUT" $'\nghost\n  cpu +-> model\n' "detect: a node without data"
