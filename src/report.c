@@ -86,8 +86,9 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 			v *= pt_unit_scale(q->unit);
 			o->up = o->up_n ? (o->up * o->up_n + v) / (o->up_n + 1) : v;
 			o->up_n++;
-		} else
-			o->covered_s = v * pt_unit_scale(q->unit);
+		} else {
+			pt_node_obs_put(o, NULL, q->quantity, q->prio, NULL, v * pt_unit_scale(q->unit));
+		}
 		return PT_OK;
 	}
 	if ((o = set_get(set, node, !only_known)) == NULL)
@@ -101,26 +102,21 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 			return pt_error_oom(err);
 	}
 	v *= pt_unit_scale(q->unit);
+	/* Several sources of a quantity: the first entry in the file with data wins. */
 	switch (q->quantity) {
-	case PT_Q_CPU_UTIL: o->cpu_util = v; break;
-	case PT_Q_CPU_POWER: o->cpu_power_w = v; break;
-	case PT_Q_CPU_ENERGY: o->cpu_energy_j = v; break;
 	case PT_Q_CPU_INFO:
-		if (dup_into(&o->cpu_model, pt_series_label(s, q->model_label)) != 0)
+		if (pt_node_obs_pick(o, NULL, q->quantity, q->prio) &&
+				dup_into(&o->cpu_model, pt_series_label(s, q->model_label)) != 0)
 			return pt_error_oom(err);
 		break;
-	case PT_Q_RAM_USED: o->ram_used_bytes = v; break;
-	case PT_Q_RAM_TOTAL: o->ram_total_bytes = v; break;
-	case PT_Q_GPU_UTIL: g->util = v; break;
-	case PT_Q_GPU_POWER: g->power_w = v; break;
-	case PT_Q_GPU_ENERGY: g->energy_j = v; break;
-	case PT_Q_GPU_POWER_LIMIT: g->limit_w = v; break;
-	case PT_Q_GPU_ENFORCED_LIMIT: g->enforced_limit_w = v; break;
 	case PT_Q_GPU_INFO:
-		if (dup_into(&g->name, pt_series_label(s, q->model_label)) != 0)
+		if (pt_node_obs_pick(o, g, q->quantity, q->prio) &&
+				dup_into(&g->name, pt_series_label(s, q->model_label)) != 0)
 			return pt_error_oom(err);
 		break;
-	default: break;
+	default:
+		pt_node_obs_put(o, g, q->quantity, q->prio, pt_query_source(q), v);
+		break;
 	}
 	return PT_OK;
 }
@@ -140,17 +136,19 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 {
 	struct pt_expand x = {w->end_ms - w->start_ms, ctx->cfg->node_label, w->nodes, w->nnodes,
 		ctx->cfg->strip_port};
-	struct pt_http_req reqs[PT_Q_COUNT];
-	const struct pt_query *qs[PT_Q_COUNT];
-	struct pt_buf forms[PT_Q_COUNT], url = {0};
+	size_t nitems = ctx->qs->n, nq = 0, i, j, qi;
+	struct pt_http_req *reqs = calloc(nitems ? nitems : 1, sizeof(*reqs));
+	const struct pt_query **qs = calloc(nitems ? nitems : 1, sizeof(*qs));
+	struct pt_buf *forms = calloc(nitems ? nitems : 1, sizeof(*forms)), url = {0};
 	struct node_set set = {0};
-	size_t nq = 0, i, j;
-	int rc = PT_OK, qi;
+	int rc = PT_OK;
 
 	*out = NULL;
 	*nout = 0;
-	memset(reqs, 0, sizeof(reqs));
-	memset(forms, 0, sizeof(forms));
+	if (reqs == NULL || qs == NULL || forms == NULL) {
+		rc = pt_error_oom(err);
+		goto out;
+	}
 	/* Requested nodes come first, in the order asked, each with a row even without data. */
 	for (i = 0; i < w->nnodes; i++) {
 		if (set_get(&set, w->nodes[i], true) == NULL) {
@@ -160,12 +158,11 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 	}
 	if ((rc = pt_prom_url(&url, ctx->prom, "/api/v1/query", err)) != PT_OK)
 		goto out;
-	for (qi = 0; qi < PT_Q_COUNT; qi++) {
+	/* Every entry, in file order: absorb() lets the first source with data win. */
+	for (qi = 0; qi < nitems; qi++) {
 		struct pt_buf promql = {0};
-		const struct pt_query *q = ctx->qs->q[qi];
+		const struct pt_query *q = &ctx->qs->items[qi];
 
-		if (q == NULL)
-			continue;
 		x.window_ms = pt_report_template_window(q, w->end_ms - w->start_ms);
 		rc = pt_queryset_expand(&promql, q, &x, err);
 		if (rc == PT_OK)
@@ -181,9 +178,15 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 	/* All quantities at once over keep-alive connections. */
 	if ((rc = pt_http_multi(pt_prom_http(ctx->prom), reqs, nq, (int)nq, NULL, NULL, err)) != PT_OK)
 		goto out;
-	for (i = 0; i < nq; i++) {
+	/* "up" and "covered" mark the nodes the others found: absorbed last. */
+	for (j = 0; j < 2 * nq; j++) {
 		struct pt_prom_result *res = NULL;
+		bool marks;
 
+		i = j % nq;
+		marks = qs[i]->quantity == PT_Q_UP || qs[i]->quantity == PT_Q_COVERED;
+		if (marks != (j >= nq))
+			continue;
 		if (reqs[i].err.code != PT_OK) {
 			*err = reqs[i].err;
 			rc = err->code;
@@ -198,14 +201,14 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 		}
 		/* A partial answer (a store down behind Thanos or Mimir) is not
 		 * whole: the rows say so, never silently. */
-		for (j = 0; j < res->nwarnings && warnings && rc == PT_OK; j++) {
+		for (size_t k = 0; k < res->nwarnings && warnings && rc == PT_OK; k++) {
 			bool added;
-			if ((rc = pt_prom_warning_join(warnings, res->warnings[j], &added, err)) == PT_OK &&
+			if ((rc = pt_prom_warning_join(warnings, res->warnings[k], &added, err)) == PT_OK &&
 					added && ctx->on_store_warning)
-				ctx->on_store_warning(ctx->on_store_warning_user, res->warnings[j]);
+				ctx->on_store_warning(ctx->on_store_warning_user, res->warnings[k]);
 		}
-		for (j = 0; j < res->nseries && rc == PT_OK; j++)
-			rc = absorb(&set, qs[i], &res->series[j], ctx->cfg, w->nnodes > 0, err);
+		for (size_t k = 0; k < res->nseries && rc == PT_OK; k++)
+			rc = absorb(&set, qs[i], &res->series[k], ctx->cfg, w->nnodes > 0, err);
 		pt_prom_result_free(res);
 		if (rc != PT_OK)
 			goto out;
@@ -220,6 +223,8 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 		 * gauges give it (and batch does). */
 		if (isfinite(o->covered_s) && o->covered_s > 0 && o->covered_s < PT_COVER_MIN * d) {
 			o->cpu_energy_j *= d / o->covered_s;
+			o->ram_energy_j *= d / o->covered_s;
+			o->node_energy_j *= d / o->covered_s;
 			for (j = 0; j < o->ngpus; j++)
 				o->gpus[j].energy_j *= d / o->covered_s;
 		}
@@ -233,10 +238,13 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 out:
 	pt_obs_free(set.obs, set.n);
 	pt_strmap_free(&set.names);
-	for (i = 0; i < PT_Q_COUNT; i++) {
+	for (i = 0; i < nitems && forms && reqs; i++) {
 		pt_buf_free(&forms[i]);
 		pt_buf_free(&reqs[i].body);
 	}
+	free(forms);
+	free(reqs);
+	free(qs);
 	pt_buf_free(&url);
 	return rc;
 }
