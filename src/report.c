@@ -131,38 +131,31 @@ int64_t pt_report_template_window(const struct pt_query *q, int64_t window_ms)
 	return window_ms > 1 && !pt_series_is_counter(q->tmpl) ? window_ms - 1 : window_ms;
 }
 
-int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx,
-		const struct pt_window *w, struct pt_buf *warnings, struct pt_error *err)
+int pt_report_ask(struct pt_ctx *ctx, const struct pt_window *w, bool marks,
+		int (*fn)(void *user, const struct pt_query *q, const struct pt_prom_result *res,
+			struct pt_error *err), void *user, struct pt_error *err)
 {
 	struct pt_expand x = {w->end_ms - w->start_ms, ctx->cfg->node_label, w->nodes, w->nnodes,
 		ctx->cfg->strip_port};
-	size_t nitems = ctx->qs->n, nq = 0, i, j, qi;
+	size_t nitems = ctx->qs->n, nq = 0, i, j;
 	struct pt_http_req *reqs = calloc(nitems ? nitems : 1, sizeof(*reqs));
 	const struct pt_query **qs = calloc(nitems ? nitems : 1, sizeof(*qs));
 	struct pt_buf *forms = calloc(nitems ? nitems : 1, sizeof(*forms)), url = {0};
-	struct node_set set = {0};
 	int rc = PT_OK;
 
-	*out = NULL;
-	*nout = 0;
-	if (reqs == NULL || qs == NULL || forms == NULL) {
+	if (reqs == NULL || forms == NULL || qs == NULL) {
 		rc = pt_error_oom(err);
 		goto out;
 	}
-	/* Requested nodes come first, in the order asked, each with a row even without data. */
-	for (i = 0; i < w->nnodes; i++) {
-		if (set_get(&set, w->nodes[i], true) == NULL) {
-			rc = pt_error_oom(err);
-			goto out;
-		}
-	}
 	if ((rc = pt_prom_url(&url, ctx->prom, "/api/v1/query", err)) != PT_OK)
 		goto out;
-	/* Every entry, in file order: absorb() lets the first source with data win. */
-	for (qi = 0; qi < nitems; qi++) {
+	/* Every entry, in file order (the first source with data wins). */
+	for (i = 0; i < nitems; i++) {
+		const struct pt_query *q = &ctx->qs->items[i];
 		struct pt_buf promql = {0};
-		const struct pt_query *q = &ctx->qs->items[qi];
 
+		if (!marks && (q->quantity == PT_Q_UP || q->quantity == PT_Q_COVERED))
+			continue;
 		x.window_ms = pt_report_template_window(q, w->end_ms - w->start_ms);
 		rc = pt_queryset_expand(&promql, q, &x, err);
 		if (rc == PT_OK)
@@ -175,44 +168,95 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 		reqs[nq].form = forms[nq].data;
 		nq++;
 	}
-	/* All quantities at once over keep-alive connections. */
+	/* All at once over keep-alive connections. */
 	if ((rc = pt_http_multi(pt_prom_http(ctx->prom), reqs, nq, (int)nq, NULL, NULL, err)) != PT_OK)
 		goto out;
-	/* "up" and "covered" mark the nodes the others found: absorbed last. */
-	for (j = 0; j < 2 * nq; j++) {
+	/* Each answer decoded, handed on and freed in turn; "up" and "covered"
+	 * last: they mark the nodes the others found. */
+	for (j = 0; j < 2 * nq && rc == PT_OK; j++) {
 		struct pt_prom_result *res = NULL;
-		bool marks;
+		bool mark;
 
 		i = j % nq;
-		marks = qs[i]->quantity == PT_Q_UP || qs[i]->quantity == PT_Q_COVERED;
-		if (marks != (j >= nq))
+		mark = qs[i]->quantity == PT_Q_UP || qs[i]->quantity == PT_Q_COVERED;
+		if (mark != (j >= nq))
 			continue;
 		if (reqs[i].err.code != PT_OK) {
 			*err = reqs[i].err;
 			rc = err->code;
-			goto out;
+			break;
 		}
 		if ((rc = pt_prom_decode(&res, reqs[i].body.data, reqs[i].body.len, reqs[i].status,
 				err)) != PT_OK) {
 			char detail[sizeof(err->msg)];
 			memcpy(detail, err->msg, sizeof(detail));
-			pt_error_set(err, rc, "query for %s: %s", pt_quantity_name(qs[i]->quantity), detail);
-			goto out;
+			pt_error_set(err, rc, "query for %s: %s", pt_quantity_name(qs[i]->quantity),
+					detail);
+			break;
 		}
-		/* A partial answer (a store down behind Thanos or Mimir) is not
-		 * whole: the rows say so, never silently. */
-		for (size_t k = 0; k < res->nwarnings && warnings && rc == PT_OK; k++) {
-			bool added;
-			if ((rc = pt_prom_warning_join(warnings, res->warnings[k], &added, err)) == PT_OK &&
-					added && ctx->on_store_warning)
-				ctx->on_store_warning(ctx->on_store_warning_user, res->warnings[k]);
-		}
-		for (size_t k = 0; k < res->nseries && rc == PT_OK; k++)
-			rc = absorb(&set, qs[i], &res->series[k], ctx->cfg, w->nnodes > 0, err);
+		/* The body is decoded: its memory goes back to the budget now. */
+		pt_buf_free(&reqs[i].body);
+		rc = fn(user, qs[i], res, err);
 		pt_prom_result_free(res);
-		if (rc != PT_OK)
-			goto out;
 	}
+out:
+	for (i = 0; i < nitems && forms && reqs; i++) {
+		pt_buf_free(&forms[i]);
+		pt_buf_free(&reqs[i].body);
+	}
+	free(forms);
+	free(reqs);
+	free(qs);
+	pt_buf_free(&url);
+	return rc;
+}
+
+struct observe {
+	struct pt_ctx *ctx;
+	const struct pt_window *w;
+	struct node_set *set;
+	struct pt_buf *warnings;
+};
+
+static int observe_one(void *user, const struct pt_query *q, const struct pt_prom_result *res,
+		struct pt_error *err)
+{
+	struct observe *ob = user;
+	struct pt_ctx *ctx = ob->ctx;
+	int rc = PT_OK;
+
+	/* A partial answer (a store down behind Thanos or Mimir) is not whole:
+	 * the rows say so, never silently. */
+	for (size_t k = 0; k < res->nwarnings && ob->warnings && rc == PT_OK; k++) {
+		bool added;
+		if ((rc = pt_prom_warning_join(ob->warnings, res->warnings[k], &added, err)) == PT_OK &&
+				added && ctx->on_store_warning)
+			ctx->on_store_warning(ctx->on_store_warning_user, res->warnings[k]);
+	}
+	for (size_t k = 0; k < res->nseries && rc == PT_OK; k++)
+		rc = absorb(ob->set, q, &res->series[k], ctx->cfg, ob->w->nnodes > 0, err);
+	return rc;
+}
+
+int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx,
+		const struct pt_window *w, struct pt_buf *warnings, struct pt_error *err)
+{
+	struct node_set set = {0};
+	struct observe ob = {ctx, w, &set, warnings};
+	size_t i, j;
+	int rc = PT_OK;
+
+	*out = NULL;
+	*nout = 0;
+	/* Requested nodes come first, in the order asked, each with a row even without data. */
+	for (i = 0; i < w->nnodes; i++) {
+		if (set_get(&set, w->nodes[i], true) == NULL) {
+			rc = pt_error_oom(err);
+			goto out;
+		}
+	}
+	if ((rc = pt_report_ask(ctx, w, true, observe_one, &ob, err)) != PT_OK)
+		goto out;
 	for (i = 0; i < set.n; i++) {
 		struct pt_node_obs *o = &set.obs[i];
 		double d = (double)(w->end_ms - w->start_ms) / 1000.0;
@@ -238,14 +282,6 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 out:
 	pt_obs_free(set.obs, set.n);
 	pt_strmap_free(&set.names);
-	for (i = 0; i < nitems && forms && reqs; i++) {
-		pt_buf_free(&forms[i]);
-		pt_buf_free(&reqs[i].body);
-	}
-	free(forms);
-	free(reqs);
-	free(qs);
-	pt_buf_free(&url);
 	return rc;
 }
 
