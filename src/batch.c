@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carbon.h"
 #include "schema.h"
 #include "scrape.h"
 #include "series.h"
@@ -34,6 +35,11 @@ struct bjob {
 	struct pt_node_acc *accs;
 	size_t nacc, acap;
 	struct pt_strmap accmap; /* all: node -> acc */
+	/* Carbon over time (carbon.h): the window's pieces at the intensity
+	 * files' boundaries, and per acc one accumulator per piece. */
+	int64_t *bounds;
+	size_t npieces;     /* > 1 when the window crosses a boundary, else 0 */
+	struct pt_node_acc **paccs;
 	struct pt_buf text; /* its rows, ready to write */
 };
 
@@ -51,10 +57,20 @@ struct run {
 
 static void bjob_free_accs(struct bjob *bj)
 {
-	size_t i;
+	size_t i, p;
 
-	for (i = 0; i < bj->nacc; i++)
+	for (i = 0; i < bj->nacc; i++) {
 		pt_node_acc_clear(&bj->accs[i]);
+		for (p = 0; bj->paccs && bj->paccs[i] && p < bj->npieces; p++)
+			pt_node_acc_clear(&bj->paccs[i][p]);
+		if (bj->paccs)
+			free(bj->paccs[i]);
+	}
+	free(bj->paccs);
+	bj->paccs = NULL;
+	free(bj->bounds);
+	bj->bounds = NULL;
+	bj->npieces = 0;
 	free(bj->accs);
 	bj->accs = NULL;
 	bj->nacc = bj->acap = 0;
@@ -217,6 +233,64 @@ static int write_ready(struct run *run, bool flush, struct pt_error *err)
 	return PT_OK;
 }
 
+/* CO2 over time (carbon.h): the rows of each piece of the window from its
+ * accumulators, by the same rules as the window's, weight the intensity. */
+static int job_carbon(struct run *run, struct bjob *bj, const struct pt_window *w,
+		struct pt_row *rows, size_t nrows, struct pt_error *err)
+{
+	const struct pt_job *job = bj->job;
+	struct pt_row **prow = NULL;
+	size_t *pn = NULL, p, i, nobs;
+	struct pt_node_obs *obs = NULL;
+	int64_t whole[2];
+	int rc = PT_OK;
+
+	if (bj->npieces <= 1) {
+		whole[0] = job->start_ms;
+		whole[1] = job->end_ms;
+		return pt_carbon_apply(rows, nrows, run->ctx, whole, 1, &rows, &nrows, err);
+	}
+	for (i = 0; i < nrows; i++) {
+		const struct pt_intensity *t = pt_carbon_table(run->ctx, rows[i].node);
+		if (t && (rc = pt_intensity_check(t, job->start_ms, job->end_ms, err)) != PT_OK)
+			return rc;
+	}
+	if ((prow = calloc(bj->npieces, sizeof(*prow))) == NULL ||
+			(pn = calloc(bj->npieces, sizeof(*pn))) == NULL ||
+			(obs = calloc(bj->nacc ? bj->nacc : 1, sizeof(*obs))) == NULL) {
+		rc = pt_error_oom(err);
+		goto out;
+	}
+	for (p = 0; p < bj->npieces && rc == PT_OK; p++) {
+		struct pt_window pw = *w;
+
+		pw.start_ms = bj->bounds[p];
+		pw.end_ms = bj->bounds[p + 1];
+		for (i = nobs = 0; i < bj->nacc && rc == PT_OK; i++) {
+			if (!bj->paccs[i][p].any)
+				continue;
+			if ((rc = pt_node_acc_obs(&obs[nobs], &bj->paccs[i][p], &run->grid, pw.start_ms,
+					pw.end_ms, run->ctx->qs->q[PT_Q_COVERED] != NULL, err)) == PT_OK)
+				nobs++;
+		}
+		pw.nodes = NULL;
+		pw.nnodes = 0;
+		if (rc == PT_OK)
+			rc = pt_report_model(&prow[p], &pn[p], run->ctx, &pw, obs, nobs, err);
+		for (i = 0; i < nobs; i++)
+			pt_node_obs_clear(&obs[i]);
+	}
+	if (rc == PT_OK)
+		rc = pt_carbon_apply(rows, nrows, run->ctx, bj->bounds, bj->npieces, prow, pn, err);
+out:
+	for (p = 0; prow && p < bj->npieces; p++)
+		pt_rows_free(prow[p], pn[p]);
+	free(prow);
+	free(pn);
+	free(obs);
+	return rc;
+}
+
 /* Rows of a job whose last slice is done. */
 static int finish_job(struct run *run, struct bjob *bj, struct pt_error *err)
 {
@@ -263,6 +337,8 @@ static int finish_job(struct run *run, struct bjob *bj, struct pt_error *err)
 	} else if ((rc = pt_report_model(&rows, &nrows, run->ctx, &w, obs, nobs, err)) != PT_OK) {
 		goto out;
 	}
+	if (pt_carbon_varies(run->ctx) && (rc = job_carbon(run, bj, &w, rows, nrows, err)) != PT_OK)
+		goto out;
 	if ((rc = job_text(run, bj, rows, nrows, err)) != PT_OK)
 		goto out;
 	bj->done = true;
@@ -277,33 +353,82 @@ out:
 	return rc;
 }
 
-static int start_job(struct bjob *bj, struct pt_error *err)
+/* The piece accumulators of acc ai (when the window has pieces). */
+static int init_pieces(struct bjob *bj, size_t ai, const char *node, struct pt_error *err)
 {
-	size_t i;
+	size_t p;
 	int rc;
 
+	if (bj->npieces <= 1)
+		return PT_OK;
+	if ((bj->paccs[ai] = calloc(bj->npieces, sizeof(**bj->paccs))) == NULL)
+		return pt_error_oom(err);
+	for (p = 0; p < bj->npieces; p++)
+		if ((rc = pt_node_acc_init(&bj->paccs[ai][p], node, err)) != PT_OK)
+			return rc;
+	return PT_OK;
+}
+
+/* Room for cap accumulators (and their pieces). */
+static int grow_accs(struct bjob *bj, size_t cap, struct pt_error *err)
+{
+	struct pt_node_acc *a = realloc(bj->accs, cap * sizeof(*a));
+
+	if (a == NULL)
+		return pt_error_oom(err);
+	bj->accs = a;
+	if (bj->npieces > 1) {
+		struct pt_node_acc **pa = realloc(bj->paccs, cap * sizeof(*pa));
+		if (pa == NULL)
+			return pt_error_oom(err);
+		memset(pa + bj->acap, 0, (cap - bj->acap) * sizeof(*pa));
+		bj->paccs = pa;
+	}
+	bj->acap = cap;
+	return PT_OK;
+}
+
+static int start_job(struct run *run, struct bjob *bj, struct pt_error *err)
+{
+	size_t i, nb = 0;
+	int rc;
+
+	if (pt_carbon_varies(run->ctx)) {
+		if ((rc = pt_carbon_bounds(&bj->bounds, &nb, run->ctx, bj->job->start_ms,
+				bj->job->end_ms, err)) != PT_OK)
+			return rc;
+		bj->npieces = nb - 1 > 1 ? nb - 1 : 0;
+	}
 	if (bj->all)
 		return PT_OK;
-	if ((bj->accs = calloc(bj->nneed, sizeof(*bj->accs))) == NULL)
-		return pt_error_oom(err);
-	bj->acap = bj->nneed;
+	if ((rc = grow_accs(bj, bj->nneed ? bj->nneed : 1, err)) != PT_OK)
+		return rc;
 	for (i = 0; i < bj->nneed; i++) {
 		if ((rc = pt_node_acc_init(&bj->accs[i], bj->need[i], err)) != PT_OK)
 			return rc;
 		bj->nacc++;
+		if ((rc = init_pieces(bj, i, bj->need[i], err)) != PT_OK)
+			return rc;
 	}
 	return PT_OK;
 }
 
-static int add_node_tracks(struct pt_node_acc *acc, const struct pt_slice *s, size_t ni,
-		const struct pt_job *job, struct pt_error *err)
+static int add_node_tracks(struct bjob *bj, size_t ai, const struct pt_slice *s, size_t ni,
+		struct pt_error *err)
 {
-	size_t t;
+	const struct pt_job *job = bj->job;
+	size_t t, p;
 	int rc;
 
-	for (t = s->node_first[ni]; t != PT_STRMAP_NONE; t = s->tracks[t].next)
-		if ((rc = pt_node_acc_add(acc, s, &s->tracks[t], job->start_ms, job->end_ms, err)) != PT_OK)
+	for (t = s->node_first[ni]; t != PT_STRMAP_NONE; t = s->tracks[t].next) {
+		if ((rc = pt_node_acc_add(&bj->accs[ai], s, &s->tracks[t], job->start_ms, job->end_ms,
+				err)) != PT_OK)
 			return rc;
+		for (p = 0; p < bj->npieces; p++)
+			if ((rc = pt_node_acc_add(&bj->paccs[ai][p], s, &s->tracks[t], bj->bounds[p],
+					bj->bounds[p + 1], err)) != PT_OK)
+				return rc;
+	}
 	return PT_OK;
 }
 
@@ -316,7 +441,7 @@ static int accumulate(struct bjob *bj, const struct pt_slice *s, struct pt_error
 		for (i = 0; i < bj->nneed; i++) {
 			if ((ni = pt_strmap_get(&s->nodes, bj->need[i])) == PT_STRMAP_NONE)
 				continue;
-			if ((rc = add_node_tracks(&bj->accs[i], s, ni, bj->job, err)) != PT_OK)
+			if ((rc = add_node_tracks(bj, i, s, ni, err)) != PT_OK)
 				return rc;
 		}
 		return PT_OK;
@@ -328,19 +453,16 @@ static int accumulate(struct bjob *bj, const struct pt_slice *s, struct pt_error
 		if (ai == PT_STRMAP_NONE)
 			return pt_error_oom(err);
 		if (added) {
-			if (bj->nacc == bj->acap) {
-				size_t cap = bj->acap ? bj->acap * 2 : 16;
-				struct pt_node_acc *a = realloc(bj->accs, cap * sizeof(*a));
-				if (a == NULL)
-					return pt_error_oom(err);
-				bj->accs = a;
-				bj->acap = cap;
-			}
+			if (bj->nacc == bj->acap &&
+					(rc = grow_accs(bj, bj->acap ? bj->acap * 2 : 16, err)) != PT_OK)
+				return rc;
 			if ((rc = pt_node_acc_init(&bj->accs[bj->nacc], s->nodes.keys[ni], err)) != PT_OK)
 				return rc;
 			bj->nacc++;
+			if ((rc = init_pieces(bj, bj->nacc - 1, s->nodes.keys[ni], err)) != PT_OK)
+				return rc;
 		}
-		if ((rc = add_node_tracks(&bj->accs[ai], s, ni, bj->job, err)) != PT_OK)
+		if ((rc = add_node_tracks(bj, ai, s, ni, err)) != PT_OK)
 			return rc;
 	}
 	return PT_OK;
@@ -608,7 +730,7 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 		if (k1 > segs[seg][1] + 1)
 			k1 = segs[seg][1] + 1;
 		for (; j < ncompute && run.b[order[j]].ka < k1; j++) {
-			if ((rc = start_job(&run.b[order[j]], err)) != PT_OK)
+			if ((rc = start_job(&run, &run.b[order[j]], err)) != PT_OK)
 				goto out;
 			active[nactive++] = order[j];
 		}

@@ -180,7 +180,7 @@ static struct pt_device_row *add_device(struct pt_row *r, const char *device, co
 	struct pt_device_row *d = &r->devices[r->ndevices];
 
 	memset(d, 0, sizeof(*d));
-	d->util_pct = d->tdp_watts = d->power_w = d->energy_wh = NAN;
+	d->util_pct = d->tdp_watts = d->power_w = d->energy_wh = d->co2_g = NAN;
 	if ((d->device = strdup(device)) == NULL)
 		return NULL;
 	if (model && (d->model = strdup(model)) == NULL)
@@ -411,6 +411,7 @@ static int model_node(struct pt_row *r, const struct pt_model_in *in, const stru
 	/* Devices: their own data, the node's notes. */
 	for (i = 0; i < r->ndevices; i++) {
 		struct pt_device_row *dr = &r->devices[i];
+		dr->co2_g = nodata ? NAN : dr->energy_wh / 1000.0 * r->pue * r->carbon_intensity;
 		if (dr->source == PT_SRC_NONE || nodata)
 			pt_status_set(&dr->status, PT_STATUS_NO_DATA, "%s",
 					nodata ? nodata : "no series for this device in the window");

@@ -87,6 +87,7 @@ struct pt_device_row {
 	enum pt_tdp_source tdp_source;
 	double power_w;
 	double energy_wh;
+	double co2_g;           /* energy x PUE x the node's intensity (carbon.h: over time) */
 	enum pt_source source;
 	struct pt_status status;
 };

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carbon.h"
 #include "strmap.h"
 
 /* ---- observations ---- */
@@ -286,7 +287,8 @@ int pt_report_model(struct pt_row **out, size_t *nout, const struct pt_ctx *ctx,
 	return PT_OK;
 }
 
-int pt_report_window(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
+/* Rows of one window, without carbon over time. */
+static int window_rows(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
 		const struct pt_window *w, struct pt_error *err)
 {
 	struct pt_node_obs *obs = NULL;
@@ -299,6 +301,75 @@ int pt_report_window(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
 		return rc;
 	rc = pt_report_model(out, n, ctx, w, obs, nobs, err);
 	pt_obs_free(obs, nobs);
+	return rc;
+}
+
+/* Intensity over time: the window split at the files' hour boundaries, each
+ * piece's energy by the same queries and model as the window's, CO2 as the
+ * sum of energy x PUE x intensity over the pieces (pt_carbon_apply). One
+ * piece (a window inside one hour) is the window itself. */
+static int window_carbon(struct pt_row *rows, size_t n, struct pt_ctx *ctx,
+		const struct pt_window *w, struct pt_error *err)
+{
+	int64_t *bounds = NULL;
+	size_t nb = 0, np, p, i;
+	struct pt_row **prow = NULL;
+	size_t *pn = NULL;
+	int rc;
+
+	for (i = 0; i < n && pt_carbon_table(ctx, rows[i].node) == NULL; i++)
+		;
+	if (i == n)
+		return PT_OK;
+	if ((rc = pt_carbon_bounds(&bounds, &nb, ctx, w->start_ms, w->end_ms, err)) != PT_OK)
+		return rc;
+	np = nb - 1;
+	if (np == 1) {
+		struct pt_row *self = rows;
+		size_t nself = n;
+		rc = pt_carbon_apply(rows, n, ctx, bounds, 1, &self, &nself, err);
+		free(bounds);
+		return rc;
+	}
+	if ((prow = calloc(np, sizeof(*prow))) == NULL || (pn = calloc(np, sizeof(*pn))) == NULL) {
+		rc = pt_error_oom(err);
+		goto out;
+	}
+	/* Only the windows' coverage first: no queries for a file that ends too soon. */
+	for (i = 0; i < n; i++) {
+		const struct pt_intensity *t = pt_carbon_table(ctx, rows[i].node);
+		if (t && (rc = pt_intensity_check(t, w->start_ms, w->end_ms, err)) != PT_OK)
+			goto out;
+	}
+	for (p = 0; p < np; p++) {
+		struct pt_window pw = *w;
+		pw.start_ms = bounds[p];
+		pw.end_ms = bounds[p + 1];
+		if ((rc = window_rows(&prow[p], &pn[p], ctx, &pw, err)) != PT_OK)
+			goto out;
+	}
+	rc = pt_carbon_apply(rows, n, ctx, bounds, np, prow, pn, err);
+out:
+	for (p = 0; prow && p < np; p++)
+		pt_rows_free(prow[p], pn[p]);
+	free(prow);
+	free(pn);
+	free(bounds);
+	return rc;
+}
+
+int pt_report_window(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
+		const struct pt_window *w, struct pt_error *err)
+{
+	int rc;
+
+	if ((rc = window_rows(out, n, ctx, w, err)) != PT_OK)
+		return rc;
+	if (pt_carbon_varies(ctx) && (rc = window_carbon(*out, *n, ctx, w, err)) != PT_OK) {
+		pt_rows_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
 	return rc;
 }
 

@@ -1,0 +1,173 @@
+/* carbon.c - CO2 from grid intensity over time: a window's pieces at the intensity files' boundaries, and the energy-weighted intensity of each row. */
+#include "carbon.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strmap.h"
+
+bool pt_carbon_varies(const struct pt_ctx *ctx)
+{
+	return ctx->nintensities > 0;
+}
+
+const struct pt_intensity *pt_carbon_table(const struct pt_ctx *ctx, const char *node)
+{
+	struct pt_power_params pp;
+
+	if (ctx->nintensities == 0)
+		return NULL;
+	pt_config_node_power(ctx->cfg, node, &pp, NULL, NULL);
+	return pt_ctx_intensity(ctx, &pp);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int pt_carbon_bounds(int64_t **out, size_t *n, const struct pt_ctx *ctx, int64_t a_ms,
+		int64_t b_ms, struct pt_error *err)
+{
+	int64_t *v;
+	size_t total = 2, i, m, k;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; i < ctx->nintensities; i++)
+		total += pt_intensity_cuts(ctx->intensities[i], a_ms, b_ms, NULL, 0);
+	if ((v = malloc(total * sizeof(*v))) == NULL)
+		return pt_error_oom(err);
+	m = 0;
+	v[m++] = a_ms;
+	for (i = 0; i < ctx->nintensities; i++)
+		m += pt_intensity_cuts(ctx->intensities[i], a_ms, b_ms, v + m, total - m);
+	qsort(v + 1, m - 1, sizeof(*v), cmp_i64);
+	v[m++] = b_ms;
+	for (i = k = 1; i < m; i++)
+		if (v[i] != v[k - 1])
+			v[k++] = v[i];
+	*out = v;
+	*n = k < 2 ? 2 : k;
+	if (k < 2)
+		v[1] = b_ms; /* a == b: one empty piece */
+	return PT_OK;
+}
+
+static double weight(double e)
+{
+	return isfinite(e) && e > 0 ? e : 0.0;
+}
+
+/* co2 from energy, PUE and intensity; unknown when the energy is. */
+static double co2_of(double energy_wh, double pue, double g)
+{
+	return energy_wh / 1000.0 * pue * g;
+}
+
+static const struct pt_device_row *find_dev(const struct pt_row *r, const char *device)
+{
+	size_t i;
+
+	for (i = 0; r && i < r->ndevices; i++)
+		if (strcmp(r->devices[i].device, device) == 0)
+			return &r->devices[i];
+	return NULL;
+}
+
+int pt_carbon_apply(struct pt_row *rows, size_t n, const struct pt_ctx *ctx,
+		const int64_t *bounds, size_t npieces, struct pt_row *const *prow, const size_t *pn,
+		struct pt_error *err)
+{
+	struct pt_strmap *maps = NULL;
+	const struct pt_row **match = NULL;
+	double *g = NULL;
+	size_t i, p, d;
+	int rc = PT_OK;
+
+	if (!pt_carbon_varies(ctx) || n == 0)
+		return PT_OK;
+	if ((maps = calloc(npieces, sizeof(*maps))) == NULL ||
+			(match = calloc(npieces, sizeof(*match))) == NULL ||
+			(g = calloc(npieces, sizeof(*g))) == NULL) {
+		rc = pt_error_oom(err);
+		goto out;
+	}
+	/* Piece rows by node; a piece's rows are in its own order. */
+	for (p = 0; p < npieces; p++)
+		for (i = 0; i < pn[p]; i++)
+			if (pt_strmap_put(&maps[p], prow[p][i].node, NULL) == PT_STRMAP_NONE) {
+				rc = pt_error_oom(err);
+				goto out;
+			}
+	for (i = 0; i < n; i++) {
+		struct pt_row *r = &rows[i];
+		const struct pt_intensity *t = pt_carbon_table(ctx, r->node);
+		double se = 0, seg = 0, mean;
+
+		if (t == NULL)
+			continue;
+		if ((rc = pt_intensity_mean(t, r->start_ms, r->end_ms, &mean, err)) != PT_OK)
+			goto out;
+		for (p = 0; p < npieces; p++) {
+			size_t j = pt_strmap_get(&maps[p], r->node);
+			double e;
+
+			match[p] = j == PT_STRMAP_NONE ? NULL : &prow[p][j];
+			if ((rc = pt_intensity_mean(t, bounds[p], bounds[p + 1], &g[p], err)) != PT_OK)
+				goto out;
+			e = match[p] ? weight(match[p]->energy_wh) : 0.0;
+			se += e;
+			seg += e * g[p];
+		}
+		r->carbon_intensity = se > 0 ? seg / se : mean;
+		r->co2_g = co2_of(r->energy_wh, r->pue, r->carbon_intensity);
+		/* Each device by its own energy over the pieces. */
+		for (d = 0; d < r->ndevices; d++) {
+			struct pt_device_row *dr = &r->devices[d];
+			double de = 0, deg = 0;
+
+			for (p = 0; p < npieces; p++) {
+				const struct pt_device_row *pd = find_dev(match[p], dr->device);
+				double e = pd ? weight(pd->energy_wh) : 0.0;
+				de += e;
+				deg += e * g[p];
+			}
+			if (isfinite(dr->co2_g) || isfinite(dr->energy_wh))
+				dr->co2_g = co2_of(dr->energy_wh, r->pue, de > 0 ? deg / de : mean);
+		}
+	}
+out:
+	for (p = 0; maps && p < npieces; p++)
+		pt_strmap_free(&maps[p]);
+	free(maps);
+	free(match);
+	free(g);
+	return rc;
+}
+
+int pt_carbon_apply_mean(struct pt_row *rows, size_t n, const struct pt_ctx *ctx, int64_t a_ms,
+		int64_t b_ms, struct pt_error *err)
+{
+	size_t i, d;
+	int rc;
+
+	for (i = 0; i < n && pt_carbon_varies(ctx); i++) {
+		struct pt_row *r = &rows[i];
+		const struct pt_intensity *t = pt_carbon_table(ctx, r->node);
+		double g;
+
+		if (t == NULL)
+			continue;
+		if ((rc = pt_intensity_mean(t, a_ms, b_ms, &g, err)) != PT_OK)
+			return rc;
+		r->carbon_intensity = g;
+		r->co2_g = co2_of(r->energy_wh, r->pue, g);
+		for (d = 0; d < r->ndevices; d++)
+			r->devices[d].co2_g = co2_of(r->devices[d].energy_wh, r->pue, g);
+	}
+	return PT_OK;
+}
