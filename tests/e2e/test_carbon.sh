@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# test_carbon.sh - CO2 over time from hourly carbon intensity files, against
+# backfilled history with known values: report, batch and export's cumulative
+# co2_g within 1% of the sum over hours of energy x PUE x intensity computed
+# from the generator's parameters, for windows on and off the hours, inside
+# one hour and across midnight UTC; a constant file gives today's rows; bad
+# files and files that end too soon are exit 2 naming file:line or the gap.
+source "$(dirname "$0")/lib.sh"
+TOOLS=$PT_SOURCE_DIR/tests/tools
+
+# Six hours of history around a UTC midnight at least five hours ago.
+now=$(date +%s)
+mid=$(( (now - 5 * 3600) / 86400 * 86400 ))
+t0=$((mid - 3 * 3600))
+# Half-hour segments (lab3's six repeat every three hours), so that whole
+# hours differ in power and the intensity's weighting matters.
+python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); s["t0"] = int(sys.argv[2]); s["segment"] = 1800; json.dump(s, sys.stdout)' \
+	"$PT_SOURCE_DIR/tests/fixtures/lab3.json" "$t0" >"$PT_TMP/spec.json"
+python3 "$TOOLS/history.py" write "$PT_TMP/spec.json" "$PT_TMP/history.om" || fatal "generator"
+lab_start --no-exporters --backfill "$PT_TMP/history.om" >/dev/null
+
+# Hourly files from an hour before the history to an hour after: a plain
+# RFC 3339 one for every node, an Electricity Maps one for hostb (direct)
+# and hostc (LCA, the default column).
+python3 "$TOOLS/history.py" intensity $((t0 - 3600)) 8 "$PT_TMP/ci.csv" --seed 5 || fatal "intensity"
+python3 "$TOOLS/history.py" intensity $((t0 - 3600)) 8 "$PT_TMP/ci-em.csv" --em --seed 9 || fatal "intensity"
+cat >"$PT_TMP/cfg.yaml" <<YAML
+prometheus: {url: $PT_URL}
+power:
+  pue: 1.2
+  carbon_intensity_file: ci.csv
+  nodes:
+    hostb: {carbon_intensity_file: ci-em.csv, carbon_intensity_column: direct}
+    hostc: {carbon_intensity_file: ci-em.csv}
+YAML
+truth_args=(--intensity "$PT_TMP/ci.csv" --node-intensity "hostb=$PT_TMP/ci-em.csv:direct"
+	--node-intensity "hostc=$PT_TMP/ci-em.csv:lca" --pue 1.2)
+
+declare -A WS WE
+WS[aligned]=$((t0 + 3600)) WE[aligned]=$((t0 + 3 * 3600))       # two whole hours
+WS[odd]=$((t0 + 1234)).5 WE[odd]=$((t0 + 4 * 3600 + 321))       # off the hours, across midnight
+WS[inner]=$((t0 + 4000)) WE[inner]=$((t0 + 6000))               # inside one hour
+WS[midnight]=$((mid - 1877)) WE[midnight]=$((mid + 2400))       # across midnight UTC
+names="aligned odd inner midnight"
+
+for name in $names; do
+	s=${WS[$name]} e=${WE[$name]}
+	assert_exit 0 pt -c "$PT_TMP/cfg.yaml" report --start "$s" --end "$e" --task "$name" -o "$PT_TMP/$name.csv"
+	python3 "$TOOLS/history.py" expect "$PT_TMP/spec.json" "$s" "$e" "${truth_args[@]}" >"$PT_TMP/$name.json"
+	if python3 "$TOOLS/compare.py" "$PT_TMP/$name.csv" "$PT_TMP/$name.json" --pue 1.2 --ci row >"$PT_TMP/cmp" 2>&1; then
+		ok "$name: report's co2_g within 1% of the truth ($(tail -1 "$PT_TMP/cmp"))"
+	else
+		fail "$name: report"; cat "$PT_TMP/cmp"; cat "$PT_TMP/$name.csv"
+	fi
+done
+
+# The intensity varies by a factor of three or more from hour to hour and the
+# power from half hour to half hour: the window's time-mean intensity would
+# be more than 1% off, so the checks above can tell.
+python3 - "$PT_TMP/odd.csv" "$PT_TMP/ci.csv" "${WS[odd]}" "${WE[odd]}" <<'PY' >"$PT_TMP/tm" 2>&1 && ok "odd: the time mean would be off ($(cat "$PT_TMP/tm"))" || { fail "odd: time mean as good"; cat "$PT_TMP/tm"; }
+import csv, sys
+rows = list(csv.reader(open(sys.argv[2])))[1:]
+import datetime
+def ts(t):
+    return datetime.datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()
+a, b = float(sys.argv[3]), float(sys.argv[4])
+tm = sum(float(g) * (min(b, ts(t) + 3600) - max(a, ts(t))) for t, g in rows
+         if ts(t) < b and ts(t) + 3600 > a) / (b - a)
+r = [r for r in csv.DictReader(open(sys.argv[1])) if r["node"] == "hosta"][0]
+ci = float(r["carbon_intensity_g_per_kwh"])
+print("hosta: energy-weighted %.3f g/kWh, time mean %.3f" % (ci, tm))
+sys.exit(0 if abs(ci - tm) > 0.01 * ci else 1)
+PY
+
+# ---- batch: the same rows ----
+{
+	echo "task,start,end"
+	for name in $names; do echo "$name,${WS[$name]},${WE[$name]}"; done
+} >"$PT_TMP/jobs.csv"
+assert_exit 0 pt -c "$PT_TMP/cfg.yaml" batch "$PT_TMP/jobs.csv" -o "$PT_TMP/batch.csv"
+for name in $names; do
+	{ head -1 "$PT_TMP/batch.csv"; grep "^$name," "$PT_TMP/batch.csv"; } >"$PT_TMP/batch-$name.csv"
+	if python3 "$TOOLS/compare.py" "$PT_TMP/batch-$name.csv" "$PT_TMP/$name.json" --pue 1.2 --ci row >"$PT_TMP/cmp" 2>&1; then
+		ok "$name: batch's co2_g within 1% of the truth ($(tail -1 "$PT_TMP/cmp"))"
+	else
+		fail "$name: batch"; cat "$PT_TMP/cmp"; cat "$PT_TMP/batch-$name.csv"
+	fi
+done
+python3 - "$PT_TMP/batch.csv" "$PT_TMP" $names <<'PY' >"$PT_TMP/same" 2>&1 && ok "batch rows equal report's co2_g ($(cat "$PT_TMP/same"))" || { fail "batch vs report"; cat "$PT_TMP/same"; }
+import csv, sys
+b = {(r["task"], r["node"]): r for r in csv.DictReader(open(sys.argv[1]))}
+worst = 0.0
+for name in sys.argv[3:]:
+    for r in csv.DictReader(open("%s/%s.csv" % (sys.argv[2], name))):
+        x, y = float(r["co2_g"]), float(b[(name, r["node"])]["co2_g"])
+        worst = max(worst, abs(x - y) / y)
+print("worst relative difference %.4f%%" % (100 * worst))
+sys.exit(0 if worst <= 0.005 else 1)
+PY
+
+# ---- export: the final cumulative co2_g ----
+for name in aligned midnight; do
+	assert_exit 0 pt -c "$PT_TMP/cfg.yaml" export --start "${WS[$name]}" --end "${WE[$name]}" -o "$PT_TMP/export-$name.csv"
+	assert_eq "time,node,cpu_util_pct,ram_util_pct,gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,power_w,energy_wh,co2_g" \
+		"$(head -1 "$PT_TMP/export-$name.csv")" "export header"
+	python3 - "$PT_TMP/export-$name.csv" "$PT_TMP/$name.json" <<'PY' >"$PT_TMP/exp" 2>&1 && ok "$name: export's final co2_g within 1% ($(cat "$PT_TMP/exp"))" || { fail "$name: export"; cat "$PT_TMP/exp"; }
+import csv, json, sys
+last = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    last[r["node"]] = r
+want = json.load(open(sys.argv[2]))
+worst = 0.0
+for node, w in want.items():
+    got = float(last[node]["co2_g"])
+    worst = max(worst, abs(got - w["co2_g"]) / w["co2_g"])
+print("worst %.4f%%" % (100 * worst))
+sys.exit(0 if worst <= 0.01 and len(last) == len(want) else 1)
+PY
+done
+
+# ---- --by device: CO2 per device, adding up to the node's ----
+assert_exit 0 pt -c "$PT_TMP/cfg.yaml" report --start "${WS[odd]}" --end "${WE[odd]}" --by device -o "$PT_TMP/dev.csv"
+python3 - "$PT_TMP/dev.csv" "$PT_TMP/odd.csv" <<'PY' >"$PT_TMP/dev" 2>&1 && ok "device co2_g adds up to the node's" || { fail "device co2"; cat "$PT_TMP/dev"; }
+import csv, sys
+dev = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    dev[r["node"]] = dev.get(r["node"], 0.0) + float(r["co2_g"])
+for r in csv.DictReader(open(sys.argv[2])):
+    x, y = dev[r["node"]], float(r["co2_g"])
+    print(r["node"], x, y)
+    if abs(x - y) > 1e-3 * y:
+        sys.exit(1)
+PY
+
+# ---- a constant file: today's rows, byte for byte ----
+python3 - "$t0" >"$PT_TMP/flat.csv" <<'PY'
+import sys
+t0 = int(sys.argv[1])
+print("time,g_per_kwh")
+for h in range(-1, 8):
+    print("%d,300" % (t0 + 3600 * h))
+PY
+printf 'prometheus: {url: %s}\npower: {pue: 1.2, carbon_intensity_file: flat.csv}\n' "$PT_URL" >"$PT_TMP/flat.yaml"
+printf 'prometheus: {url: %s}\npower: {pue: 1.2, carbon_intensity_g_per_kwh: 300}\n' "$PT_URL" >"$PT_TMP/const.yaml"
+for name in odd midnight; do
+	assert_exit 0 pt -c "$PT_TMP/flat.yaml" report --start "${WS[$name]}" --end "${WE[$name]}" -o "$PT_TMP/flat-$name.csv"
+	assert_exit 0 pt -c "$PT_TMP/const.yaml" report --start "${WS[$name]}" --end "${WE[$name]}" -o "$PT_TMP/const-$name.csv"
+	if cmp -s "$PT_TMP/flat-$name.csv" "$PT_TMP/const-$name.csv"; then
+		ok "$name: a constant file gives the constant's rows"
+	else
+		fail "$name: constant file differs"; diff "$PT_TMP/flat-$name.csv" "$PT_TMP/const-$name.csv"
+	fi
+done
+
+# ---- bad files: exit 2, file:line ----
+bad() { # bad NAME CONTENT EXPECTED-MESSAGE
+	printf '%b' "$2" >"$PT_TMP/$1.csv"
+	printf 'prometheus: {url: %s}\npower: {carbon_intensity_file: %s.csv}\n' "$PT_URL" "$1" >"$PT_TMP/$1.yaml"
+	assert_exit 2 pt -c "$PT_TMP/$1.yaml" report --start "${WS[aligned]}" --end "${WE[aligned]}"
+	assert_contains "$ERR" "powertest: $PT_TMP/$1.csv$3" "$1: message"
+}
+bad duplicate "time,g_per_kwh\n$t0,100\n$((t0 + 3600)),200\n$t0,100\n" ":4: duplicate time (line 2 has it too)"
+bad negative "time,g_per_kwh\n$t0,100\n$((t0 + 3600)),-5\n" ":3: negative carbon intensity -5"
+bad badtime "time,g_per_kwh\n$t0,100\nnoon,5\n" ":3: invalid time 'noon'"
+bad badvalue "time,g_per_kwh\n$t0,many\n" ":2: carbon intensity 'many' is not a number"
+bad header "when,grams\n$t0,1\n" ":1: unknown header"
+bad fields "time,g_per_kwh\n$t0,1,2\n" ":2: 3 fields, the header has 2"
+bad gap "Datetime (UTC),Carbon Intensity gCO₂eq/kWh (LCA)\n2024-01-01 00:00:00,1\n2024-01-01 01:00:00,2\n2024-01-01 05:00:00,3\n" \
+	":4: gap: no rows for 2024-01-01T02:00:00.000Z .. 2024-01-01T05:00:00.000Z"
+bad nocolumn "Datetime (UTC),Carbon Intensity gCO₂eq/kWh (direct)\n2024-01-01 00:00:00,1\n" ":1: no 'Carbon Intensity gCO₂eq/kWh (LCA)' column"
+# check finds it too, without Prometheus.
+assert_exit 2 pt -c "$PT_TMP/negative.yaml" check --offline
+assert_contains "$ERR" "negative.csv:3: negative carbon intensity" "check --offline reads the file"
+printf 'prometheus: {url: %s}\npower: {carbon_intensity_file: nowhere.csv}\n' "$PT_URL" >"$PT_TMP/nowhere.yaml"
+assert_exit 2 pt -c "$PT_TMP/nowhere.yaml" report --start "${WS[aligned]}" --end "${WE[aligned]}"
+assert_contains "$ERR" "cannot read $PT_TMP/nowhere.csv" "a missing file"
+
+# A file that ends before the window: exit 2 naming the uncovered span, for
+# report and batch alike; never a silent constant.
+head -4 "$PT_TMP/ci.csv" >"$PT_TMP/short.csv" # t0 - 1h .. t0 + 2h
+printf 'prometheus: {url: %s}\npower: {carbon_intensity_file: short.csv}\n' "$PT_URL" >"$PT_TMP/short.yaml"
+end_iso=$(date -u -d "@$((t0 + 2 * 3600))" +%Y-%m-%dT%H:%M:%S.000Z)
+assert_exit 2 pt -c "$PT_TMP/short.yaml" report --start "${WS[odd]}" --end "${WE[odd]}"
+assert_contains "$ERR" "short.csv has no carbon intensity for $end_iso .. " "report names the gap"
+assert_contains "$ERR" "(its data ends at $end_iso)" "and where the data ends"
+assert_exit 2 pt -c "$PT_TMP/short.yaml" batch "$PT_TMP/jobs.csv" -o "$PT_TMP/short-batch.csv"
+assert_contains "$ERR" "short.csv has no carbon intensity for $end_iso .. " "batch names the gap"
+[[ -e "$PT_TMP/short-batch.csv" ]] && fail "batch left an output file" || ok "no output file"
+# A window inside the file is fine.
+assert_exit 0 pt -c "$PT_TMP/short.yaml" report --start "${WS[inner]}" --end "${WE[inner]}"
+
+# Both keys at once is a configuration error.
+printf 'power: {carbon_intensity_file: ci.csv, country: FR}\n' >"$PT_TMP/both.yaml"
+assert_exit 2 pt -c "$PT_TMP/both.yaml" check --offline
+assert_contains "$ERR" "set carbon_intensity_file or country, not both" "file and country"
+printf 'power: {carbon_intensity_file: ci.csv, carbon_intensity_column: total}\n' >"$PT_TMP/col.yaml"
+assert_exit 2 pt -c "$PT_TMP/col.yaml" check --offline
+assert_contains "$ERR" "must be lca or direct" "column"
+pass
