@@ -3,7 +3,7 @@
 # A benchmark, not a test: it prints ratios and says whether each target is met;
 # it exits 0 unless something could not be measured.
 #
-#   scripts/bench.sh [--only report|batch|export|db] [--nodes N] [--repeat K]
+#   scripts/bench.sh [--only report|batch|export|db|carbon] [--nodes N] [--repeat K]
 #
 # report: a 200-node lab (a third CPU-only, a third 1 GPU, a third 2 GPUs) with
 #   2 h of 15 s history; `powertest report` for all nodes over a 1-hour window
@@ -17,6 +17,10 @@
 #   method, peak memory under 64 MiB. It also prints the data floor: curl
 #   fetching every sample the jobs cover in the cheapest form, which bounds
 #   what any exact method can gain over the seed on this machine.
+# carbon: the batch lab and jobs again, batch with an hourly carbon intensity
+#   file (power.carbon_intensity_file) against batch without one, best of K
+#   runs each, and one 6-hour report with and without. Target: batch with the
+#   file within 1.2x of batch without.
 # db: about 100,000 export rows into SQLite, MariaDB and PostgreSQL against
 #   writing them as CSV: seconds, rows per second, ratio.
 #
@@ -128,11 +132,9 @@ bench_report() {
 # ratio A B: A / B with two decimals
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
-bench_batch() {
-	local nodes=60 jobs=400
-	echo "== batch and export: $nodes nodes, 6 h of history, $jobs jobs"
-	start_lab batch "$nodes" 6
-	python3 - "$WORK/batch.json" "$jobs" >"$WORK/jobs.csv" <<'PY'
+# batch_jobs N: N jobs of 5 to 90 minutes over the batch lab, into $WORK/jobs.csv
+batch_jobs() {
+	python3 - "$WORK/batch.json" "$1" >"$WORK/jobs.csv" <<'PY'
 import json, random, sys
 spec, n = json.load(open(sys.argv[1])), int(sys.argv[2])
 rnd = random.Random(11)
@@ -145,6 +147,33 @@ for i in range(n):
     nodes = ";".join(rnd.sample(hosts, rnd.randint(1, 3)))
     print("job%03d,%d,%d,%s,someone" % (i, start, start + dur, nodes))
 PY
+}
+
+bench_carbon() {
+	local nodes=60 jobs=400 t_plain t_file r_plain r_file
+	echo "== carbon over time: batch of $jobs jobs on $nodes nodes, 6 h, with and without an hourly intensity file"
+	start_lab carbon "$nodes" 6
+	cp "$WORK/carbon.json" "$WORK/batch.json"
+	batch_jobs "$jobs"
+	python3 "$ROOT/tests/tools/history.py" intensity $((T0 - 3600)) 9 "$WORK/ci.csv" --em
+	printf 'prometheus: {url: %s}\n' "$URL" >"$WORK/plain.yaml"
+	printf 'prometheus: {url: %s}\npower: {carbon_intensity_file: ci.csv}\n' "$URL" >"$WORK/file.yaml"
+	read -r t_plain _ < <(measure "$WORK/o" "$PT" -c "$WORK/plain.yaml" batch "$WORK/jobs.csv" -o "$WORK/plain.csv")
+	read -r t_file kib < <(measure "$WORK/o" "$PT" -c "$WORK/file.yaml" batch "$WORK/jobs.csv" -o "$WORK/file.csv")
+	printf '  batch without a file: %.3f s; with the hourly file: %.3f s = %sx (target <= 1.2x: %s); peak memory %.1f MiB\n' \
+		"$t_plain" "$t_file" "$(ratio "$t_file" "$t_plain")" "$(verdict "$t_file <= 1.2 * $t_plain")" \
+		"$(awk -v k="$kib" 'BEGIN { print k / 1024 }')"
+	read -r r_plain _ < <(measure "$WORK/o" "$PT" -c "$WORK/plain.yaml" report --start $((T0 + 60)) --end $((T0 + 6 * 3600 - 60)))
+	read -r r_file _ < <(measure "$WORK/o" "$PT" -c "$WORK/file.yaml" report --start $((T0 + 60)) --end $((T0 + 6 * 3600 - 60)))
+	printf '  report of all nodes over 6 h (split at its hours): %.3f s without, %.3f s with (%sx)\n' \
+		"$r_plain" "$r_file" "$(ratio "$r_file" "$r_plain")"
+}
+
+bench_batch() {
+	local nodes=60 jobs=400
+	echo "== batch and export: $nodes nodes, 6 h of history, $jobs jobs"
+	start_lab batch "$nodes" 6
+	batch_jobs "$jobs"
 	# The seed's method: three instant queries per job, one job after another.
 	cat >"$WORK/seed.py" <<'PY'
 import csv, sys, urllib.parse, urllib.request
@@ -283,6 +312,9 @@ case $ONLY in
 esac
 case $ONLY in
 "" | batch | export) bench_batch ;;
+esac
+case $ONLY in
+"" | carbon) bench_carbon ;;
 esac
 case $ONLY in
 "" | db) bench_db ;;
