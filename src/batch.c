@@ -413,22 +413,42 @@ static int start_job(struct run *run, struct bjob *bj, struct pt_error *err)
 	return PT_OK;
 }
 
-static int add_node_tracks(struct bjob *bj, size_t ai, const struct pt_slice *s, size_t ni,
+/* Track t into acc ai for the window and each of its pieces. */
+static int add_track(struct bjob *bj, size_t ai, const struct pt_slice *s, size_t t,
 		struct pt_error *err)
 {
 	const struct pt_job *job = bj->job;
-	size_t t, p;
+	size_t p;
+	int rc;
+
+	if ((rc = pt_node_acc_add(&bj->accs[ai], s, &s->tracks[t], job->start_ms, job->end_ms,
+			err)) != PT_OK)
+		return rc;
+	for (p = 0; p < bj->npieces; p++)
+		if ((rc = pt_node_acc_add(&bj->paccs[ai][p], s, &s->tracks[t], bj->bounds[p],
+				bj->bounds[p + 1], err)) != PT_OK)
+			return rc;
+	return PT_OK;
+}
+
+static int add_node_tracks(struct bjob *bj, size_t ai, const struct pt_slice *s, size_t ni,
+		struct pt_error *err)
+{
+	size_t t, gi;
+	bool own_ci = false;
 	int rc;
 
 	for (t = s->node_first[ni]; t != PT_STRMAP_NONE; t = s->tracks[t].next) {
-		if ((rc = pt_node_acc_add(&bj->accs[ai], s, &s->tracks[t], job->start_ms, job->end_ms,
-				err)) != PT_OK)
+		own_ci = own_ci || s->tracks[t].quantity == PT_Q_CARBON_INTENSITY;
+		if ((rc = add_track(bj, ai, s, t, err)) != PT_OK)
 			return rc;
-		for (p = 0; p < bj->npieces; p++)
-			if ((rc = pt_node_acc_add(&bj->paccs[ai][p], s, &s->tracks[t], bj->bounds[p],
-					bj->bounds[p + 1], err)) != PT_OK)
-				return rc;
 	}
+	/* The grid's intensity without a node (node "") where the node has none. */
+	if (!own_ci && *s->nodes.keys[ni] && (gi = pt_strmap_get(&s->nodes, "")) != PT_STRMAP_NONE)
+		for (t = s->node_first[gi]; t != PT_STRMAP_NONE; t = s->tracks[t].next)
+			if (s->tracks[t].quantity == PT_Q_CARBON_INTENSITY &&
+					(rc = add_track(bj, ai, s, t, err)) != PT_OK)
+				return rc;
 	return PT_OK;
 }
 

@@ -7,9 +7,27 @@
 
 #include "strmap.h"
 
+#define HOUR_MS INT64_C(3600000)
+
 bool pt_carbon_varies(const struct pt_ctx *ctx)
 {
-	return ctx->nintensities > 0;
+	return ctx->nintensities > 0 || ctx->qs->q[PT_Q_CARBON_INTENSITY] != NULL;
+}
+
+bool pt_carbon_node_observed(const struct pt_ctx *ctx, const struct pt_power_params *p)
+{
+	return ctx->qs->q[PT_Q_CARBON_INTENSITY] != NULL && !p->has_carbon_intensity &&
+		p->country == NULL && p->carbon_file == NULL;
+}
+
+bool pt_carbon_node_varies(const struct pt_ctx *ctx, const char *node)
+{
+	struct pt_power_params pp;
+
+	if (!pt_carbon_varies(ctx))
+		return false;
+	pt_config_node_power(ctx->cfg, node, &pp, NULL, NULL);
+	return pp.carbon_file != NULL || pt_carbon_node_observed(ctx, &pp);
 }
 
 const struct pt_intensity *pt_carbon_table(const struct pt_ctx *ctx, const char *node)
@@ -32,19 +50,30 @@ static int cmp_i64(const void *a, const void *b)
 int pt_carbon_bounds(int64_t **out, size_t *n, const struct pt_ctx *ctx, int64_t a_ms,
 		int64_t b_ms, struct pt_error *err)
 {
-	int64_t *v;
+	int64_t *v, h0 = 0, h;
 	size_t total = 2, i, m, k;
+	bool hours = ctx->qs->q[PT_Q_CARBON_INTENSITY] != NULL;
 
 	*out = NULL;
 	*n = 0;
 	for (i = 0; i < ctx->nintensities; i++)
 		total += pt_intensity_cuts(ctx->intensities[i], a_ms, b_ms, NULL, 0);
+	if (hours && b_ms > a_ms) {
+		/* The first UTC hour after a (floor division, times before 1970 too). */
+		h0 = a_ms / HOUR_MS * HOUR_MS;
+		if (h0 <= a_ms)
+			h0 += HOUR_MS;
+		if (h0 < b_ms)
+			total += (size_t)((b_ms - 1 - h0) / HOUR_MS + 1);
+	}
 	if ((v = malloc(total * sizeof(*v))) == NULL)
 		return pt_error_oom(err);
 	m = 0;
 	v[m++] = a_ms;
 	for (i = 0; i < ctx->nintensities; i++)
 		m += pt_intensity_cuts(ctx->intensities[i], a_ms, b_ms, v + m, total - m);
+	for (h = h0; hours && b_ms > a_ms && h < b_ms && m < total - 1; h += HOUR_MS)
+		v[m++] = h;
 	qsort(v + 1, m - 1, sizeof(*v), cmp_i64);
 	v[m++] = b_ms;
 	for (i = k = 1; i < m; i++)
@@ -106,25 +135,28 @@ int pt_carbon_apply(struct pt_row *rows, size_t n, const struct pt_ctx *ctx,
 	for (i = 0; i < n; i++) {
 		struct pt_row *r = &rows[i];
 		const struct pt_intensity *t = pt_carbon_table(ctx, r->node);
-		double se = 0, seg = 0, mean;
+		double se = 0, seg = 0, mean = r->carbon_intensity;
 
-		if (t == NULL)
+		if (t == NULL && !pt_carbon_node_varies(ctx, r->node))
 			continue;
-		if ((rc = pt_intensity_mean(t, r->start_ms, r->end_ms, &mean, err)) != PT_OK)
+		if (t && (rc = pt_intensity_mean(t, r->start_ms, r->end_ms, &mean, err)) != PT_OK)
 			goto out;
 		for (p = 0; p < npieces; p++) {
 			size_t j = pt_strmap_get(&maps[p], r->node);
 			double e;
 
 			match[p] = j == PT_STRMAP_NONE ? NULL : &prow[p][j];
-			if ((rc = pt_intensity_mean(t, bounds[p], bounds[p + 1], &g[p], err)) != PT_OK)
+			if (t == NULL) /* observed: the piece's own mean of the series */
+				g[p] = match[p] ? match[p]->carbon_intensity : NAN;
+			else if ((rc = pt_intensity_mean(t, bounds[p], bounds[p + 1], &g[p], err)) != PT_OK)
 				goto out;
-			e = match[p] ? weight(match[p]->energy_wh) : 0.0;
+			e = match[p] && isfinite(g[p]) ? weight(match[p]->energy_wh) : 0.0;
 			se += e;
-			seg += e * g[p];
+			seg += e > 0 ? e * g[p] : 0.0;
 		}
 		r->carbon_intensity = se > 0 ? seg / se : mean;
-		r->co2_g = co2_of(r->energy_wh, r->pue, r->carbon_intensity);
+		if (r->status.kind != PT_STATUS_NO_DATA)
+			r->co2_g = co2_of(r->energy_wh, r->pue, r->carbon_intensity);
 		/* Each device by its own energy over the pieces. */
 		for (d = 0; d < r->ndevices; d++) {
 			struct pt_device_row *dr = &r->devices[d];
@@ -132,12 +164,12 @@ int pt_carbon_apply(struct pt_row *rows, size_t n, const struct pt_ctx *ctx,
 
 			for (p = 0; p < npieces; p++) {
 				const struct pt_device_row *pd = find_dev(match[p], dr->device);
-				double e = pd ? weight(pd->energy_wh) : 0.0;
+				double e = pd && isfinite(g[p]) ? weight(pd->energy_wh) : 0.0;
 				de += e;
-				deg += e * g[p];
+				deg += e > 0 ? e * g[p] : 0.0;
 			}
-			if (isfinite(dr->co2_g) || isfinite(dr->energy_wh))
-				dr->co2_g = co2_of(dr->energy_wh, r->pue, de > 0 ? deg / de : mean);
+			if (r->status.kind != PT_STATUS_NO_DATA)
+				dr->co2_g = co2_of(dr->energy_wh, r->pue, de > 0 ? deg / de : r->carbon_intensity);
 		}
 	}
 out:

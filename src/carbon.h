@@ -11,15 +11,25 @@
 #include "model.h"
 
 /* True when some node's intensity comes from a file (power.carbon_intensity_file,
- * top level or per node); false leaves every row as the constant makes it. */
+ * top level or per node) or the query set has carbon_intensity; false leaves
+ * every row as the constant makes it. */
 bool pt_carbon_varies(const struct pt_ctx *ctx);
+
+/* Whether a node with effective parameters p (pt_config_node_power) takes
+ * its intensity from the query set's carbon_intensity quantity: the set has
+ * it and p names no intensity, country or file. */
+bool pt_carbon_node_observed(const struct pt_ctx *ctx, const struct pt_power_params *p);
+
+/* Whether node's intensity varies over time (a file or the quantity). */
+bool pt_carbon_node_varies(const struct pt_ctx *ctx, const char *node);
 
 /* The intensity file that applies to node (its override's, else the top
  * level's), or NULL for a constant intensity. */
 const struct pt_intensity *pt_carbon_table(const struct pt_ctx *ctx, const char *node);
 
 /* Boundaries of the pieces of [a, b): a, every row start of every loaded
- * file strictly inside, b, ascending without repeats (*n = pieces + 1 >= 2).
+ * file strictly inside (and every UTC hour when the query set has
+ * carbon_intensity), b, ascending without repeats (*n = pieces + 1 >= 2).
  * Within a piece every file's intensity is constant. Caller frees *out. */
 int pt_carbon_bounds(int64_t **out, size_t *n, const struct pt_ctx *ctx, int64_t a_ms,
 		int64_t b_ms, struct pt_error *err) PT_WUR;
@@ -29,7 +39,8 @@ int pt_carbon_bounds(int64_t **out, size_t *n, const struct pt_ctx *ctx, int64_t
  * sum_i E_i g_i / sum_i E_i, with E_i the row's (device's) energy in piece i
  * (from prow[i], the rows of piece i computed by the same rules as the
  * window's, matched by node name and device), g_i the file's intensity in
- * it; a row without energy in any piece gets the time-weighted mean. Then
+ * it (for a node on the carbon_intensity quantity: the piece row's observed
+ * one); a row without energy in any piece gets the time-weighted mean. Then
  * co2_g = energy_wh / 1000 x PUE x that mean, which is sum_i E_i x PUE x g_i
  * scaled so the pieces' energies add up to the window's. A window the file
  * does not cover is PT_EUSAGE naming the uncovered span. */

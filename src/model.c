@@ -55,6 +55,7 @@ void pt_node_obs_init(struct pt_node_obs *o)
 	memset(o, 0, sizeof(*o));
 	o->cpu_util = o->cpu_power_w = o->cpu_energy_j = NAN;
 	o->ram_used_bytes = o->ram_total_bytes = o->up = o->covered_s = NAN;
+	o->carbon_intensity = NAN;
 }
 
 void pt_node_obs_clear(struct pt_node_obs *o)
@@ -385,6 +386,8 @@ static int model_node(struct pt_row *r, const struct pt_model_in *in, const stru
 	}
 	if (in->window_note)
 		add_reason(notes, sizeof(notes), in->window_note);
+	if (isnan(in->carbon_intensity))
+		add_reason(missing, missing_size, "no carbon intensity data");
 	r->gpu_util_pct = gpu_util_n ? gpu_util_sum / (double)gpu_util_n * 100.0 : NAN;
 	r->gpu_power_w = gpu_power;
 	r->gpu_energy_wh = isfinite(gpu_power) ? gpu_power * d / PT_J_PER_WH : NAN;

@@ -47,6 +47,7 @@ struct pt_node_obs {
 	double up;              /* share of successful scrapes, NaN when unknown */
 	int up_n;               /* targets averaged into up */
 	double covered_s;       /* seconds the samples span (+ one interval), NaN when unknown */
+	double carbon_intensity; /* g/kWh from the query set's carbon_intensity, NaN when none */
 	struct pt_gpu_obs *gpus;
 	size_t ngpus;
 	size_t gpus_cap;
@@ -128,7 +129,7 @@ struct pt_model_in {
 	bool prefer_measured;
 	const struct pt_power_params *power; /* effective for this node */
 	bool cpu_tdp_from_override, gpu_tdp_from_override;
-	double pue, carbon_intensity;
+	double pue, carbon_intensity; /* carbon_intensity NaN: unknown (row partial, no CO2) */
 	const struct pt_tables *tables;
 	const char *window_note; /* e.g. "window shorter than two scrape intervals"; NULL = none */
 	const char *nodata_hint; /* why a node without data may have none; NULL = the usual */

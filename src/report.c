@@ -17,6 +17,7 @@ struct node_set {
 	struct pt_strmap names;
 	struct pt_node_obs *obs;
 	size_t n, cap;
+	double carbon_intensity; /* a carbon_intensity series without a node: every node's */
 };
 
 static struct pt_node_obs *set_get(struct node_set *set, const char *node, bool create)
@@ -71,9 +72,18 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 	struct pt_gpu_obs *g = NULL;
 	char node[256];
 
+	if (q->quantity == PT_Q_CARBON_INTENSITY && (value == NULL || *value == '\0')) {
+		set->carbon_intensity = v * pt_unit_scale(q->unit); /* the grid's, for every node */
+		return PT_OK;
+	}
 	if (value == NULL || *value == '\0')
 		return PT_OK; /* a series that names no node cannot be billed to one */
 	pt_node_name(node, sizeof(node), value, cfg->strip_port);
+	if (q->quantity == PT_Q_CARBON_INTENSITY) {
+		if ((o = set_get(set, node, false)) != NULL)
+			o->carbon_intensity = v * pt_unit_scale(q->unit);
+		return PT_OK;
+	}
 	if (q->quantity == PT_Q_UP || q->quantity == PT_Q_COVERED) {
 		/* Every scraped target has "up", Prometheus itself too: these mark
 		 * the nodes the other quantities found (absorbed before), add none. */
@@ -135,6 +145,8 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 	struct pt_buf forms[PT_Q_COUNT], url = {0};
 	struct node_set set = {0};
 	size_t nq = 0, i, j;
+
+	set.carbon_intensity = NAN;
 	int rc = PT_OK, qi;
 
 	*out = NULL;
@@ -196,6 +208,8 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 		double d = (double)(w->end_ms - w->start_ms) / 1000.0;
 
 		pt_node_obs_sort_gpus(o);
+		if (isnan(o->carbon_intensity))
+			o->carbon_intensity = set.carbon_intensity;
 		/* An energy counter's increase() covers the time with data: over
 		 * a partly covered window, its mean power times the window, as the
 		 * gauges give it (and batch does). */
@@ -260,6 +274,9 @@ int pt_report_model(struct pt_row **out, size_t *nout, const struct pt_ctx *ctx,
 			pt_rows_free(rows, i);
 			return rc;
 		}
+		/* The query set's intensity where nothing else is configured. */
+		if (pt_carbon_node_observed(ctx, &pp))
+			ci = obs[i].carbon_intensity;
 		in.obs = &obs[i];
 		in.task = w->task;
 		in.start_ms = w->start_ms;
@@ -317,7 +334,7 @@ static int window_carbon(struct pt_row *rows, size_t n, struct pt_ctx *ctx,
 	size_t *pn = NULL;
 	int rc;
 
-	for (i = 0; i < n && pt_carbon_table(ctx, rows[i].node) == NULL; i++)
+	for (i = 0; i < n && !pt_carbon_node_varies(ctx, rows[i].node); i++)
 		;
 	if (i == n)
 		return PT_OK;

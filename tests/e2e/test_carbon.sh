@@ -18,6 +18,7 @@ python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); s["t0"] = int(sy
 	"$PT_SOURCE_DIR/tests/fixtures/lab3.json" "$t0" >"$PT_TMP/spec.json"
 python3 "$TOOLS/history.py" write "$PT_TMP/spec.json" "$PT_TMP/history.om" || fatal "generator"
 lab_start --no-exporters --backfill "$PT_TMP/history.om" >/dev/null
+PROM_URL=$PT_URL
 
 # Hourly files from an hour before the history to an hour after: a plain
 # RFC 3339 one for every node, an Electricity Maps one for hostb (direct)
@@ -151,6 +152,64 @@ for name in odd midnight; do
 		fail "$name: constant file differs"; diff "$PT_TMP/flat-$name.csv" "$PT_TMP/const-$name.csv"
 	fi
 done
+
+# ---- the query set's carbon_intensity: a grid gauge already in Prometheus ----
+# A second lab with the same history plus the intensity as gauges: one for
+# every node (no instance label) from ci.csv, hostc's own from ci-em.csv.
+python3 - "$PT_TMP/spec.json" "$PT_TMP" >"$PT_TMP/spec-grid.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["grid"] = [{"file": sys.argv[2] + "/ci.csv", "labels": {"job": "grid", "zone": "TL"}},
+             {"file": sys.argv[2] + "/ci-em.csv", "labels": {"job": "grid", "instance": "hostc:9100"}}]
+json.dump(s, sys.stdout)
+PY
+python3 "$TOOLS/history.py" write "$PT_TMP/spec-grid.json" "$PT_TMP/history-grid.om" || fatal "generator"
+lab_start --no-exporters --backfill "$PT_TMP/history-grid.om" >/dev/null
+GRID_URL=$PT_URL
+cp "$PT_SOURCE_DIR/queries/default.yaml" "$PT_TMP/grid-queries.yaml"
+cat >>"$PT_TMP/grid-queries.yaml" <<'YAML'
+  - quantity: carbon_intensity
+    unit: g_per_kwh
+    query: >-
+      avg_over_time(grid_carbon_intensity_gco2_kwh[${window}])
+YAML
+printf 'prometheus: {url: %s}\nqueries: grid-queries.yaml\npower: {pue: 1.2}\n' "$GRID_URL" >"$PT_TMP/grid.yaml"
+grid_truth=(--intensity "$PT_TMP/ci.csv" --node-intensity "hostc=$PT_TMP/ci-em.csv:lca" --pue 1.2)
+for name in aligned odd inner midnight; do
+	s=${WS[$name]} e=${WE[$name]}
+	assert_exit 0 pt -c "$PT_TMP/grid.yaml" report --start "$s" --end "$e" --task "$name" -o "$PT_TMP/grid-$name.csv"
+	python3 "$TOOLS/history.py" expect "$PT_TMP/spec.json" "$s" "$e" "${grid_truth[@]}" >"$PT_TMP/grid-$name.json"
+	if python3 "$TOOLS/compare.py" "$PT_TMP/grid-$name.csv" "$PT_TMP/grid-$name.json" --pue 1.2 --ci row >"$PT_TMP/cmp" 2>&1; then
+		ok "$name: co2_g from the grid gauge within 1% ($(tail -1 "$PT_TMP/cmp"))"
+	else
+		fail "$name: grid gauge"; cat "$PT_TMP/cmp"; cat "$PT_TMP/grid-$name.csv"
+	fi
+done
+assert_exit 0 pt -c "$PT_TMP/grid.yaml" batch "$PT_TMP/jobs.csv" -o "$PT_TMP/grid-batch.csv"
+for name in $names; do
+	{ head -1 "$PT_TMP/grid-batch.csv"; grep "^$name," "$PT_TMP/grid-batch.csv"; } >"$PT_TMP/grid-batch-$name.csv"
+	if python3 "$TOOLS/compare.py" "$PT_TMP/grid-batch-$name.csv" "$PT_TMP/grid-$name.json" --pue 1.2 --ci row >"$PT_TMP/cmp" 2>&1; then
+		ok "$name: batch from the grid gauge within 1% ($(tail -1 "$PT_TMP/cmp"))"
+	else
+		fail "$name: batch grid gauge"; cat "$PT_TMP/cmp"; cat "$PT_TMP/grid-batch-$name.csv"
+	fi
+done
+assert_exit 0 pt -c "$PT_TMP/grid.yaml" export --start "${WS[aligned]}" --end "${WE[aligned]}" -o "$PT_TMP/grid-export.csv"
+python3 - "$PT_TMP/grid-export.csv" "$PT_TMP/grid-aligned.json" <<'PY' >"$PT_TMP/exp" 2>&1 && ok "export from the grid gauge: final co2_g within 1% ($(cat "$PT_TMP/exp"))" || { fail "grid export"; cat "$PT_TMP/exp"; }
+import csv, json, sys
+last = {r["node"]: r for r in csv.DictReader(open(sys.argv[1]))}
+want = json.load(open(sys.argv[2]))
+worst = max(abs(float(last[n]["co2_g"]) - w["co2_g"]) / w["co2_g"] for n, w in want.items())
+print("worst %.4f%%, nodes %s" % (100 * worst, sorted(last)))
+sys.exit(0 if worst <= 0.01 and sorted(last) == sorted(want) else 1)
+PY
+# A configured intensity wins over the gauge; without any intensity data a row is partial, without CO2.
+printf 'prometheus: {url: %s}\nqueries: grid-queries.yaml\npower: {pue: 1.2, carbon_intensity_g_per_kwh: 300}\n' "$GRID_URL" >"$PT_TMP/grid-const.yaml"
+assert_exit 0 pt -c "$PT_TMP/grid-const.yaml" report --start "${WS[odd]}" --end "${WE[odd]}" -o "$PT_TMP/grid-const.csv"
+assert_eq "300.000 300.000 300.000" "$(cut -d, -f22 "$PT_TMP/grid-const.csv" | tail -n +2 | tr '\n' ' ' | sed 's/ $//')" "a configured intensity wins over the gauge"
+printf 'prometheus: {url: %s}\nqueries: grid-queries.yaml\n' "$PROM_URL" >"$PT_TMP/nogrid.yaml"
+assert_exit 1 pt -c "$PT_TMP/nogrid.yaml" report --start "${WS[odd]}" --end "${WE[odd]}"
+assert_contains "$OUT" "partial: no carbon intensity data" "no intensity data: partial"
 
 # ---- bad files: exit 2, file:line ----
 bad() { # bad NAME CONTENT EXPECTED-MESSAGE

@@ -116,6 +116,16 @@ def write(spec, out, ms=False):
                 dict(lab, name=g["name"], driver_version="550.54.15", vbios_version="x"),
                 [1.0] * len(times))
 
+    # "grid": [{"file": CSV, "labels": {...}}]: the intensity of an hourly file
+    # as a gauge (labels without instance: every node's; with: that node's).
+    for gspec in spec.get("grid", []):
+        rows, end = read_intensity(gspec["file"], gspec.get("column", "lca"))
+        starts = [t for t, _ in rows]
+        gaps = []
+        vals = [rows[max(0, bisect.bisect_right(starts, t) - 1)][1] for t in times]
+        add("grid_carbon_intensity_gco2_kwh", "gauge", "grid_carbon_intensity_gco2_kwh",
+            gspec["labels"], vals)
+
     def fmt_labels(labels):
         return ",".join('%s="%s"' % (k, v) for k, v in sorted(labels.items()))
 
