@@ -98,11 +98,16 @@
 		var energy = NaN, co2 = NaN, dur = NaN, ei, ni, ti, si, ee, di, seen;
 		clear(box);
 		if (schema === "export") {
-			/* The energy is cumulative: each node's last value. */
+			/* Energy and CO2 are cumulative: each node's last value. */
 			ei = colIndex(t, "energy_wh"); ni = colIndex(t, "node"); ti = colIndex(t, "time");
-			var last = {};
-			t.rows.forEach(function (r) { var v = num(r[ei]); if (isFinite(v)) last[r[ni]] = v; });
+			var ci = colIndex(t, "co2_g"), last = {}, lastc = {};
+			t.rows.forEach(function (r) {
+				var v = num(r[ei]), c = ci >= 0 ? num(r[ci]) : NaN;
+				if (isFinite(v)) last[r[ni]] = v;
+				if (isFinite(c)) lastc[r[ni]] = c;
+			});
 			Object.keys(last).forEach(function (k) { energy = (isFinite(energy) ? energy : 0) + last[k]; });
+			Object.keys(lastc).forEach(function (k) { co2 = (isFinite(co2) ? co2 : 0) + lastc[k]; });
 			if (t.rows.length > 1)
 				dur = (Date.parse(t.rows[t.rows.length - 1][ti]) - Date.parse(t.rows[0][ti])) / 1000;
 		} else {
@@ -121,8 +126,7 @@
 			});
 		}
 		list.push(["energy_wh", "Energy", fixed(energy, colInfo(schema, "energy_wh")[1]), "Wh"]);
-		if (schema !== "export" && schema !== "device")
-			list.push(["co2_g", "CO2", fixed(co2, colInfo("report", "co2_g")[1]), "g"]);
+		list.push(["co2_g", "CO2", fixed(co2, colInfo("report", "co2_g")[1]), "g"]);
 		list.push(["duration_s", "Duration", fixed(dur, 3), "s"]);
 		list.push(["rows", "Rows", String(t.rows.length), ""]);
 		list.forEach(function (x) {
