@@ -31,7 +31,7 @@ def main(argv):
     pue = float(argv[argv.index("--pue") + 1]) if "--pue" in argv else 1.0
     ci_arg = argv[argv.index("--ci") + 1] if "--ci" in argv else "475"
     expected = json.load(open(exp_path))
-    bad, checked = [], 0
+    bad, checked, worst_co2 = [], 0, None
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
     if rows[0] != HEADER:
@@ -59,6 +59,9 @@ def main(argv):
                     bad.append("%s.%s: %s != %s" % (node, k, row[k], v))
             elif row[k] == "" or not close(float(row[k]), v, tol):
                 bad.append("%s.%s: got %s, expected %.6g (tolerance %g)" % (node, k, row[k], v, tol))
+            if k == "co2_g" and v and row[k] != "":
+                d = abs(float(row[k]) - v) / abs(v)
+                worst_co2 = d if worst_co2 is None else max(worst_co2, d)
         wh, j, uj = float(row["energy_wh"]), float(row["energy_j"]), int(row["energy_uj"])
         checked += 3
         if not close(j, wh * 3600, 1e-6):
@@ -70,7 +73,8 @@ def main(argv):
             bad.append("%s: co2_g %s != %g" % (node, row["co2_g"], wh / 1000 * pue * ci))
     for line in bad:
         print("MISMATCH " + line)
-    print("compare: %d values checked, %d mismatches" % (checked, len(bad)))
+    print("compare: %d values checked, %d mismatches%s" % (checked, len(bad), "" if worst_co2 is None
+          else ", co2_g worst %.4f%% from the truth" % (100 * worst_co2)))
     return 1 if bad or checked == 0 else 0
 
 
