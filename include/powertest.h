@@ -3,7 +3,7 @@
  * A program measures a part of its own run the way `powertest run` measures
  * a command: open a client, begin a region, do the work, end the region (it
  * waits for Prometheus' final scrape), read one row per node and write them
- * as the report CSV of SPEC.md §6.
+ * as the report CSV (doc/reference.md §7.1).
  *
  *     powertest_error err;
  *     powertest_client *client = NULL;
@@ -113,7 +113,7 @@ POWERTEST_EXTERN void powertest_global_cleanup(void);
 
 typedef struct powertest_client powertest_client;
 
-/* Opens a client. config_path is a YAML configuration (SPEC.md §3); NULL
+/* Opens a client. config_path is a YAML configuration (doc/reference.md §4); NULL
  * follows the command line's rules ($POWERTEST_CONFIG, else ./powertest.yaml
  * when it exists, else built-in defaults) and "" means built-in defaults only.
  * url, when not NULL, replaces prometheus.url (as -u does). Loads the query
@@ -154,7 +154,7 @@ typedef enum powertest_status {
 	POWERTEST_STATUS_PARTIAL = 2  /* some parts missing, or a window too short; see status_text */
 } powertest_status;
 
-/* One node over one window: the columns of the report CSV (SPEC.md §6).
+/* One node over one window: the columns of the report CSV (doc/reference.md §7.1).
  * Owned by its report. Fields may be added at the end in later versions:
  * use the pointers powertest_report_row returns, do not copy by sizeof
  * across library versions. */
@@ -190,7 +190,7 @@ typedef struct powertest_row {
 
 typedef struct powertest_report powertest_report;
 
-/* Reports a window that is over (SPEC.md `report --start --end`): one row per
+/* Reports a window that is over (as `powertest report --start --end` does): one row per
  * node with data, or, when nodes are given, one row per given node in that
  * order (status no_data when it has none). task may be NULL. Returns
  * POWERTEST_OK, or POWERTEST_EMISSING with *out set when some row is not "ok"
@@ -213,7 +213,7 @@ POWERTEST_EXTERN const char *powertest_report_warning(const powertest_report *re
                                    the file is new or empty), holding an exclusive
                                    lock; a file with another header is POWERTEST_EUSAGE */
 
-/* Writes the rows as the report CSV of SPEC.md §6, header included. Without
+/* Writes the rows as the report CSV (doc/reference.md §7.1), header included. Without
  * POWERTEST_CSV_APPEND path is replaced atomically (a temporary file beside
  * it, renamed over it), so readers never see half a file. path NULL writes to
  * standard output. POWERTEST_EWRITE when the file cannot be written (full

@@ -1,4 +1,4 @@
-/* batch.h - many windows at once (SPEC.md §2 batch): a run that fetches each quantity once per time slice; its inputs are in jobs.h and resume.h. */
+/* batch.h - many windows at once (doc/reference.md §1.5): a run that fetches each quantity once per time slice; its inputs are in jobs.h and resume.h. */
 #ifndef PT_BATCH_H
 #define PT_BATCH_H
 

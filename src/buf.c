@@ -61,8 +61,25 @@ int pt_buf_printf(struct pt_buf *b, struct pt_error *err, const char *fmt, ...)
 	return PT_OK;
 }
 
+/* Gives the charge back; the memory goes with it, so that none of what a
+ * budget once counted stays held outside it. */
+static bool uncharge(struct pt_buf *b)
+{
+	if (b->charged == 0)
+		return false;
+	if (b->release)
+		b->release(b->charged);
+	b->charged = 0;
+	return true;
+}
+
 void pt_buf_reset(struct pt_buf *b)
 {
+	if (uncharge(b)) {
+		free(b->data);
+		b->data = NULL;
+		b->cap = 0;
+	}
 	b->len = 0;
 	if (b->data)
 		b->data[0] = '\0';
@@ -72,6 +89,7 @@ void pt_buf_free(struct pt_buf *b)
 {
 	if (b == NULL)
 		return;
+	uncharge(b);
 	free(b->data);
 	memset(b, 0, sizeof(*b));
 }

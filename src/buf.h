@@ -10,6 +10,10 @@ struct pt_buf {
 	size_t len;
 	size_t cap;
 	size_t limit; /* 0 = no limit; appending past it fails */
+	/* Bytes of it counted against a shared budget (the HTTP layer's, for
+	 * answers), given back through `release` when it is reset or freed. */
+	size_t charged;
+	void (*release)(size_t charged);
 };
 
 /* Appends n bytes. Returns PT_OK, PT_ENOMEM, or PT_ENET when the limit would
@@ -21,7 +25,7 @@ int pt_buf_printf(struct pt_buf *b, struct pt_error *err, const char *fmt, ...) 
  * max bytes, ENOMEM, ...) so callers can word the message with strerror. */
 int pt_read_file(char **out, size_t *out_len, const char *path, size_t max) PT_WUR;
 
-void pt_buf_reset(struct pt_buf *b); /* len = 0, keeps memory */
+void pt_buf_reset(struct pt_buf *b); /* len = 0, keeps memory (frees it when charged) */
 void pt_buf_free(struct pt_buf *b);  /* frees memory, zeroes the struct; NULL ok */
 
 #endif

@@ -1,4 +1,4 @@
-/* config.c - loads and validates the YAML configuration (SPEC.md §3) with libyaml's document API. */
+/* config.c - loads and validates the YAML configuration (doc/reference.md §4) with libyaml's document API. */
 #include "config.h"
 
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -38,6 +39,7 @@ typedef int (*field_fn)(struct loader *ld, const char *key, yaml_node_t *value,
 int pt_read_secret(char **out, const char *path, struct pt_error *err)
 {
 	char *data = NULL;
+	struct stat st;
 	size_t len;
 	int e;
 
@@ -63,6 +65,14 @@ int pt_read_secret(char **out, const char *path, struct pt_error *err)
 		pt_error_set(err, PT_EUSAGE, "secret file %s must hold a single line", path);
 		return PT_EUSAGE;
 	}
+	/* As ssh does for keys: a token others can read is a token others have.
+	 * A warning, not an error: the file works, and its owner may share it
+	 * on purpose (a group of service accounts). */
+	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode)
+			&& (st.st_mode & (S_IRGRP | S_IROTH)) != 0)
+		pt_warn("secret file %s is readable by %s (mode %04o): chmod 600 it", path,
+				(st.st_mode & S_IROTH) ? "others" : "its group",
+				(unsigned)(st.st_mode & 07777));
 	*out = data;
 	return PT_OK;
 }
@@ -374,9 +384,20 @@ struct prom_ctx {
 	bool basic_user, basic_password;
 };
 
+/* "WHAT, got 'URL'" with the URL's credentials hidden (want_error
+ * would show them, and cut at a length that may leave a piece). */
+static int url_error(struct loader *ld, const yaml_node_t *n, const char *path, const char *what,
+		const char *v)
+{
+	char shown[256];
+
+	pt_url_redact(shown, sizeof(shown), v);
+	return key_error(ld, n, path, "%s, got '%.48s%s'", what, shown, strlen(shown) > 48 ? "..." : "");
+}
+
 static int check_url(struct loader *ld, const yaml_node_t *n, const char *path, const char *v)
 {
-	static const char want[] = "an http:// or https:// URL";
+	static const char want[] = "must be an http:// or https:// URL";
 	const char *host;
 	size_t len;
 
@@ -385,12 +406,12 @@ static int check_url(struct loader *ld, const yaml_node_t *n, const char *path, 
 	else if (strncasecmp(v, "https://", 8) == 0)
 		host = v + 8;
 	else
-		return want_error(ld, n, path, want);
+		return url_error(ld, n, path, want, v);
 	if (host[0] == '\0' || host[0] == '/' || strpbrk(v, " \t\r\n") != NULL)
-		return want_error(ld, n, path, want);
+		return url_error(ld, n, path, want, v);
 	/* API paths are appended to the URL; a query or fragment would swallow them. */
 	if (strpbrk(v, "?#") != NULL)
-		return key_error(ld, n, path, "must not have a query or fragment, got '%.64s'", v);
+		return url_error(ld, n, path, "must not have a query or fragment", v);
 	if (replace_str(ld, &ld->cfg->url, v) != PT_OK)
 		return ld->err->code;
 	/* Keep a path prefix (Mimir's /prometheus) but drop trailing slashes,

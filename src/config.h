@@ -1,4 +1,4 @@
-/* config.h - YAML configuration (SPEC.md §3) -> validated struct; errors name file:line and key. */
+/* config.h - YAML configuration (doc/reference.md §4) -> validated struct; errors name file:line and key. */
 #ifndef PT_CONFIG_H
 #define PT_CONFIG_H
 
@@ -90,7 +90,8 @@ const char *pt_config_locate(const char *explicit_path);
 void pt_config_node_power(const struct pt_config *cfg, const char *node,
 		struct pt_power_params *out, bool *cpu_tdp_from_override, bool *gpu_tdp_from_override);
 
-/* Reads a secret file (token, password), strips trailing newline. Caller frees. */
+/* Reads a secret file (token, password), strips trailing newline. Caller
+ * frees. A file its group or others can read gets a pt_warn. */
 int pt_read_secret(char **out, const char *path, struct pt_error *err) PT_WUR;
 
 #endif

@@ -19,7 +19,7 @@ enum pt_code {
 	PT_ESYS = 6      /* the system refused what powertest itself needs (fork, pipe) */
 };
 
-/* The command line's exit status for a code (SPEC.md §2): 0-4 as the code,
+/* The command line's exit status for a code (doc/reference.md §3): 0-4 as the code,
  * 3 for PT_ENOMEM, 125 for PT_ESYS (as env(1) and timeout(1) exit when they
  * cannot start the command), 3 for a code it does not know. */
 int pt_exit_code(int code);
@@ -46,6 +46,12 @@ int pt_error_set(struct pt_error *err, int code, const char *fmt, ...) PT_PRINTF
 /* url without the credentials it may carry (they become "***"), for
  * messages and output. */
 void pt_url_redact(char *dst, size_t size, const char *url);
+
+/* Warnings for the user that are not errors (a secret file others can
+ * read): the library never prints, so they go to the function the program
+ * sets (once, at start, before any thread), else nowhere. */
+void pt_set_warning_handler(void (*fn)(const char *msg));
+void pt_warn(const char *fmt, ...) PT_PRINTF(1, 2);
 
 /* Clears err to PT_OK with an empty message. */
 void pt_error_clear(struct pt_error *err);

@@ -1,4 +1,4 @@
-/* export.h - time series of utilisation, power and cumulative energy per node (SPEC.md §6 export), streamed slice by slice. */
+/* export.h - time series of utilisation, power and cumulative energy per node (doc/reference.md §7.3), streamed slice by slice. */
 #ifndef PT_EXPORT_H
 #define PT_EXPORT_H
 

@@ -367,15 +367,15 @@ int pt_html_notes(char ***notes, size_t *n, const struct pt_ctx *ctx, struct pt_
 				"each row's intensity is the mean weighted by its energy.", p->carbon_file,
 				p->carbon_column ? "direct" : "life-cycle");
 	else if (p->has_carbon_intensity)
-		rc = note_add(notes, n, err, "Carbon intensity %.3f g/kWh: power.carbon_intensity "
-				"in the configuration.", ctx->carbon_intensity);
+		rc = note_add(notes, n, err, "Carbon intensity %.3f g/kWh: "
+				"power.carbon_intensity_g_per_kwh in the configuration.", ctx->carbon_intensity);
 	else if (p->country)
 		rc = note_add(notes, n, err, "Carbon intensity %.3f g/kWh: country %s "
 				"(power.country) in the carbon intensity table.", ctx->carbon_intensity,
 				p->country);
 	else
 		rc = note_add(notes, n, err, "Carbon intensity %.3f g/kWh: the default, the world "
-				"average (IEA 2019); set power.country or power.carbon_intensity.",
+				"average (IEA 2019); set power.country or power.carbon_intensity_g_per_kwh.",
 				ctx->carbon_intensity);
 	if (rc == PT_OK)
 		rc = note_add(notes, n, err, "PUE %.3f: %s.", p->has_pue ? p->pue : 1.0,
@@ -388,8 +388,8 @@ int pt_html_notes(char ***notes, size_t *n, const struct pt_ctx *ctx, struct pt_
 				"table, default) is in the device table.", p->cpu.tdp_watts, p->cpu.idle_watts,
 				p->gpu.tdp_watts, p->gpu.idle_watts, p->ram_watts_per_gib);
 	if (rc == PT_OK && ctx->cfg->noverrides)
-		rc = note_add(notes, n, err, "%zu node%s with their own power settings (nodes: in "
-				"the configuration).", ctx->cfg->noverrides, ctx->cfg->noverrides == 1 ? "" : "s");
+		rc = note_add(notes, n, err, "%zu node%s with their own power settings (power.nodes "
+				"in the configuration).", ctx->cfg->noverrides, ctx->cfg->noverrides == 1 ? "" : "s");
 	if (rc == PT_OK)
 		rc = note_add(notes, n, err, "Configuration: %s.", cfg);
 	if (rc != PT_OK) {

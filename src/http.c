@@ -1,8 +1,10 @@
 /* http.c - libcurl transfers: one reusable easy handle, retries with backoff, auth, TLS, size cap, multi. */
 #include "http.h"
 
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,7 +21,124 @@
 #define DEFAULT_TIMEOUT_MS 30000L
 #define DEFAULT_BACKOFF_MS 200L
 #define MAX_BACKOFF_MS 10000L
-#define DEFAULT_MAX_BODY ((size_t)256 * 1024 * 1024)
+
+/* "128 MiB" (or bytes, for a size that is not whole MiB). */
+static const char *mib(size_t n, char *out)
+{
+	if (n % (1024 * 1024) == 0)
+		snprintf(out, 32, "%zu MiB", n / (1024 * 1024));
+	else
+		snprintf(out, 32, "%zu bytes", n);
+	return out;
+}
+
+/* The budget shared by every answer held in the process. A process-wide
+ * counter on purpose: serve's threads each have their own clients, and a
+ * budget per client would be multiplied by them. */
+static pthread_mutex_t budget_lock = PTHREAD_MUTEX_INITIALIZER;
+static size_t budget_total = PT_HTTP_BUDGET;
+static size_t budget_used;
+
+static bool budget_take(size_t n)
+{
+	bool ok;
+
+	pthread_mutex_lock(&budget_lock);
+	ok = n <= budget_total && budget_used <= budget_total - n;
+	if (ok)
+		budget_used += n;
+	pthread_mutex_unlock(&budget_lock);
+	return ok;
+}
+
+/* A body's charge, given back when the buffer is reset or freed (buf.c). */
+static void budget_give(size_t n)
+{
+	pthread_mutex_lock(&budget_lock);
+	budget_used = n < budget_used ? budget_used - n : 0;
+	pthread_mutex_unlock(&budget_lock);
+}
+
+void pt_http_set_budget(size_t bytes)
+{
+	pthread_mutex_lock(&budget_lock);
+	budget_total = bytes ? bytes : PT_HTTP_BUDGET;
+	pthread_mutex_unlock(&budget_lock);
+}
+
+size_t pt_http_budget_used(void)
+{
+	size_t n;
+
+	pthread_mutex_lock(&budget_lock);
+	n = budget_used;
+	pthread_mutex_unlock(&budget_lock);
+	return n;
+}
+
+static size_t budget_limit(void)
+{
+	size_t n;
+
+	pthread_mutex_lock(&budget_lock);
+	n = budget_total;
+	pthread_mutex_unlock(&budget_lock);
+	return n;
+}
+
+/* cJSON's blocks carry their charge in a header; 16 bytes keep malloc's
+ * alignment. The mark says this thread's last refusal was not yet reported. */
+#define JSON_HEADER 16
+static _Thread_local int json_refused;
+
+static void *json_malloc(size_t n)
+{
+	unsigned char *p;
+
+	if (n > SIZE_MAX - JSON_HEADER || !budget_take(n + JSON_HEADER)) {
+		json_refused = 1;
+		return NULL;
+	}
+	if ((p = malloc(n + JSON_HEADER)) == NULL) {
+		budget_give(n + JSON_HEADER);
+		return NULL;
+	}
+	n += JSON_HEADER;
+	memcpy(p, &n, sizeof(n));
+	return p + JSON_HEADER;
+}
+
+static void json_free(void *q)
+{
+	unsigned char *p = q;
+	size_t n;
+
+	if (p == NULL)
+		return;
+	p -= JSON_HEADER;
+	memcpy(&n, p, sizeof(n));
+	budget_give(n);
+	free(p);
+}
+
+void pt_http_budget_json(void)
+{
+	cJSON_Hooks hooks = {json_malloc, json_free};
+
+	cJSON_InitHooks(&hooks);
+}
+
+int pt_http_json_refused(struct pt_error *err)
+{
+	char size[32];
+
+	if (!json_refused)
+		return 0;
+	json_refused = 0;
+	pt_error_set(err, PT_ENET, "decoding an answer takes more than the limit of %s for all "
+			"answers held at once", mib(budget_limit(), size));
+	return 1;
+}
 
 struct slot;
 
@@ -48,9 +167,12 @@ struct sink {
 	struct pt_buf *buf;
 	size_t cap;       /* effective cap: the smaller of buf->limit and max_body */
 	int over;         /* the cap was hit: the transfer was aborted on purpose */
+	int over_budget;  /* so was the process's budget */
 	int oom;
 };
 
+/* libcurl calls it with the bytes as they come, decompressed when it decodes
+ * gzip: what is counted is what memory holds. */
 static size_t on_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct sink *s = userdata;
@@ -60,10 +182,17 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 		s->over = 1;
 		return 0; /* makes libcurl stop with CURLE_WRITE_ERROR */
 	}
+	if (!budget_take(n)) {
+		s->over_budget = 1;
+		return 0;
+	}
 	if (pt_buf_append(s->buf, ptr, n, NULL) != PT_OK) {
+		budget_give(n);
 		s->oom = 1;
 		return 0;
 	}
+	s->buf->charged += n;
+	s->buf->release = budget_give;
 	return n;
 }
 
@@ -161,7 +290,7 @@ int pt_http_new(struct pt_http **out, const struct pt_http_opts *opts, struct pt
 	h->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
 	h->retries = opts->retries > 0 ? opts->retries : 0;
 	h->backoff_ms = opts->backoff_ms > 0 ? opts->backoff_ms : DEFAULT_BACKOFF_MS;
-	h->max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
+	h->max_body = opts->max_body ? opts->max_body : PT_HTTP_MAX_BODY;
 	h->insecure = opts->insecure_skip_verify;
 	h->compression = opts->compression;
 	/* An Accept-Encoding of the config's headers is sent as it is: the
@@ -267,6 +396,9 @@ static int setup_request(const struct pt_http *h, CURL *e, const char *url, cons
 		c = curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, gzip ? "" : NULL);
 	if (c == CURLE_OK)
 		c = curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
+	/* An announced length past the cap fails before a byte is read. */
+	if (c == CURLE_OK)
+		c = curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->cap);
 	if (c == CURLE_OK && form) {
 		/* Not copied by libcurl: form must outlive the transfer (it does). */
 		c = curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
@@ -336,13 +468,16 @@ static int transfer_error(struct pt_error *err, const char *url, CURLcode c, con
 		const struct sink *s, int attempts)
 {
 	const char *why = errbuf && errbuf[0] ? errbuf : curl_easy_strerror(c);
-	char tries[32] = "";
+	char tries[32] = "", size[32];
 
 	if (s->oom || c == CURLE_OUT_OF_MEMORY)
 		return pt_error_oom(err);
-	if (s->over)
-		return pt_error_set(err, PT_ENET, "answer from %s is larger than the %zu-byte limit",
-				url, s->cap);
+	if (s->over || c == CURLE_FILESIZE_EXCEEDED)
+		return pt_error_set(err, PT_ENET, "answer from %s is larger than the limit of %s "
+				"for one answer", url, mib(s->cap, size));
+	if (s->over_budget)
+		return pt_error_set(err, PT_ENET, "answers from %s take more than the limit of %s for "
+				"all answers held at once", url, mib(budget_limit(), size));
 	if (attempts > 1)
 		snprintf(tries, sizeof(tries), " (%d attempts)", attempts);
 	switch (c) {
@@ -385,7 +520,7 @@ int pt_http_request(struct pt_http *h, const char *url, const char *form,
 		return rc;
 	for (attempt = 0;; attempt++) {
 		pt_buf_reset(body);
-		s.over = s.oom = 0;
+		s.over = s.over_budget = s.oom = 0;
 		h->errbuf[0] = '\0';
 		*status = 0;
 		c = curl_easy_perform(h->easy);
@@ -393,7 +528,9 @@ int pt_http_request(struct pt_http *h, const char *url, const char *form,
 			curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, status);
 			if (!retry_status(*status) || attempt >= h->retries)
 				return PT_OK;
-		} else if (s.over || s.oom || !retryable(c) || attempt >= h->retries) {
+		} else if (s.over || s.over_budget || s.oom || !retryable(c) || attempt >= h->retries) {
+			/* What came is of no use: its memory goes back to the budget now. */
+			pt_buf_free(body);
 			return transfer_error(err, url, c, h->errbuf, &s, attempt + 1);
 		}
 		sleep_ms(backoff_for(h, attempt));
@@ -612,7 +749,8 @@ int pt_http_multi(struct pt_http *h, struct pt_http_req *reqs, size_t n, int con
 				again = retry_status(r->status);
 			} else {
 				r->status = 0;
-				again = !sl->sink.over && !sl->sink.oom && retryable(c);
+				again = !sl->sink.over && !sl->sink.over_budget && !sl->sink.oom
+						&& retryable(c);
 			}
 			if (again && m->attempts <= h->retries) {
 				m->queued = 1;
@@ -621,6 +759,8 @@ int pt_http_multi(struct pt_http *h, struct pt_http_req *reqs, size_t n, int con
 				continue;
 			}
 			if (c != CURLE_OK) {
+				/* Its part of the budget goes to the transfers still running. */
+				pt_buf_free(&r->body);
 				transfer_error(&r->err, r->url, c, sl->errbuf, &sl->sink, m->attempts);
 				if (r->err.code == PT_ENOMEM) {
 					rc = pt_error_oom(err);

@@ -18,13 +18,37 @@ struct pt_http_opts {
 	const char *basic_password;
 	const char *ca_file;
 	int insecure_skip_verify;
-	size_t max_body;         /* 0 = 256 MiB */
+	size_t max_body;         /* one answer, decompressed; 0 = PT_HTTP_MAX_BODY */
 	/* Ask for compressed answers: > 0 always, < 0 never, 0 unless the URL's
 	 * host is this machine (localhost, 127.0.0.0/8, ::1), where the bytes
 	 * are free and gzip would only take CPU from the server's queries (an
 	 * SSH tunnel to a remote server wants > 0). */
 	int compression;
 };
+
+/* One answer may take PT_HTTP_MAX_BODY bytes (decompressed), and all the
+ * answers held at once in the process, by every client and thread (serve's
+ * too), PT_HTTP_BUDGET together: in flight or received and not yet freed.
+ * Past either, the transfer stops with a PT_ENET error naming the limit:
+ * memory stays bounded whatever a server or a proxy sends. */
+#define PT_HTTP_MAX_BODY ((size_t)128 << 20)
+#define PT_HTTP_BUDGET ((size_t)192 << 20)
+
+/* Changes the process-wide budget (0 = PT_HTTP_BUDGET); for tests. */
+void pt_http_set_budget(size_t bytes);
+/* Bytes of answers held now, counted against the budget; for tests. */
+size_t pt_http_budget_used(void);
+
+/* Counts cJSON's allocations against the budget too (a JSON tree takes ten
+ * times its text: a large targets answer would pass the budget as text and
+ * then take gigabytes as a tree). It sets cJSON's process-wide hooks: call
+ * it once, first thing, before anything uses cJSON (the CLI does; a program
+ * that embeds the library and uses cJSON itself should not). */
+void pt_http_budget_json(void);
+
+/* After a cJSON parse failed: whether the budget refused it memory (then err
+ * says so, naming the limit, and the result is 1). Clears the mark. */
+int pt_http_json_refused(struct pt_error *err);
 
 struct pt_http;
 
@@ -34,7 +58,8 @@ int pt_http_new(struct pt_http **out, const struct pt_http_opts *opts, struct pt
 void pt_http_free(struct pt_http *h);
 
 /* GET url (or, with form != NULL, POST it as application/x-www-form-urlencoded).
- * The body goes into `body` (reset first). *status gets the HTTP status.
+ * The body goes into `body` (reset first; it counts against the budget until
+ * the caller resets or frees it). *status gets the HTTP status.
  * Returns PT_OK for any HTTP status (callers decide what a 4xx means) after
  * retrying connection errors, 5xx and 429; PT_ENET with libcurl's own error text
  * when no answer was had. */

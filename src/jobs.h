@@ -1,4 +1,4 @@
-/* jobs.h - the jobs file of batch (SPEC.md §2 batch): one window per row, task, start, end and optional nodes. */
+/* jobs.h - the jobs file of batch (doc/reference.md §1.5): one window per row, task, start, end and optional nodes. */
 #ifndef PT_JOBS_H
 #define PT_JOBS_H
 

@@ -1,4 +1,4 @@
-/* model.h - power, energy and CO2 arithmetic (SPEC.md §5) over plain observations; rows and their lifecycle. Pure: no I/O. */
+/* model.h - power, energy and CO2 arithmetic (doc/reference.md §6) over plain observations; rows and their lifecycle. Pure: no I/O. */
 #ifndef PT_MODEL_H
 #define PT_MODEL_H
 

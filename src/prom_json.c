@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
+
 const char *pt_series_label(const struct pt_series *s, const char *name)
 {
 	size_t i;
@@ -121,6 +123,8 @@ int pt_prom_envelope(cJSON **root, const cJSON **data, const char *body, size_t 
 	for (i = 0; i < len && isspace((unsigned char)body[i]); i++)
 		;
 	doc = len ? cJSON_ParseWithLengthOpts(body, len, &end, 0) : NULL;
+	if (doc == NULL && pt_http_json_refused(err))
+		return err->code;
 	if (doc == NULL) {
 		if (status < 200 || status > 299)
 			return http_error(err, url, status, body, len);

@@ -1,4 +1,4 @@
-/* queryset.h - query sets (SPEC.md §4): quantities -> PromQL templates, expansion, node filters. */
+/* queryset.h - query sets (doc/reference.md §5): quantities -> PromQL templates, expansion, node filters. */
 #ifndef PT_QUERYSET_H
 #define PT_QUERYSET_H
 

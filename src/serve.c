@@ -1,4 +1,4 @@
-/* serve.c - the HTTP server: libmicrohttpd worker threads, one report context per worker, CSV answers for Grafana. */
+/* serve.c - the HTTP server: libmicrohttpd worker threads, one report context per worker; its endpoints and their parameters (connections: serve_net.c). */
 #include "serve.h"
 
 #include <errno.h>
@@ -20,13 +20,14 @@
 
 #include "buf.h"
 #include "csvout.h"
-#include "render.h"
-#include "schema.h"
 #include "export.h"
 #include "html.h"
+#include "render.h"
 #include "report.h"
+#include "schema.h"
 #include "scrape.h"
 #include "series.h"
+#include "serve_int.h"
 #include "timefmt.h"
 
 /* Same bound as timefmt.c: the last millisecond of year 9999. */
@@ -40,31 +41,10 @@
  * dashboard refresh on a big lab. */
 #define INTERVAL_TTL_MS 60000
 
+
 #define CT_CSV "text/csv; charset=utf-8"
 #define CT_TEXT "text/plain; charset=utf-8"
 #define CT_HTML "text/html; charset=utf-8"
-
-/* A report context and what it caches; used by one request at a time
- * (pt_ctx and its curl handle are not thread-safe). */
-struct slot {
-	struct pt_ctx *ctx;
-	bool busy;
-	int64_t interval_ms;
-	int64_t interval_at_ms; /* monotonic time it was read; 0 = never */
-};
-
-struct pt_serve {
-	struct MHD_Daemon *daemon;
-	int listen_fd;
-	char address[INET6_ADDRSTRLEN + 16];
-	pthread_mutex_t lock;
-	pthread_cond_t freed;
-	bool sync_ready;
-	struct slot *slots;
-	size_t nslots;
-	void (*log)(void *user, const char *line);
-	void *log_user;
-};
 
 /* Per connection request, from the URI callback to the completion callback. */
 struct request {
@@ -107,14 +87,6 @@ struct params {
 	char **nodes;
 	size_t nnodes, nodes_cap;
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void logf_(struct pt_serve *s, const char *fmt, ...) PT_PRINTF(2, 3);
 static void logf_(struct pt_serve *s, const char *fmt, ...)
@@ -443,7 +415,7 @@ static void slot_put(struct pt_serve *s, struct slot *sl)
 static int64_t slot_interval(struct slot *sl)
 {
 	struct pt_error err = {0, ""};
-	int64_t now = mono_ms(), interval;
+	int64_t now = pt_serve_mono_ms(), interval;
 
 	if (sl->interval_at_ms != 0 && now - sl->interval_at_ms < INTERVAL_TTL_MS)
 		return sl->interval_ms;
@@ -615,6 +587,18 @@ out:
 	params_free(&p);
 }
 
+/* An HTTP token (RFC 9110 5.6.2): what a method is made of. */
+static bool is_token(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')
+				|| strchr("!#$%&'*+-.^_`|~", *s) != NULL))
+			return false;
+	return true;
+}
+
 /* Routes one request; r gets the answer. */
 static void handle(struct pt_serve *s, struct MHD_Connection *c, const char *path,
 		const char *method, struct reply *r)
@@ -623,6 +607,10 @@ static void handle(struct pt_serve *s, struct MHD_Connection *c, const char *pat
 	const unsigned char *asset;
 	size_t asset_len;
 
+	if (!is_token(method)) {
+		reply_text(r, 400, "not an HTTP request");
+		return;
+	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
 		reply_text(r, 405, "method %.20s not allowed: use GET or HEAD", method);
 		return;
@@ -736,6 +724,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0; /* a GET with a body: ignored */
 		return MHD_YES;
 	}
+	pt_serve_watch_arm(s, c, false); /* the request is in */
 	handle(s, c, url, method, &r);
 	if (r.status == 0)
 		reply_text(&r, 500, "no answer");
@@ -751,7 +740,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	if (rq == NULL)
 		return NULL;
 	rq->uri = strdup(uri);
-	rq->t0_ms = mono_ms();
+	rq->t0_ms = pt_serve_mono_ms();
 	return rq;
 }
 
@@ -762,6 +751,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	struct request *rq = *req_cls;
 
 	*req_cls = NULL;
+	/* A kept-alive connection has HEADER_MS for its next request. */
+	pt_serve_watch_arm(s, c, true);
 	if (rq == NULL)
 		return;
 	if (s->log && rq->answered) {
@@ -780,7 +771,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 			if ((unsigned char)uri[i] < 0x20 || uri[i] == 0x7f)
 				uri[i] = '?';
 		logf_(s, "%s %s %s %u %" PRIu64 " bytes %" PRId64 " ms%s", host, rq->method, uri, rq->status,
-				rq->bytes, mono_ms() - rq->t0_ms,
+				rq->bytes, pt_serve_mono_ms() - rq->t0_ms,
 				toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)");
 	}
 	free(rq->uri);
@@ -798,114 +789,6 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
 	logf_(s, "http: %s", line);
-}
-
-/* ---- listening socket ---- */
-
-/* "HOST:PORT", "[V6]:PORT" or "PORT" -> host and port strings. */
-static int listen_split(char *host, size_t hsize, char *port, size_t psize, const char *spec,
-		struct pt_error *err)
-{
-	const char *colon, *p;
-	size_t hlen;
-	unsigned long v;
-	char *end;
-
-	if (*spec == '\0')
-		return pt_error_set(err, PT_EUSAGE, "empty listen address (expected HOST:PORT)");
-	if (strspn(spec, "0123456789") == strlen(spec)) {
-		snprintf(host, hsize, "127.0.0.1");
-		p = spec;
-	} else if (spec[0] == '[') {
-		const char *close = strchr(spec, ']');
-
-		if (close == NULL || close[1] != ':')
-			return pt_error_set(err, PT_EUSAGE,
-					"bad listen address '%.60s' (expected [IPv6]:PORT)", spec);
-		hlen = (size_t)(close - spec - 1);
-		if (hlen == 0 || hlen >= hsize)
-			return pt_error_set(err, PT_EUSAGE, "bad listen address '%.60s'", spec);
-		memcpy(host, spec + 1, hlen);
-		host[hlen] = '\0';
-		p = close + 2;
-	} else {
-		colon = strrchr(spec, ':');
-		if (colon == NULL || colon == spec || memchr(spec, ':', (size_t)(colon - spec)))
-			return pt_error_set(err, PT_EUSAGE,
-					"bad listen address '%.60s' (expected HOST:PORT, e.g. 127.0.0.1:8080)",
-					spec);
-		hlen = (size_t)(colon - spec);
-		if (hlen >= hsize)
-			return pt_error_set(err, PT_EUSAGE, "bad listen address '%.60s'", spec);
-		memcpy(host, spec, hlen);
-		host[hlen] = '\0';
-		p = colon + 1;
-	}
-	errno = 0;
-	v = strtoul(p, &end, 10);
-	if (*p < '0' || *p > '9' || *end != '\0' || errno || v > 65535)
-		return pt_error_set(err, PT_EUSAGE, "bad port in listen address '%.60s' (0-65535)",
-				spec);
-	snprintf(port, psize, "%lu", v);
-	return PT_OK;
-}
-
-static int listen_open(struct pt_serve *s, const char *spec, struct pt_error *err)
-{
-	struct addrinfo hints, *res = NULL, *ai;
-	struct sockaddr_storage ss;
-	socklen_t sslen = sizeof(ss);
-	char host[256], port[8], bound[INET6_ADDRSTRLEN];
-	int rc, fd = -1, saved = 0, one = 1, flags;
-
-	if ((rc = listen_split(host, sizeof(host), port, sizeof(port), spec, err)) != PT_OK)
-		return rc;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0)
-		return pt_error_set(err, PT_EUSAGE, "cannot resolve listen address '%.60s': %s", host,
-				gai_strerror(rc));
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd < 0) {
-			saved = errno;
-			continue;
-		}
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 64) == 0)
-			break;
-		saved = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0)
-		return pt_error_set(err, PT_ENET, "cannot listen on %.60s: %s", spec,
-				strerror(saved ? saved : EADDRNOTAVAIL));
-	/* Several workers accept on this socket: none may block in accept(). */
-	if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
-			getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0) {
-		saved = errno;
-		close(fd);
-		return pt_error_set(err, PT_ENET, "cannot listen on %.60s: %s", spec, strerror(saved));
-	}
-	if (ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&ss;
-
-		getnameinfo((const struct sockaddr *)&ss, sslen, bound, sizeof(bound), NULL, 0,
-				NI_NUMERICHOST);
-		snprintf(s->address, sizeof(s->address), "[%s]:%u", bound, ntohs(a6->sin6_port));
-	} else {
-		const struct sockaddr_in *a4 = (const struct sockaddr_in *)&ss;
-
-		getnameinfo((const struct sockaddr *)&ss, sslen, bound, sizeof(bound), NULL, 0,
-				NI_NUMERICHOST);
-		snprintf(s->address, sizeof(s->address), "%s:%u", bound, ntohs(a4->sin_port));
-	}
-	s->listen_fd = fd;
-	return PT_OK;
 }
 
 /* ---- lifetime ---- */
@@ -936,6 +819,8 @@ int pt_serve_start(struct pt_serve **out, const struct pt_serve_opts *opts, stru
 		return pt_error_set(err, PT_ENOMEM, "cannot create a condition variable");
 	}
 	s->sync_ready = true;
+	if ((rc = pt_serve_watch_init(s, err)) != PT_OK)
+		goto fail;
 	if ((s->slots = calloc(threads, sizeof(*s->slots))) == NULL) {
 		rc = pt_error_oom(err);
 		goto fail;
@@ -945,7 +830,7 @@ int pt_serve_start(struct pt_serve **out, const struct pt_serve_opts *opts, stru
 		if ((rc = pt_ctx_open(&s->slots[i].ctx, opts->config_path, opts->url_override, err))
 				!= PT_OK)
 			goto fail;
-	if ((rc = listen_open(s, opts->listen ? opts->listen : PT_SERVE_DEFAULT_LISTEN, err))
+	if ((rc = pt_serve_listen_open(s, opts->listen ? opts->listen : PT_SERVE_DEFAULT_LISTEN, err))
 			!= PT_OK)
 		goto fail;
 	if (s->log)
@@ -957,8 +842,10 @@ int pt_serve_start(struct pt_serve **out, const struct pt_serve_opts *opts, stru
 			MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(threads > 1 ? threads : 0),
 			MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)s,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
-			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
-			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
+			MHD_OPTION_NOTIFY_CONNECTION, pt_serve_on_connection, (void *)s,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_S,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)PER_IP,
 			/* long node lists in the query string */
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
 			MHD_OPTION_END);
@@ -966,6 +853,11 @@ int pt_serve_start(struct pt_serve **out, const struct pt_serve_opts *opts, stru
 		rc = pt_error_set(err, PT_ENET, "cannot start the HTTP server on %s", s->address);
 		goto fail;
 	}
+	if (pthread_create(&s->watch_thread, NULL, pt_serve_watch_main, s) != 0) {
+		rc = pt_error_set(err, PT_ENOMEM, "cannot start a thread");
+		goto fail;
+	}
+	s->watch_running = true;
 	*out = s;
 	return PT_OK;
 fail:
@@ -984,10 +876,22 @@ void pt_serve_stop(struct pt_serve *s)
 
 	if (s == NULL)
 		return;
+	/* The watch first: nothing is shut down while the daemon stops. */
+	if (s->watch_running) {
+		pthread_mutex_lock(&s->watch_lock);
+		s->watch_stop = true;
+		pthread_cond_signal(&s->watch_stop_cond);
+		pthread_mutex_unlock(&s->watch_lock);
+		pthread_join(s->watch_thread, NULL);
+	}
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon); /* waits for the workers; closes the socket */
 	else if (s->listen_fd >= 0)
 		close(s->listen_fd);
+	if (s->watch_ready) {
+		pthread_cond_destroy(&s->watch_stop_cond);
+		pthread_mutex_destroy(&s->watch_lock);
+	}
 	for (i = 0; i < s->nslots; i++)
 		pt_ctx_free(s->slots[i].ctx);
 	free(s->slots);

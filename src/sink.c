@@ -61,7 +61,7 @@ static bool plain(const char *s, size_t n)
 static int uri_query(struct pt_db_uri *u, const char *q, const char *scheme,
 		struct pt_error *err)
 {
-	const char *want = u->kind == PT_DB_PG ? "sslmode=" : "ssl=";
+	const char *want = u->kind == PT_DB_PG && strncmp(q, "ssl=", 4) != 0 ? "sslmode=" : "ssl=";
 	size_t wl = strlen(want);
 	static const char *const modes[] = {"disable", "allow", "prefer", "require", "verify-ca",
 		"verify-full", NULL};
@@ -69,9 +69,14 @@ static int uri_query(struct pt_db_uri *u, const char *q, const char *scheme,
 
 	if (strncmp(q, want, wl) != 0 || strchr(q, '&') != NULL)
 		return pt_error_set(err, PT_EUSAGE, "%s URI: the only parameter it takes is %s...",
-				scheme, want);
+				scheme, u->kind == PT_DB_PG ? "ssl= or sslmode=" : want);
 	q += wl;
-	if (u->kind == PT_DB_PG) {
+	if (u->kind == PT_DB_PG && wl == 4) {
+		/* ssl=true: TLS with the server's certificate and name verified. */
+		if (strcmp(q, "true") != 0 && strcmp(q, "false") != 0)
+			return pt_error_set(err, PT_EUSAGE, "%s URI: ssl takes true or false", scheme);
+		q = strcmp(q, "true") == 0 ? "verify-full" : "disable";
+	} else if (u->kind == PT_DB_PG) {
 		for (i = 0; modes[i] && strcmp(modes[i], q) != 0; i++)
 			;
 		if (modes[i] == NULL)

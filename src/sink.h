@@ -12,14 +12,16 @@
 enum pt_db_kind { PT_DB_SQLITE, PT_DB_MYSQL, PT_DB_PG };
 
 /* A database URI, parsed: sqlite:PATH, mysql://USER@HOST[:PORT]/DB[?ssl=...]
- * (also mariadb://), postgresql://USER@HOST[:PORT]/DB[?sslmode=...] (also
- * postgres://). Never holds a password: one in the URI is refused. */
+ * (also mariadb://), postgresql://USER@HOST[:PORT]/DB[?sslmode=...|?ssl=...]
+ * (also postgres://). ssl=true asks for TLS with the server's certificate
+ * verified, for both. Never holds a password: one in the URI is refused. */
 struct pt_db_uri {
 	enum pt_db_kind kind;
 	char *path;        /* sqlite */
 	char *user, *host, *db;
 	int port;          /* 0 = the library's default */
-	char *ssl;         /* mysql: "true"/"false"; postgresql: an sslmode; NULL = not asked */
+	char *ssl;         /* mysql: "true"/"false"; postgresql: an sslmode (ssl=true is
+	                      verify-full); NULL = not asked */
 };
 
 /* True when s names a database rather than a file. */

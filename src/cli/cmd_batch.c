@@ -209,7 +209,7 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 	}
 	njobs = jobs->n;
 	db = pt_db_is_uri(output);
-	if (db && (rc = pt_cli_db_check(output, true, "batch")) != 0)
+	if (db && (rc = pt_cli_db_check(output, !html, "batch")) != 0)
 		goto out;
 	if (resume && !db && pt_batch_prev_load(&prev, output, &err) != PT_OK) {
 		rc = pt_fail(&err);

@@ -128,7 +128,7 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 		rc = pt_usage_error("export", "the span is shorter than one --step");
 		goto out;
 	}
-	if (pt_db_is_uri(output) && (rc = pt_cli_db_check(output, true, "export")) != 0)
+	if (pt_db_is_uri(output) && (rc = pt_cli_db_check(output, !html, "export")) != 0)
 		goto out;
 	if ((rc = pt_cli_open(&ctx, cli)) != 0)
 		goto out;

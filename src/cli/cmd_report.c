@@ -9,7 +9,6 @@
 /* Windows at least this long are never flagged as shorter than two scrape
  * intervals: scrape intervals above 5 minutes make no sense for this data. */
 #define SHORT_WINDOW_MS (10 * 60 * 1000)
-#include "html.h"
 
 static const char report_usage[] =
 	"usage: powertest report (--start T --end T | --last DUR) [options]\n"
@@ -89,16 +88,7 @@ int cmd_report(const struct pt_cli *cli, int argc, char **argv)
 	}
 	if (nrows == 0)
 		pt_msg(cli, "no node has data in this window");
-	if (o.fmt == PT_FMT_HTML) {
-		char title[256];
-
-		snprintf(title, sizeof(title), "%s%s%s", "powertest report", o.task ? ": " : "",
-				o.task ? o.task : "");
-		rc = pt_html_emit_rows(ctx, rows, nrows, o.by_device, title, o.output, &err);
-	} else {
-		rc = pt_emit_rows(rows, nrows, o.fmt, o.by_device,
-				&(struct pt_dest){o.output, o.append, ctx->cfg->output_password_file}, &err);
-	}
+	rc = pt_cli_emit(ctx, rows, nrows, &o, "report", o.task, &err);
 	if (rc != PT_OK) {
 		rc = pt_fail(&err);
 		goto out;

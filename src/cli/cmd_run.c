@@ -11,7 +11,6 @@
 
 #include "common.h"
 #include "measure.h"
-#include "html.h"
 #include "timefmt.h"
 
 static const char run_usage[] =
@@ -210,16 +209,7 @@ int cmd_run(const struct pt_cli *cli, int argc, char **argv)
 	}
 	if (nrows == 0)
 		pt_msg(cli, "no node has data for the command's window %s .. %s", s, e);
-	if (o.fmt == PT_FMT_HTML) {
-		char title[256];
-
-		snprintf(title, sizeof(title), "%s%s%s", "powertest run", task ? ": " : "",
-				task ? task : "");
-		rc = pt_html_emit_rows(ctx, rows, nrows, o.by_device, title, o.output, &err);
-	} else {
-		rc = pt_emit_rows(rows, nrows, o.fmt, o.by_device,
-				&(struct pt_dest){o.output, o.append, ctx->cfg->output_password_file}, &err);
-	}
+	rc = pt_cli_emit(ctx, rows, nrows, &o, "run", task, &err);
 	if (rc != PT_OK) {
 		rc = pt_fail(&err);
 		goto done;

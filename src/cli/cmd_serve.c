@@ -31,6 +31,8 @@ static const char serve_usage[] =
 	"  --threads N        requests computed at once (default 4)\n"
 	"  -h, --help         this help\n"
 	"\n"
+	"One client address may hold 32 connections (256 in all); a request must\n"
+	"arrive whole within 3 s, and what is not HTTP gets a 400 or is closed.\n"
 	"With -v, one line per request on stderr. Stops cleanly on SIGINT or SIGTERM.\n"
 	"Exit: 0 stopped by a signal, 2 usage or configuration, 3 cannot listen.\n";
 

@@ -184,7 +184,7 @@ static int write_json(struct pt_buf *out, struct pt_target **sel, size_t n, int6
 	if ((rc = pt_buf_printf(out, err, "%s\n", text)) != PT_OK)
 		goto out;
 out:
-	free(text);
+	cJSON_free(text);
 	cJSON_Delete(arr);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "csvout.h"
+#include "html.h"
 #include "sink.h"
 #include "timefmt.h"
 
@@ -161,4 +162,16 @@ int pt_cli_concurrency(int *out, const char *cmd, const char *s)
 		return pt_usage_error(cmd, "--concurrency takes a number from 1 to 256, not '%s'", s);
 	*out = (int)n;
 	return 0;
+}
+
+int pt_cli_emit(struct pt_ctx *ctx, const struct pt_row *rows, size_t n,
+		const struct pt_out_opts *o, const char *cmd, const char *task, struct pt_error *err)
+{
+	char title[256];
+
+	if (o->fmt != PT_FMT_HTML)
+		return pt_emit_rows(rows, n, o->fmt, o->by_device,
+				&(struct pt_dest){o->output, o->append, ctx->cfg->output_password_file}, err);
+	snprintf(title, sizeof(title), "powertest %s%s%s", cmd, task ? ": " : "", task ? task : "");
+	return pt_html_emit_rows(ctx, rows, n, o->by_device, title, o->output, err);
 }

@@ -69,6 +69,10 @@ struct pt_out_opts {
 /* Handles one of the shared options: 0 when taken, 2 (message printed) when
  * its value is bad, -1 when opt is not one of them. */
 int pt_cli_out_option(struct pt_out_opts *o, int opt, const char *arg, const char *cmd);
+/* Writes rows where o says, in its format (the HTML page titled after cmd
+ * and task). PT_OK or the error, not printed. */
+int pt_cli_emit(struct pt_ctx *ctx, const struct pt_row *rows, size_t n,
+		const struct pt_out_opts *o, const char *cmd, const char *task, struct pt_error *err);
 /* Checks the combination once all options are read: 0 or 2 (message printed). */
 int pt_cli_out_check(const struct pt_out_opts *o, const char *cmd);
 /* A database URI given to -o: 0, or 2 with the message printed when it is

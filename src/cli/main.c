@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "cli.h"
 #include "pt_revision.h" /* PT_GIT_REVISION, when built from a git checkout */
+#include "http.h"
 
 static const char usage_text[] =
 	"usage: powertest [-c FILE] [-u URL] [-v|-q] COMMAND [options]\n"
@@ -145,6 +147,26 @@ static void keep_std_fds(void)
 		close(fd);
 }
 
+/* Library warnings: once each (serve opens a client per thread, each reading
+ * the same secret files), and not with -q. */
+static int warn_quiet;
+
+static void print_warning(const char *msg)
+{
+	static char seen[8][256];
+	static size_t nseen;
+	size_t i;
+
+	if (warn_quiet)
+		return;
+	for (i = 0; i < nseen; i++)
+		if (strcmp(seen[i], msg) == 0)
+			return;
+	if (nseen < sizeof(seen) / sizeof(seen[0]))
+		snprintf(seen[nseen++], sizeof(seen[0]), "%s", msg);
+	fprintf(stderr, "powertest: warning: %s\n", msg);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -161,6 +183,13 @@ int main(int argc, char **argv)
 	int opt, rc;
 
 	keep_std_fds();
+	/* Before anything makes a cJSON tree: all of them count. */
+	pt_http_budget_json();
+	/* Answers' buffers get their own mappings, given back to the system when
+	 * freed: otherwise glibc raises the threshold as they are freed and
+	 * later ones land in the threads' arenas, which keep the memory, and
+	 * serve's threads would hold several budgets' worth between them. */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	opterr = 0;
 	/* '+' stops at the first non-option: the command name. */
 	while ((opt = getopt_long(argc, argv, "+:c:u:vqhV", longopts, NULL)) != -1) {
@@ -183,6 +212,8 @@ int main(int argc, char **argv)
 	if (c->name == NULL)
 		return pt_usage_error(NULL, "unknown command '%s'", argv[optind]);
 
+	warn_quiet = cli.verbosity < 0;
+	pt_set_warning_handler(print_warning);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		fputs("powertest: cannot initialise libcurl\n", stderr);
 		return pt_exit_code(PT_ENET);

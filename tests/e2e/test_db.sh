@@ -186,6 +186,14 @@ assert_exit 2 pt -c "$CFG" batch "$PT_TMP/jobs.csv" -o "mysql://powertest:Uri-Se
 assert_not_contains "$ERR" "Uri-Secret-42" "a password in the URI is refused without being shown"
 assert_match "$ERR" "password_file" "and the message says where it goes"
 
+# A password file others may read: a warning, as ssh gives for keys.
+cp "$PT_DB_PASSWORD_FILE" "$PT_TMP/loose"
+chmod 644 "$PT_TMP/loose"
+printf 'prometheus: {url: %s}\noutputs: {password_file: %s}\n' "$PT_URL" "$PT_TMP/loose" >"$PT_TMP/loose.yaml"
+assert_exit 0 pt -c "$PT_TMP/loose.yaml" report --start $S --end $E -o "$PT_DB_PG_URI"
+assert_match "$ERR" "^powertest: warning: secret file .*loose is readable by" "a loose password file is warned about"
+assert_not_contains "$ERR" "$PASSWORD" "without showing it"
+
 # Bad outputs: unreachable, wrong password, format, malformed URI.
 assert_exit 4 pt -c "$CFG" report --start $S --end $E -o "postgresql://powertest@127.0.0.1:$(free_port)/powertest"
 assert_match "$ERR" "^powertest: database postgresql://.*(refused|failed)" "an unreachable server is exit 4, named"
@@ -200,8 +208,14 @@ assert_exit 4 pt -c "$CFG" report --start $S --end $E -o "$PT_DB_MYSQL_URI?ssl=t
 assert_match "$ERR" "^powertest: database mysql://.*(SSL|TLS)" "mysql ?ssl=true: no TLS, no rows"
 assert_exit 4 pt -c "$CFG" report --start $S --end $E -o "$PT_DB_PG_URI?sslmode=require"
 assert_match "$ERR" "^powertest: database postgresql://.*SSL" "postgresql ?sslmode=require: no TLS, no rows"
+assert_exit 4 pt -c "$CFG" report --start $S --end $E -o "$PT_DB_PG_URI?ssl=true"
+assert_match "$ERR" "^powertest: database postgresql://.*SSL" "postgresql ?ssl=true: verified TLS or nothing"
 assert_exit 2 pt -c "$CFG" report --start $S --end $E -o "$PT_DB_PG_URI?sslmode=maybe"
 assert_exit 2 pt -c "$CFG" report --start $S --end $E --format table -o "sqlite:$PT_TMP/x.db"
+assert_exit 2 pt -c "$CFG" batch "$PT_TMP/jobs.csv" --format html -o "sqlite:$PT_TMP/x.db"
+assert_exit 2 pt -c "$CFG" export --start $S --end $E --format html -o "sqlite:$PT_TMP/x.db"
+[[ ! -e $PT_TMP/x.db ]] && ok "a format with a database: refused before anything is written" ||
+	fail "a refused database output was created"
 assert_exit 2 pt -c "$CFG" report --start $S --end $E -o "postgresql://powertest@127.0.0.1:99999/x"
 assert_exit 2 pt -c "$CFG" report --start $S --end $E -o "mysql://127.0.0.1/x"
 

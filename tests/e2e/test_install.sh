@@ -6,7 +6,7 @@
 # and static), measures a region in a live lab and writes the report CSV.
 source "$(dirname "$0")/lib.sh"
 
-# The report CSV header of SPEC.md §6, as the spec writes it.
+# The report CSV header (doc/reference.md §7.1), spelled out here.
 SPEC_HEADER=task,node,start,end,duration_s,cpu_util_pct,ram_util_pct,ram_used_gib,gpu_count,gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,power_w,cpu_energy_wh,ram_energy_wh,gpu_energy_wh,energy_wh,energy_j,energy_uj,pue,carbon_intensity_g_per_kwh,co2_g,cpu_source,gpu_source,status
 
 # csv_check FILE ROWS NODE TASK SECONDS: prints "ok" when FILE has the spec's

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_report_accuracy.sh - report against backfilled history with known values:
 # every utilisation, power and energy within 1% of what the generator's
-# parameters say (SPEC.md §5), with measured GPU power and with the TDP model.
+# parameters say (doc/reference.md §6), with measured GPU power and with the TDP model.
 source "$(dirname "$0")/lib.sh"
 TOOLS=$PT_SOURCE_DIR/tests/tools
 

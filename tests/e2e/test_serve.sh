@@ -63,7 +63,7 @@ want=$OUT
 get "/report.csv?start=$s&end=$e&task=train"
 assert_eq 200 "$CODE" "report.csv status"
 assert_eq "text/csv; charset=utf-8" "$(ctype)" "report.csv content type"
-assert_eq "$header" "$(head -n 1 "$PT_TMP/body")" "report.csv header (SPEC.md §6)"
+assert_eq "$header" "$(head -n 1 "$PT_TMP/body")" "report.csv header (doc/reference.md §7)"
 assert_eq 3 "$(lines)" "header + one row per node"
 assert_eq "$want" "$BODY" "report.csv = powertest report, same window"
 if python3 - "$PT_TMP/body" <<'PY'
@@ -198,7 +198,7 @@ if [[ -f $PT_SOURCE_DIR/src/export.h ]]; then
 	assert_eq 200 "$CODE" "export.csv status"
 	assert_eq "text/csv; charset=utf-8" "$(ctype)" "export.csv content type"
 	assert_eq "time,node,cpu_util_pct,ram_util_pct,gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,power_w,energy_wh,co2_g" \
-		"$(head -n 1 "$PT_TMP/body")" "export.csv header (SPEC.md §6)"
+		"$(head -n 1 "$PT_TMP/body")" "export.csv header (doc/reference.md §7)"
 	if python3 - "$PT_TMP/body" <<'PY'
 import csv, datetime, sys
 rows = list(csv.DictReader(open(sys.argv[1])))

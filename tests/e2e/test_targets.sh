@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_targets.sh - `powertest targets` (SPEC.md §2) against a real Prometheus:
+# test_targets.sh - `powertest targets` (doc/reference.md §1.2) against a real Prometheus:
 # formats, --job filter, a target that refuses connections, Prometheus gone,
 # a URL that is not Prometheus, usage errors.
 source "$(dirname "$0")/lib.sh"

@@ -6,7 +6,7 @@ turns into TSDB blocks: node_exporter series (CPU seconds per CPU and mode,
 memory, cpu info) on HOST:9100 and nvidia_gpu_exporter series on HOST:9835,
 all piecewise constant per segment, scraped every STEP seconds. Because the
 utilisation and power of every segment are parameters, the expected report of
-any window can be computed here from the SPEC.md formulas, independently of
+any window can be computed here from the model's formulas (doc/reference.md §6), independently of
 powertest's C code.
 
   history.py write SPEC.json OUT.om [--ms]  write the OpenMetrics file (--ms: text
@@ -172,7 +172,7 @@ def mean_over(segments, seg_len, t0, start, end, step):
 
 
 def expect(spec, start, end, measured=True, cfg=None):
-    """Expected report per node, from SPEC.md §5 with the spec's parameters."""
+    """Expected report per node, from doc/reference.md §6 with the spec's parameters."""
     cfg = cfg or {}
     cpu_default = cfg.get("cpu", {"tdp_watts": 120, "idle_watts": 0})
     gpu_default = cfg.get("gpu", {"tdp_watts": 250, "idle_watts": 0})

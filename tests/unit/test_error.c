@@ -20,7 +20,7 @@ static void test_error__table(void **state)
 		{PT_EUSAGE, 2, POWERTEST_EUSAGE, "usage or configuration error"},
 		{PT_ENET, 3, POWERTEST_ENET, "Prometheus or network error"},
 		{PT_EWRITE, 4, POWERTEST_EWRITE, "cannot write the output"},
-		{PT_ENOMEM, 3, POWERTEST_ENOMEM, "out of memory"},   /* SPEC: no exit code of its own */
+		{PT_ENOMEM, 3, POWERTEST_ENOMEM, "out of memory"},   /* no exit code of its own */
 		{PT_ESYS, 125, POWERTEST_ENET, "system error"},      /* run's fork or pipe */
 		{-1, 3, POWERTEST_ENET, "unknown error"},
 		{99, 3, POWERTEST_ENET, "unknown error"},

@@ -201,7 +201,7 @@ static void test_http__size_cap(void **state)
 	assert_int_equal(pt_http_request(h, url, NULL, &body, &status, &err), PT_ENET);
 	assert_int_equal(err.code, PT_ENET);
 	assert_contains(err.msg, url);
-	assert_contains(err.msg, "1000-byte limit");
+	assert_contains(err.msg, "larger than the limit of 1000 bytes for one answer");
 	/* A cap is not a passing fault: no retry. */
 	assert_int_equal(fake_hits(s, "/big"), 1);
 
@@ -209,7 +209,7 @@ static void test_http__size_cap(void **state)
 	body.limit = 100;
 	pt_error_clear(&err);
 	assert_int_equal(pt_http_request(h, url, NULL, &body, &status, &err), PT_ENET);
-	assert_contains(err.msg, "100-byte limit");
+	assert_contains(err.msg, "limit of 100 bytes for one answer");
 
 	/* And the client still works after an aborted transfer. */
 	body.limit = 0;
@@ -217,6 +217,70 @@ static void test_http__size_cap(void **state)
 	assert_int_equal(status, 200);
 	pt_buf_free(&body);
 	pt_http_free(h);
+}
+
+/* Every answer held counts against one budget for the process: a body
+ * holds its part until it is freed, a failed transfer gives it back at once,
+ * and what passes the budget is an error that names it. */
+static void test_http__budget(void **state)
+{
+	struct fake_server *s = *state;
+	struct pt_http_opts o = {0};
+	struct pt_buf held = {0}, body = {0};
+	struct pt_http_req reqs[3];
+	struct pt_error err = {0, ""};
+	struct pt_http *h;
+	char url[128];
+	long status;
+	size_t i;
+
+	pt_http_set_budget(100 * 1024);
+	h = client(&o);
+	assert_int_equal(pt_http_budget_used(), 0);
+	assert_int_equal(get(s, h, "/big", NULL, &held, &status, &err), PT_OK);
+	assert_int_equal(held.len, sizeof(big_body));
+	assert_int_equal(pt_http_budget_used(), sizeof(big_body));
+	/* 64 KiB held: a second one does not fit in 100 KiB. */
+	assert_int_equal(get(s, h, "/big", NULL, &body, &status, &err), PT_ENET);
+	assert_contains(err.msg, "take more than the limit of 102400 bytes for all answers held at once");
+	assert_int_equal(body.len, 0);
+	assert_int_equal(pt_http_budget_used(), sizeof(big_body));
+	/* Small ones still do, and count while held. */
+	assert_int_equal(get(s, h, "/ok", NULL, &body, &status, &err), PT_OK);
+	assert_int_equal(pt_http_budget_used(), sizeof(big_body) + body.len);
+	pt_buf_reset(&body);
+	assert_int_equal(pt_http_budget_used(), sizeof(big_body));
+	pt_buf_free(&held);
+	assert_int_equal(pt_http_budget_used(), 0);
+
+	/* Transfers at once share it: two of three 64 KiB answers cannot both fit. */
+	memset(reqs, 0, sizeof(reqs));
+	url_of(url, sizeof(url), s, "/big");
+	for (i = 0; i < 3; i++)
+		reqs[i].url = url;
+	pt_error_clear(&err);
+	assert_int_equal(pt_http_multi(h, reqs, 3, 3, NULL, NULL, &err), PT_OK);
+	assert_true(pt_http_budget_used() <= 100 * 1024);
+	{
+		size_t ok = 0, over = 0;
+
+		for (i = 0; i < 3; i++) {
+			if (reqs[i].err.code == PT_OK)
+				ok++;
+			else if (strstr(reqs[i].err.msg, "for all answers held at once"))
+				over++;
+			else
+				fail_msg("unexpected: %s", reqs[i].err.msg);
+		}
+		assert_int_equal(ok, 1);
+		assert_int_equal(over, 2);
+	}
+	for (i = 0; i < 3; i++)
+		pt_buf_free(&reqs[i].body);
+	assert_int_equal(pt_http_budget_used(), 0);
+	pt_buf_free(&body);
+	pt_http_free(h);
+	pt_http_set_budget(0);
 }
 
 static void test_http__connection_refused(void **state)
@@ -594,7 +658,7 @@ static void test_http__multi_failures(void **state)
 	assert_int_equal(reqs[2].status, 503);
 	assert_int_equal(fake_hits(s, "/always503"), 2);
 	assert_int_equal(reqs[3].err.code, PT_ENET);
-	assert_contains(reqs[3].err.msg, "100-byte limit");
+	assert_contains(reqs[3].err.msg, "limit of 100 bytes for one answer");
 	assert_int_equal(fake_hits(s, "/big"), 1);
 	assert_int_equal(reqs[4].status, 200);
 	for (i = 0; i < 5; i++) {
@@ -623,6 +687,7 @@ int main(void)
 		cmocka_unit_test(test_http__urlencode),
 		cmocka_unit_test_setup_teardown(test_http__multi, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http__multi_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http__budget, setup, teardown),
 	};
 	int rc;
 

@@ -145,7 +145,7 @@ static void run_model(struct pt_row *r, struct pt_node_obs *o, const struct pt_p
 	assert_int_equal(pt_model_node(r, &in, &err), PT_OK);
 }
 
-/* Expected figures are computed here from the formulas of SPEC.md §5. */
+/* Expected figures are computed here from the formulas of doc/reference.md §6. */
 static void test_model__cpu_only_node(void **state)
 {
 	struct pt_power_params pp;

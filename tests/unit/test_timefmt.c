@@ -10,7 +10,7 @@
 
 #include "timefmt.h"
 
-/* 2026-11-21T10:00:00Z, the SPEC's example instant. */
+/* 2026-11-21T10:00:00Z, the reference's example instant. */
 #define T0 INT64_C(1795255200000)
 
 struct time_case {
