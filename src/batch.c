@@ -641,6 +641,34 @@ static int slice_nodes(struct pt_strmap *u, bool *all, struct bjob *b, const siz
 	return PT_OK;
 }
 
+/* Every window to compute against the intensity file of each node it names
+ * (the top level's for jobs over every node): an uncovered one is an error
+ * before anything is fetched. Files of nodes found only later are checked
+ * when their rows are made (job_carbon). */
+static int check_coverage(struct run *run, struct pt_error *err)
+{
+	const struct pt_intensity *top = pt_ctx_intensity(run->ctx, &run->ctx->cfg->power);
+	size_t i, j;
+	int rc;
+
+	for (i = 0; i < run->jobs->n && run->ctx->nintensities > 0; i++) {
+		const struct bjob *bj = &run->b[i];
+		const struct pt_job *job = bj->job;
+
+		if (!bj->compute)
+			continue;
+		if (bj->all && top &&
+				(rc = pt_intensity_check(top, job->start_ms, job->end_ms, err)) != PT_OK)
+			return rc;
+		for (j = 0; j < bj->nneed; j++) {
+			const struct pt_intensity *t = pt_carbon_table(run->ctx, bj->need[j]);
+			if (t && (rc = pt_intensity_check(t, job->start_ms, job->end_ms, err)) != PT_OK)
+				return rc;
+		}
+	}
+	return PT_OK;
+}
+
 int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct pt_jobs *jobs,
 		const struct pt_batch_opts *opts, struct pt_out *out, struct pt_error *err)
 {
@@ -675,6 +703,9 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 	res->jobs_computed = ncompute;
 	if (ncompute == 0)
 		goto flush;
+	/* Windows an intensity file does not cover: before any query. */
+	if ((rc = check_coverage(&run, err)) != PT_OK)
+		goto out;
 
 	/* The grid: step and the data's sample interval (see series.h). */
 	if ((order = malloc(ncompute * sizeof(*order))) == NULL ||

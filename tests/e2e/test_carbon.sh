@@ -245,6 +245,9 @@ assert_contains "$ERR" "(its data ends at $end_iso)" "and where the data ends"
 assert_exit 2 pt -c "$PT_TMP/short.yaml" batch "$PT_TMP/jobs.csv" -o "$PT_TMP/short-batch.csv"
 assert_contains "$ERR" "short.csv has no carbon intensity for $end_iso .. " "batch names the gap"
 [[ -e "$PT_TMP/short-batch.csv" ]] && fail "batch left an output file" || ok "no output file"
+# Checked before any query: with no Prometheus at all it is still exit 2.
+assert_exit 2 pt -c "$PT_TMP/short.yaml" -u http://127.0.0.1:9 batch "$PT_TMP/jobs.csv" -o "$PT_TMP/short-batch.csv"
+assert_contains "$ERR" "short.csv has no carbon intensity for $end_iso .. " "batch checks before fetching"
 # A window inside the file is fine.
 assert_exit 0 pt -c "$PT_TMP/short.yaml" report --start "${WS[inner]}" --end "${WE[inner]}"
 
