@@ -67,6 +67,14 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 		end_ms = opts->start_ms;
 	nsteps = (end_ms - opts->start_ms) / g.step_ms + 1; /* points 0 .. n, t_n <= end */
 	res->steps = (size_t)nsteps;
+	/* The intensity files the rows will need, before any query. */
+	for (i = 0; i < (opts->nnodes ? opts->nnodes : 1) && ctx->nintensities > 0; i++) {
+		const struct pt_intensity *t = opts->nnodes ? pt_carbon_table(ctx, opts->nodes[i]) :
+			pt_ctx_intensity(ctx, &ctx->cfg->power);
+		if (t && (rc = pt_intensity_check(t, opts->start_ms, opts->start_ms +
+				(nsteps - 1) * g.step_ms, err)) != PT_OK)
+			return rc;
+	}
 
 	for (i = 0; i < opts->nnodes; i++)
 		if (pt_strmap_put(&known, opts->nodes[i], NULL) == PT_STRMAP_NONE) {

@@ -375,11 +375,35 @@ out:
 	return rc;
 }
 
+/* The intensity files the window will need, before any query: those of the
+ * nodes asked for, or the top level's. */
+static int check_coverage(const struct pt_ctx *ctx, const struct pt_window *w,
+		struct pt_error *err)
+{
+	const struct pt_intensity *t;
+	size_t i;
+	int rc;
+
+	if (w->nnodes == 0) {
+		t = pt_ctx_intensity(ctx, &ctx->cfg->power);
+		return t ? pt_intensity_check(t, w->start_ms, w->end_ms, err) : PT_OK;
+	}
+	for (i = 0; i < w->nnodes; i++)
+		if ((t = pt_carbon_table(ctx, w->nodes[i])) != NULL &&
+				(rc = pt_intensity_check(t, w->start_ms, w->end_ms, err)) != PT_OK)
+			return rc;
+	return PT_OK;
+}
+
 int pt_report_window(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
 		const struct pt_window *w, struct pt_error *err)
 {
 	int rc;
 
+	*out = NULL;
+	*n = 0;
+	if (ctx->nintensities > 0 && (rc = check_coverage(ctx, w, err)) != PT_OK)
+		return rc;
 	if ((rc = window_rows(out, n, ctx, w, err)) != PT_OK)
 		return rc;
 	if (pt_carbon_varies(ctx) && (rc = window_carbon(*out, *n, ctx, w, err)) != PT_OK) {

@@ -242,12 +242,17 @@ end_iso=$(date -u -d "@$((t0 + 2 * 3600))" +%Y-%m-%dT%H:%M:%S.000Z)
 assert_exit 2 pt -c "$PT_TMP/short.yaml" report --start "${WS[odd]}" --end "${WE[odd]}"
 assert_contains "$ERR" "short.csv has no carbon intensity for $end_iso .. " "report names the gap"
 assert_contains "$ERR" "(its data ends at $end_iso)" "and where the data ends"
+assert_exit 2 pt -c "$PT_TMP/short.yaml" -u http://127.0.0.1:9 report --start "${WS[odd]}" --end "${WE[odd]}"
+assert_contains "$ERR" "short.csv has no carbon intensity for $end_iso .. " "report checks before asking Prometheus"
 assert_exit 2 pt -c "$PT_TMP/short.yaml" batch "$PT_TMP/jobs.csv" -o "$PT_TMP/short-batch.csv"
 assert_contains "$ERR" "short.csv has no carbon intensity for $end_iso .. " "batch names the gap"
 [[ -e "$PT_TMP/short-batch.csv" ]] && fail "batch left an output file" || ok "no output file"
 # Checked before any query: with no Prometheus at all it is still exit 2.
 assert_exit 2 pt -c "$PT_TMP/short.yaml" -u http://127.0.0.1:9 batch "$PT_TMP/jobs.csv" -o "$PT_TMP/short-batch.csv"
 assert_contains "$ERR" "short.csv has no carbon intensity for $end_iso .. " "batch checks before fetching"
+assert_exit 2 pt -c "$PT_TMP/short.yaml" -u http://127.0.0.1:9 export --start "${WS[odd]}" --end "${WE[odd]}" -o "$PT_TMP/short-export.csv"
+assert_contains "$ERR" "short.csv has no carbon intensity for $end_iso .. " "export checks before asking Prometheus"
+[[ -e "$PT_TMP/short-export.csv" ]] && fail "export left an output file" || ok "no export file"
 # A window inside the file is fine.
 assert_exit 0 pt -c "$PT_TMP/short.yaml" report --start "${WS[inner]}" --end "${WE[inner]}"
 
