@@ -119,6 +119,16 @@ sys.exit(0 if worst <= 0.01 and len(last) == len(want) else 1)
 PY
 done
 
+# ---- serve: /report.csv has report's bytes; /export.csv its co2_g ----
+port=$(free_port)
+"$PT_BIN" -c "$PT_TMP/cfg.yaml" serve --listen "127.0.0.1:$port" 2>"$PT_TMP/serve.err" &
+cleanup_pid $!
+wait_until 20 curl -fsS --max-time 2 "http://127.0.0.1:$port/healthz" || { cat "$PT_TMP/serve.err"; fatal "serve did not answer"; }
+curl -fsS --max-time 60 -o "$PT_TMP/serve-odd.csv" "http://127.0.0.1:$port/report.csv?start=${WS[odd]}&end=${WE[odd]}&task=odd" || fail "serve /report.csv"
+if cmp -s "$PT_TMP/serve-odd.csv" "$PT_TMP/odd.csv"; then ok "serve: /report.csv = report's CSV, co2_g included"; else fail "serve differs"; diff "$PT_TMP/serve-odd.csv" "$PT_TMP/odd.csv"; fi
+curl -fsS --max-time 60 -o "$PT_TMP/serve-export.csv" "http://127.0.0.1:$port/export.csv?start=${WS[aligned]}&end=${WE[aligned]}" || fail "serve /export.csv"
+if cmp -s "$PT_TMP/serve-export.csv" "$PT_TMP/export-aligned.csv"; then ok "serve: /export.csv = export's CSV"; else fail "serve export differs"; diff "$PT_TMP/serve-export.csv" "$PT_TMP/export-aligned.csv" | head; fi
+
 # ---- --by device: CO2 per device, adding up to the node's ----
 assert_exit 0 pt -c "$PT_TMP/cfg.yaml" report --start "${WS[odd]}" --end "${WE[odd]}" --by device -o "$PT_TMP/dev.csv"
 python3 - "$PT_TMP/dev.csv" "$PT_TMP/odd.csv" <<'PY' >"$PT_TMP/dev" 2>&1 && ok "device co2_g adds up to the node's" || { fail "device co2"; cat "$PT_TMP/dev"; }
