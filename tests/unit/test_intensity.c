@@ -50,6 +50,13 @@ static void test_intensity__good(void **state)
 		{"em-life-cycle", "\xEF\xBB\xBF" "Datetime (UTC),Carbon intensity gCO₂eq/kWh (direct),"
 			"Carbon intensity gCO₂eq/kWh (Life cycle)\r\n2024-01-01 00:00:00,1,2\r\n"
 			"2024-01-01 01:00:00,3,4\r\n", PT_CI_LCA, 2, 2, 4, T0, T0 + 2 * H},
+		/* The data portal's newer header, as downloaded. */
+		{"em-2024", "Datetime (UTC),Country,Zone name,Zone id,Carbon intensity gCO₂eq/kWh (direct),"
+			"Carbon intensity gCO₂eq/kWh (Life cycle),Carbon-free energy percentage (CFE%),"
+			"Renewable energy percentage (RE%),Data source,Data estimated,Data estimation method\n"
+			"2024-01-01 00:00:00,France,France,FR,18.92,38.51,95.1,27.23,entsoe.eu,false,\n"
+			"2024-01-01 01:00:00,France,France,FR,17.5,36.2,95.5,27.9,entsoe.eu,false,\n",
+			PT_CI_DIRECT, 2, 18.92, 17.5, T0, T0 + 2 * H},
 		{"em-ascii", "Datetime (UTC),Carbon Intensity gCO2eq/kWh (LCA)\n"
 			"2024-01-01T00:00:00.000Z,5\n", PT_CI_LCA, 1, 5, 5, T0, T0 + H},
 		{"plain-rfc3339", "time,g_per_kwh\n2024-01-01T00:00:00Z,100\n2024-01-01T00:30:00Z,200\n"
