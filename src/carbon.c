@@ -97,14 +97,91 @@ static double co2_of(double energy_wh, double pue, double g)
 	return energy_wh / 1000.0 * pue * g;
 }
 
-static const struct pt_device_row *find_dev(const struct pt_row *r, const char *device)
+int pt_carbon_piece_g(double *g, const struct pt_ctx *ctx, const char *node,
+		const struct pt_row *piece_row, int64_t a_ms, int64_t b_ms, struct pt_error *err)
+{
+	const struct pt_intensity *t = pt_carbon_table(ctx, node);
+
+	if (t != NULL)
+		return pt_intensity_mean(t, a_ms, b_ms, g, err);
+	*g = piece_row ? piece_row->carbon_intensity : NAN; /* observed: the piece's own mean */
+	return PT_OK;
+}
+
+static struct pt_carbon_dev *sums_dev(struct pt_carbon_sums *s, const char *device)
 {
 	size_t i;
 
-	for (i = 0; r && i < r->ndevices; i++)
-		if (strcmp(r->devices[i].device, device) == 0)
-			return &r->devices[i];
-	return NULL;
+	for (i = 0; i < s->ndev; i++)
+		if (strcmp(s->dev[i].device, device) == 0)
+			return &s->dev[i];
+	if (s->ndev == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 4;
+		struct pt_carbon_dev *d = realloc(s->dev, cap * sizeof(*d));
+		if (d == NULL)
+			return NULL;
+		s->dev = d;
+		s->cap = cap;
+	}
+	memset(&s->dev[s->ndev], 0, sizeof(*s->dev));
+	if ((s->dev[s->ndev].device = strdup(device)) == NULL)
+		return NULL;
+	return &s->dev[s->ndev++];
+}
+
+int pt_carbon_sums_add(struct pt_carbon_sums *s, const struct pt_row *pr, double g,
+		struct pt_error *err)
+{
+	size_t d;
+	double e;
+
+	if (pr == NULL || !isfinite(g))
+		return PT_OK;
+	e = weight(pr->energy_wh);
+	s->se += e;
+	s->seg += e * g;
+	for (d = 0; d < pr->ndevices; d++) {
+		struct pt_carbon_dev *sd;
+
+		if ((e = weight(pr->devices[d].energy_wh)) == 0)
+			continue;
+		if ((sd = sums_dev(s, pr->devices[d].device)) == NULL)
+			return pt_error_oom(err);
+		sd->se += e;
+		sd->seg += e * g;
+	}
+	return PT_OK;
+}
+
+void pt_carbon_sums_apply(const struct pt_carbon_sums *s, struct pt_row *r, double fallback)
+{
+	size_t d, j;
+
+	r->carbon_intensity = s->se > 0 ? s->seg / s->se : fallback;
+	if (r->status.kind != PT_STATUS_NO_DATA)
+		r->co2_g = co2_of(r->energy_wh, r->pue, r->carbon_intensity);
+	/* Each device by its own energy over the pieces. */
+	for (d = 0; d < r->ndevices && r->status.kind != PT_STATUS_NO_DATA; d++) {
+		struct pt_device_row *dr = &r->devices[d];
+		double g = r->carbon_intensity;
+
+		for (j = 0; j < s->ndev; j++)
+			if (strcmp(s->dev[j].device, dr->device) == 0 && s->dev[j].se > 0)
+				g = s->dev[j].seg / s->dev[j].se;
+		dr->co2_g = co2_of(dr->energy_wh, r->pue, g);
+	}
+}
+
+void pt_carbon_sums_clear(struct pt_carbon_sums *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->ndev; i++)
+		free(s->dev[i].device);
+	free(s->dev);
+	memset(s, 0, sizeof(*s));
 }
 
 int pt_carbon_apply(struct pt_row *rows, size_t n, const struct pt_ctx *ctx,
@@ -112,19 +189,13 @@ int pt_carbon_apply(struct pt_row *rows, size_t n, const struct pt_ctx *ctx,
 		struct pt_error *err)
 {
 	struct pt_strmap *maps = NULL;
-	const struct pt_row **match = NULL;
-	double *g = NULL;
-	size_t i, p, d;
+	size_t i, p;
 	int rc = PT_OK;
 
 	if (!pt_carbon_varies(ctx) || n == 0)
 		return PT_OK;
-	if ((maps = calloc(npieces, sizeof(*maps))) == NULL ||
-			(match = calloc(npieces, sizeof(*match))) == NULL ||
-			(g = calloc(npieces, sizeof(*g))) == NULL) {
-		rc = pt_error_oom(err);
-		goto out;
-	}
+	if ((maps = calloc(npieces, sizeof(*maps))) == NULL)
+		return pt_error_oom(err);
 	/* Piece rows by node; a piece's rows are in its own order. */
 	for (p = 0; p < npieces; p++)
 		for (i = 0; i < pn[p]; i++)
@@ -132,52 +203,33 @@ int pt_carbon_apply(struct pt_row *rows, size_t n, const struct pt_ctx *ctx,
 				rc = pt_error_oom(err);
 				goto out;
 			}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && rc == PT_OK; i++) {
 		struct pt_row *r = &rows[i];
 		const struct pt_intensity *t = pt_carbon_table(ctx, r->node);
-		double se = 0, seg = 0, mean = r->carbon_intensity;
+		struct pt_carbon_sums sums;
+		double mean = r->carbon_intensity, g;
 
 		if (t == NULL && !pt_carbon_node_varies(ctx, r->node))
 			continue;
 		if (t && (rc = pt_intensity_mean(t, r->start_ms, r->end_ms, &mean, err)) != PT_OK)
-			goto out;
-		for (p = 0; p < npieces; p++) {
+			break;
+		memset(&sums, 0, sizeof(sums));
+		for (p = 0; p < npieces && rc == PT_OK; p++) {
 			size_t j = pt_strmap_get(&maps[p], r->node);
-			double e;
+			const struct pt_row *pr = j == PT_STRMAP_NONE ? NULL : &prow[p][j];
 
-			match[p] = j == PT_STRMAP_NONE ? NULL : &prow[p][j];
-			if (t == NULL) /* observed: the piece's own mean of the series */
-				g[p] = match[p] ? match[p]->carbon_intensity : NAN;
-			else if ((rc = pt_intensity_mean(t, bounds[p], bounds[p + 1], &g[p], err)) != PT_OK)
-				goto out;
-			e = match[p] && isfinite(g[p]) ? weight(match[p]->energy_wh) : 0.0;
-			se += e;
-			seg += e > 0 ? e * g[p] : 0.0;
+			rc = pt_carbon_piece_g(&g, ctx, r->node, pr, bounds[p], bounds[p + 1], err);
+			if (rc == PT_OK)
+				rc = pt_carbon_sums_add(&sums, pr, g, err);
 		}
-		r->carbon_intensity = se > 0 ? seg / se : mean;
-		if (r->status.kind != PT_STATUS_NO_DATA)
-			r->co2_g = co2_of(r->energy_wh, r->pue, r->carbon_intensity);
-		/* Each device by its own energy over the pieces. */
-		for (d = 0; d < r->ndevices; d++) {
-			struct pt_device_row *dr = &r->devices[d];
-			double de = 0, deg = 0;
-
-			for (p = 0; p < npieces; p++) {
-				const struct pt_device_row *pd = find_dev(match[p], dr->device);
-				double e = pd && isfinite(g[p]) ? weight(pd->energy_wh) : 0.0;
-				de += e;
-				deg += e > 0 ? e * g[p] : 0.0;
-			}
-			if (r->status.kind != PT_STATUS_NO_DATA)
-				dr->co2_g = co2_of(dr->energy_wh, r->pue, de > 0 ? deg / de : r->carbon_intensity);
-		}
+		if (rc == PT_OK)
+			pt_carbon_sums_apply(&sums, r, mean);
+		pt_carbon_sums_clear(&sums);
 	}
 out:
-	for (p = 0; maps && p < npieces; p++)
+	for (p = 0; p < npieces; p++)
 		pt_strmap_free(&maps[p]);
 	free(maps);
-	free(match);
-	free(g);
 	return rc;
 }
 

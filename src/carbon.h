@@ -48,6 +48,32 @@ int pt_carbon_apply(struct pt_row *rows, size_t n, const struct pt_ctx *ctx,
 		const int64_t *bounds, size_t npieces, struct pt_row *const *prow, const size_t *pn,
 		struct pt_error *err) PT_WUR;
 
+/* The same, piece by piece, for callers that finish pieces as they go
+ * (batch): energy-weighted sums of one row and its devices. Zero-initialise. */
+struct pt_carbon_dev {
+	char *device;
+	double se, seg;
+};
+struct pt_carbon_sums {
+	double se, seg;          /* sum of E_i, of E_i g_i */
+	struct pt_carbon_dev *dev;
+	size_t ndev, cap;
+};
+
+/* The intensity of node over the piece [a, b): its file's mean (errors as
+ * pt_intensity_check), or on the carbon_intensity quantity the piece row's
+ * observed one (piece_row may be NULL: NaN). */
+int pt_carbon_piece_g(double *g, const struct pt_ctx *ctx, const char *node,
+		const struct pt_row *piece_row, int64_t a_ms, int64_t b_ms, struct pt_error *err) PT_WUR;
+/* Adds one piece's row (its energy and its devices') at intensity g; a NaN
+ * g or a row without energy adds nothing. PT_ENOMEM only. */
+int pt_carbon_sums_add(struct pt_carbon_sums *s, const struct pt_row *piece_row, double g,
+		struct pt_error *err) PT_WUR;
+/* Sets r's carbon_intensity (fallback when no piece had energy) and co2_g,
+ * and its devices' co2_g, from s. */
+void pt_carbon_sums_apply(const struct pt_carbon_sums *s, struct pt_row *r, double fallback);
+void pt_carbon_sums_clear(struct pt_carbon_sums *s);
+
 /* For one short interval (a grid point's step): carbon_intensity = the
  * file's time-weighted mean over [a, b) (its value at a when a == b), and
  * co2_g from it. Errors as pt_carbon_apply. */
