@@ -36,11 +36,19 @@ struct bjob {
 	size_t nacc, acap;
 	struct pt_strmap accmap; /* all: node -> acc */
 	/* Carbon over time (carbon.h): the window's pieces at the intensity
-	 * files' boundaries, and per acc one accumulator per piece. */
+	 * files' boundaries; per acc, an accumulator per piece while its points
+	 * come in, and the energy-weighted sums of the pieces done, so memory
+	 * holds only the pieces the current slice touches. */
 	int64_t *bounds;
 	size_t npieces;     /* > 1 when the window crosses a boundary, else 0 */
-	struct pt_node_acc **paccs;
+	size_t pdone;       /* pieces finished: their sums are taken */
+	struct piece_accs *pcs; /* parallel to accs */
 	struct pt_buf text; /* its rows, ready to write */
+};
+
+struct piece_accs {
+	struct pt_node_acc **p;   /* npieces, NULL until the piece has a point */
+	struct pt_carbon_sums sums;
 };
 
 struct run {
@@ -55,22 +63,33 @@ struct run {
 	size_t cursor;      /* next job to write */
 };
 
+static void piece_free(struct piece_accs *pc, size_t p)
+{
+	if (pc->p && pc->p[p]) {
+		pt_node_acc_clear(pc->p[p]);
+		free(pc->p[p]);
+		pc->p[p] = NULL;
+	}
+}
+
 static void bjob_free_accs(struct bjob *bj)
 {
 	size_t i, p;
 
 	for (i = 0; i < bj->nacc; i++) {
 		pt_node_acc_clear(&bj->accs[i]);
-		for (p = 0; bj->paccs && bj->paccs[i] && p < bj->npieces; p++)
-			pt_node_acc_clear(&bj->paccs[i][p]);
-		if (bj->paccs)
-			free(bj->paccs[i]);
+		if (bj->pcs == NULL)
+			continue;
+		for (p = 0; p < bj->npieces; p++)
+			piece_free(&bj->pcs[i], p);
+		free(bj->pcs[i].p);
+		pt_carbon_sums_clear(&bj->pcs[i].sums);
 	}
-	free(bj->paccs);
-	bj->paccs = NULL;
+	free(bj->pcs);
+	bj->pcs = NULL;
 	free(bj->bounds);
 	bj->bounds = NULL;
-	bj->npieces = 0;
+	bj->npieces = bj->pdone = 0;
 	free(bj->accs);
 	bj->accs = NULL;
 	bj->nacc = bj->acap = 0;
@@ -233,62 +252,127 @@ static int write_ready(struct run *run, bool flush, struct pt_error *err)
 	return PT_OK;
 }
 
-/* CO2 over time (carbon.h): the rows of each piece of the window from its
- * accumulators, by the same rules as the window's, weight the intensity. */
-static int job_carbon(struct run *run, struct bjob *bj, const struct pt_window *w,
-		struct pt_row *rows, size_t nrows, struct pt_error *err)
+/* Grid points holding piece p's window (as a job's ka, kb). */
+static void piece_points(const struct run *run, const struct bjob *bj, size_t p, int64_t *ka,
+		int64_t *kb)
+{
+	*ka = pt_grid_first(&run->grid, bj->bounds[p] - run->grid.scrape_ms);
+	*kb = pt_grid_last(&run->grid, bj->bounds[p + 1]);
+}
+
+/* Piece p is complete: each node's row over it, by the same rules as the
+ * window's, adds its energy x intensity to the node's sums; its
+ * accumulators go. */
+static int finish_piece(struct run *run, struct bjob *bj, size_t p, struct pt_error *err)
+{
+	struct pt_node_obs *obs = NULL;
+	struct pt_row *rows = NULL;
+	size_t *idx = NULL, nobs = 0, nrows = 0, i;
+	struct pt_window pw;
+	int rc = PT_OK;
+
+	if ((obs = calloc(bj->nacc ? bj->nacc : 1, sizeof(*obs))) == NULL ||
+			(idx = calloc(bj->nacc ? bj->nacc : 1, sizeof(*idx))) == NULL) {
+		rc = pt_error_oom(err);
+		goto out;
+	}
+	memset(&pw, 0, sizeof(pw));
+	pw.task = bj->job->task;
+	pw.start_ms = bj->bounds[p];
+	pw.end_ms = bj->bounds[p + 1];
+	pw.scrape_interval_ms = run->grid.scrape_ms;
+	pw.step_ms = run->grid.step_ms;
+	for (i = 0; i < bj->nacc && rc == PT_OK; i++) {
+		const struct pt_node_acc *a = bj->pcs[i].p ? bj->pcs[i].p[p] : NULL;
+		if (a == NULL || !a->any)
+			continue;
+		if ((rc = pt_node_acc_obs(&obs[nobs], a, &run->grid, pw.start_ms, pw.end_ms,
+				run->ctx->qs->q[PT_Q_COVERED] != NULL, err)) == PT_OK)
+			idx[nobs++] = i;
+	}
+	if (rc == PT_OK)
+		rc = pt_report_model(&rows, &nrows, run->ctx, &pw, obs, nobs, err);
+	for (i = 0; i < nrows && rc == PT_OK; i++) {
+		double g;
+		rc = pt_carbon_piece_g(&g, run->ctx, rows[i].node, &rows[i], pw.start_ms, pw.end_ms, err);
+		if (rc == PT_OK)
+			rc = pt_carbon_sums_add(&bj->pcs[idx[i]].sums, &rows[i], g, err);
+	}
+out:
+	pt_rows_free(rows, nrows);
+	for (i = 0; obs && i < nobs; i++)
+		pt_node_obs_clear(&obs[i]);
+	free(obs);
+	free(idx);
+	for (i = 0; bj->pcs && i < bj->nacc; i++)
+		piece_free(&bj->pcs[i], p);
+	return rc;
+}
+
+/* Finishes the pieces whose points all lie before grid point k1. */
+static int finish_pieces(struct run *run, struct bjob *bj, int64_t k1, struct pt_error *err)
+{
+	int64_t ka, kb;
+	int rc;
+
+	while (bj->pdone < bj->npieces) {
+		piece_points(run, bj, bj->pdone, &ka, &kb);
+		if (kb >= k1)
+			break;
+		if ((rc = finish_piece(run, bj, bj->pdone, err)) != PT_OK)
+			return rc;
+		bj->pdone++;
+	}
+	return PT_OK;
+}
+
+/* The accumulator of the node of a row of the job, or NONE. */
+static size_t acc_of(const struct bjob *bj, size_t i, const char *node)
+{
+	if (bj->all)
+		return pt_strmap_get(&bj->accmap, node);
+	if (i < bj->nacc && strcmp(bj->accs[i].node, node) == 0)
+		return i;
+	for (i = 0; i < bj->nacc; i++)
+		if (strcmp(bj->accs[i].node, node) == 0)
+			return i;
+	return PT_STRMAP_NONE;
+}
+
+/* CO2 over time (carbon.h): each row's intensity weighted by its pieces'
+ * energies (the sums finish_piece took). */
+static int job_carbon(struct run *run, struct bjob *bj, struct pt_row *rows, size_t nrows,
+		struct pt_error *err)
 {
 	const struct pt_job *job = bj->job;
-	struct pt_row **prow = NULL;
-	size_t *pn = NULL, p, i, nobs;
-	struct pt_node_obs *obs = NULL;
 	int64_t whole[2];
-	int rc = PT_OK;
+	size_t i, ai;
+	int rc;
 
 	if (bj->npieces <= 1) {
 		whole[0] = job->start_ms;
 		whole[1] = job->end_ms;
 		return pt_carbon_apply(rows, nrows, run->ctx, whole, 1, &rows, &nrows, err);
 	}
+	if ((rc = finish_pieces(run, bj, INT64_MAX, err)) != PT_OK)
+		return rc;
 	for (i = 0; i < nrows; i++) {
 		const struct pt_intensity *t = pt_carbon_table(run->ctx, rows[i].node);
-		if (t && (rc = pt_intensity_check(t, job->start_ms, job->end_ms, err)) != PT_OK)
-			return rc;
-	}
-	if ((prow = calloc(bj->npieces, sizeof(*prow))) == NULL ||
-			(pn = calloc(bj->npieces, sizeof(*pn))) == NULL ||
-			(obs = calloc(bj->nacc ? bj->nacc : 1, sizeof(*obs))) == NULL) {
-		rc = pt_error_oom(err);
-		goto out;
-	}
-	for (p = 0; p < bj->npieces && rc == PT_OK; p++) {
-		struct pt_window pw = *w;
+		double mean = rows[i].carbon_intensity;
 
-		pw.start_ms = bj->bounds[p];
-		pw.end_ms = bj->bounds[p + 1];
-		for (i = nobs = 0; i < bj->nacc && rc == PT_OK; i++) {
-			if (!bj->paccs[i][p].any)
-				continue;
-			if ((rc = pt_node_acc_obs(&obs[nobs], &bj->paccs[i][p], &run->grid, pw.start_ms,
-					pw.end_ms, run->ctx->qs->q[PT_Q_COVERED] != NULL, err)) == PT_OK)
-				nobs++;
+		if (t == NULL && !pt_carbon_node_varies(run->ctx, rows[i].node))
+			continue;
+		if (t && (rc = pt_intensity_mean(t, job->start_ms, job->end_ms, &mean, err)) != PT_OK)
+			return rc;
+		if ((ai = acc_of(bj, i, rows[i].node)) == PT_STRMAP_NONE) {
+			struct pt_carbon_sums none;
+			memset(&none, 0, sizeof(none));
+			pt_carbon_sums_apply(&none, &rows[i], mean);
+		} else {
+			pt_carbon_sums_apply(&bj->pcs[ai].sums, &rows[i], mean);
 		}
-		pw.nodes = NULL;
-		pw.nnodes = 0;
-		if (rc == PT_OK)
-			rc = pt_report_model(&prow[p], &pn[p], run->ctx, &pw, obs, nobs, err);
-		for (i = 0; i < nobs; i++)
-			pt_node_obs_clear(&obs[i]);
 	}
-	if (rc == PT_OK)
-		rc = pt_carbon_apply(rows, nrows, run->ctx, bj->bounds, bj->npieces, prow, pn, err);
-out:
-	for (p = 0; prow && p < bj->npieces; p++)
-		pt_rows_free(prow[p], pn[p]);
-	free(prow);
-	free(pn);
-	free(obs);
-	return rc;
+	return PT_OK;
 }
 
 /* Rows of a job whose last slice is done. */
@@ -337,7 +421,7 @@ static int finish_job(struct run *run, struct bjob *bj, struct pt_error *err)
 	} else if ((rc = pt_report_model(&rows, &nrows, run->ctx, &w, obs, nobs, err)) != PT_OK) {
 		goto out;
 	}
-	if (pt_carbon_varies(run->ctx) && (rc = job_carbon(run, bj, &w, rows, nrows, err)) != PT_OK)
+	if (pt_carbon_varies(run->ctx) && (rc = job_carbon(run, bj, rows, nrows, err)) != PT_OK)
 		goto out;
 	if ((rc = job_text(run, bj, rows, nrows, err)) != PT_OK)
 		goto out;
@@ -353,19 +437,13 @@ out:
 	return rc;
 }
 
-/* The piece accumulators of acc ai (when the window has pieces). */
-static int init_pieces(struct bjob *bj, size_t ai, const char *node, struct pt_error *err)
+/* The piece slots of acc ai (when the window has pieces). */
+static int init_pieces(struct bjob *bj, size_t ai, struct pt_error *err)
 {
-	size_t p;
-	int rc;
-
 	if (bj->npieces <= 1)
 		return PT_OK;
-	if ((bj->paccs[ai] = calloc(bj->npieces, sizeof(**bj->paccs))) == NULL)
+	if ((bj->pcs[ai].p = calloc(bj->npieces, sizeof(*bj->pcs[ai].p))) == NULL)
 		return pt_error_oom(err);
-	for (p = 0; p < bj->npieces; p++)
-		if ((rc = pt_node_acc_init(&bj->paccs[ai][p], node, err)) != PT_OK)
-			return rc;
 	return PT_OK;
 }
 
@@ -378,11 +456,11 @@ static int grow_accs(struct bjob *bj, size_t cap, struct pt_error *err)
 		return pt_error_oom(err);
 	bj->accs = a;
 	if (bj->npieces > 1) {
-		struct pt_node_acc **pa = realloc(bj->paccs, cap * sizeof(*pa));
-		if (pa == NULL)
+		struct piece_accs *pc = realloc(bj->pcs, cap * sizeof(*pc));
+		if (pc == NULL)
 			return pt_error_oom(err);
-		memset(pa + bj->acap, 0, (cap - bj->acap) * sizeof(*pa));
-		bj->paccs = pa;
+		memset(pc + bj->acap, 0, (cap - bj->acap) * sizeof(*pc));
+		bj->pcs = pc;
 	}
 	bj->acap = cap;
 	return PT_OK;
@@ -407,14 +485,14 @@ static int start_job(struct run *run, struct bjob *bj, struct pt_error *err)
 		if ((rc = pt_node_acc_init(&bj->accs[i], bj->need[i], err)) != PT_OK)
 			return rc;
 		bj->nacc++;
-		if ((rc = init_pieces(bj, i, bj->need[i], err)) != PT_OK)
+		if ((rc = init_pieces(bj, i, err)) != PT_OK)
 			return rc;
 	}
 	return PT_OK;
 }
 
 /* Track t into acc ai for the window and each of its pieces. */
-static int add_track(struct bjob *bj, size_t ai, const struct pt_slice *s, size_t t,
+static int add_track(struct run *run, struct bjob *bj, size_t ai, const struct pt_slice *s, size_t t,
 		struct pt_error *err)
 {
 	const struct pt_job *job = bj->job;
@@ -424,14 +502,33 @@ static int add_track(struct bjob *bj, size_t ai, const struct pt_slice *s, size_
 	if ((rc = pt_node_acc_add(&bj->accs[ai], s, &s->tracks[t], job->start_ms, job->end_ms,
 			err)) != PT_OK)
 		return rc;
-	for (p = 0; p < bj->npieces; p++)
-		if ((rc = pt_node_acc_add(&bj->paccs[ai][p], s, &s->tracks[t], bj->bounds[p],
-				bj->bounds[p + 1], err)) != PT_OK)
+	/* The pieces this slice has points of (earlier ones are done). */
+	for (p = bj->pdone; p < bj->npieces; p++) {
+		struct pt_node_acc **slot = &bj->pcs[ai].p[p];
+		int64_t ka, kb;
+
+		piece_points(run, bj, p, &ka, &kb);
+		if (kb < s->k0)
+			continue;
+		if (ka >= s->k1)
+			break;
+		if (*slot == NULL) {
+			if ((*slot = malloc(sizeof(**slot))) == NULL)
+				return pt_error_oom(err);
+			if ((rc = pt_node_acc_init(*slot, bj->accs[ai].node, err)) != PT_OK) {
+				free(*slot);
+				*slot = NULL;
+				return rc;
+			}
+		}
+		if ((rc = pt_node_acc_add(*slot, s, &s->tracks[t], bj->bounds[p], bj->bounds[p + 1],
+				err)) != PT_OK)
 			return rc;
+	}
 	return PT_OK;
 }
 
-static int add_node_tracks(struct bjob *bj, size_t ai, const struct pt_slice *s, size_t ni,
+static int add_node_tracks(struct run *run, struct bjob *bj, size_t ai, const struct pt_slice *s, size_t ni,
 		struct pt_error *err)
 {
 	size_t t, gi;
@@ -440,19 +537,20 @@ static int add_node_tracks(struct bjob *bj, size_t ai, const struct pt_slice *s,
 
 	for (t = s->node_first[ni]; t != PT_STRMAP_NONE; t = s->tracks[t].next) {
 		own_ci = own_ci || s->tracks[t].quantity == PT_Q_CARBON_INTENSITY;
-		if ((rc = add_track(bj, ai, s, t, err)) != PT_OK)
+		if ((rc = add_track(run, bj, ai, s, t, err)) != PT_OK)
 			return rc;
 	}
 	/* The grid's intensity without a node (node "") where the node has none. */
 	if (!own_ci && *s->nodes.keys[ni] && (gi = pt_strmap_get(&s->nodes, "")) != PT_STRMAP_NONE)
 		for (t = s->node_first[gi]; t != PT_STRMAP_NONE; t = s->tracks[t].next)
 			if (s->tracks[t].quantity == PT_Q_CARBON_INTENSITY &&
-					(rc = add_track(bj, ai, s, t, err)) != PT_OK)
+					(rc = add_track(run, bj, ai, s, t, err)) != PT_OK)
 				return rc;
 	return PT_OK;
 }
 
-static int accumulate(struct bjob *bj, const struct pt_slice *s, struct pt_error *err)
+static int accumulate(struct run *run, struct bjob *bj, const struct pt_slice *s,
+		struct pt_error *err)
 {
 	size_t i, ni;
 	int rc;
@@ -461,7 +559,7 @@ static int accumulate(struct bjob *bj, const struct pt_slice *s, struct pt_error
 		for (i = 0; i < bj->nneed; i++) {
 			if ((ni = pt_strmap_get(&s->nodes, bj->need[i])) == PT_STRMAP_NONE)
 				continue;
-			if ((rc = add_node_tracks(bj, i, s, ni, err)) != PT_OK)
+			if ((rc = add_node_tracks(run, bj, i, s, ni, err)) != PT_OK)
 				return rc;
 		}
 		return PT_OK;
@@ -479,10 +577,10 @@ static int accumulate(struct bjob *bj, const struct pt_slice *s, struct pt_error
 			if ((rc = pt_node_acc_init(&bj->accs[bj->nacc], s->nodes.keys[ni], err)) != PT_OK)
 				return rc;
 			bj->nacc++;
-			if ((rc = init_pieces(bj, bj->nacc - 1, s->nodes.keys[ni], err)) != PT_OK)
+			if ((rc = init_pieces(bj, bj->nacc - 1, err)) != PT_OK)
 				return rc;
 		}
-		if ((rc = add_node_tracks(bj, ai, s, ni, err)) != PT_OK)
+		if ((rc = add_node_tracks(run, bj, ai, s, ni, err)) != PT_OK)
 			return rc;
 	}
 	return PT_OK;
@@ -804,8 +902,12 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 			goto out;
 		res->slices++;
 		res->requests += s->requests;
-		for (i = 0; i < nactive && rc == PT_OK; i++)
-			rc = accumulate(&run.b[active[i]], s, err);
+		for (i = 0; i < nactive && rc == PT_OK; i++) {
+			rc = accumulate(&run, &run.b[active[i]], s, err);
+			/* Pieces whose points are all in: their sums, and their memory back. */
+			if (rc == PT_OK)
+				rc = finish_pieces(&run, &run.b[active[i]], k1, err);
+		}
 		/* The next slice's size: as many points as the budget allows for the
 		 * tracks this one had. */
 		pt_slice_plan_done(&plan, s->ntracks);

@@ -99,6 +99,10 @@ print("worst relative difference %.4f%%" % (100 * worst))
 sys.exit(0 if worst <= 0.005 else 1)
 PY
 
+# In 20-minute slices (pieces finished as the slices pass): the same file.
+assert_exit 0 pt -c "$PT_TMP/cfg.yaml" batch "$PT_TMP/jobs.csv" --chunk 20m -o "$PT_TMP/batch-sliced.csv"
+if cmp -s "$PT_TMP/batch.csv" "$PT_TMP/batch-sliced.csv"; then ok "batch in 20-minute slices: the same rows"; else fail "sliced batch differs"; diff "$PT_TMP/batch.csv" "$PT_TMP/batch-sliced.csv"; fi
+
 # ---- export: the final cumulative co2_g ----
 for name in aligned midnight; do
 	assert_exit 0 pt -c "$PT_TMP/cfg.yaml" export --start "${WS[$name]}" --end "${WE[$name]}" -o "$PT_TMP/export-$name.csv"
