@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,81 +136,63 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 	return PT_OK;
 }
 
-int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx,
-		const struct pt_window *w, struct pt_error *err)
+/* Several windows' instant queries in one pool (carbon over time asks for
+ * the pieces of a window), each answer absorbed into its window's nodes as
+ * it arrives and then dropped, so only the bodies in flight are held. */
+struct observe {
+	struct pt_ctx *ctx;
+	const struct pt_window *ws;
+	struct node_set *sets;  /* one per window */
+	const struct pt_query **qs; /* per request */
+	struct pt_prom_result **later; /* per request: answers absorbed after the others */
+	size_t nq;              /* requests per window */
+};
+
+/* up, covered and carbon_intensity only add to nodes the other quantities
+ * found: absorbed once those are, whatever order the answers came in. */
+static bool absorbed_last(enum pt_quantity q)
 {
-	struct pt_expand x = {w->end_ms - w->start_ms, ctx->cfg->node_label, w->nodes, w->nnodes,
-		ctx->cfg->strip_port};
-	struct pt_http_req reqs[PT_Q_COUNT];
-	const struct pt_query *qs[PT_Q_COUNT];
-	struct pt_buf forms[PT_Q_COUNT], url = {0};
-	struct node_set set = {0};
-	size_t nq = 0, i, j;
+	return q == PT_Q_UP || q == PT_Q_COVERED || q == PT_Q_CARBON_INTENSITY;
+}
 
-	set.carbon_intensity = NAN;
-	int rc = PT_OK, qi;
+static void observe_done(struct pt_http_req *r, void *user)
+{
+	struct observe *ob = user;
+	size_t i = (size_t)(uintptr_t)r->user, wi = i / ob->nq, j;
+	const struct pt_query *q = ob->qs[i];
+	struct pt_prom_result *res = NULL;
+	struct pt_error e = {0, ""};
+	int rc;
 
-	*out = NULL;
-	*nout = 0;
-	memset(reqs, 0, sizeof(reqs));
-	memset(forms, 0, sizeof(forms));
-	/* Requested nodes come first, in the order asked, each with a row even without data. */
-	for (i = 0; i < w->nnodes; i++) {
-		if (set_get(&set, w->nodes[i], true) == NULL) {
-			rc = pt_error_oom(err);
-			goto out;
+	if (r->err.code == PT_OK) {
+		if ((rc = pt_prom_decode(&res, r->body.data ? r->body.data : "", r->body.len, r->status,
+				&e)) != PT_OK)
+			pt_error_set(&r->err, rc, "query for %s: %s", pt_quantity_name(q->quantity), e.msg);
+		if (res && absorbed_last(q->quantity)) {
+			ob->later[i] = res;
+			res = NULL;
 		}
+		for (j = 0; res && j < res->nseries && r->err.code == PT_OK; j++)
+			if (absorb(&ob->sets[wi], q, &res->series[j], ob->ctx->cfg, ob->ws[wi].nnodes > 0,
+					&e) != PT_OK)
+				r->err = e;
 	}
-	if ((rc = pt_prom_url(&url, ctx->prom, "/api/v1/query", err)) != PT_OK)
-		goto out;
-	for (qi = 0; qi < PT_Q_COUNT; qi++) {
-		struct pt_buf promql = {0};
-		const struct pt_query *q = ctx->qs->q[qi];
+	pt_prom_result_free(res);
+	pt_buf_free(&r->body);
+}
 
-		if (q == NULL)
-			continue;
-		rc = pt_queryset_expand(&promql, q, &x, err);
-		if (rc == PT_OK)
-			rc = pt_prom_query_form(&forms[nq], promql.data, w->end_ms, err);
-		pt_buf_free(&promql);
-		if (rc != PT_OK)
-			goto out;
-		qs[nq] = q;
-		reqs[nq].url = url.data;
-		reqs[nq].form = forms[nq].data;
-		nq++;
-	}
-	/* All quantities at once over keep-alive connections. */
-	if ((rc = pt_http_multi(pt_prom_http(ctx->prom), reqs, nq, (int)nq, NULL, NULL, err)) != PT_OK)
-		goto out;
-	for (i = 0; i < nq; i++) {
-		struct pt_prom_result *res = NULL;
+/* The observations of set (window w) as pt_report_observe gives them. */
+static void observe_finish(struct node_set *set, const struct pt_window *w)
+{
+	double d = (double)(w->end_ms - w->start_ms) / 1000.0;
+	size_t i, j;
 
-		if (reqs[i].err.code != PT_OK) {
-			*err = reqs[i].err;
-			rc = err->code;
-			goto out;
-		}
-		if ((rc = pt_prom_decode(&res, reqs[i].body.data, reqs[i].body.len, reqs[i].status,
-				err)) != PT_OK) {
-			char detail[sizeof(err->msg)];
-			memcpy(detail, err->msg, sizeof(detail));
-			pt_error_set(err, rc, "query for %s: %s", pt_quantity_name(qs[i]->quantity), detail);
-			goto out;
-		}
-		for (j = 0; j < res->nseries && rc == PT_OK; j++)
-			rc = absorb(&set, qs[i], &res->series[j], ctx->cfg, w->nnodes > 0, err);
-		pt_prom_result_free(res);
-		if (rc != PT_OK)
-			goto out;
-	}
-	for (i = 0; i < set.n; i++) {
-		struct pt_node_obs *o = &set.obs[i];
-		double d = (double)(w->end_ms - w->start_ms) / 1000.0;
+	for (i = 0; i < set->n; i++) {
+		struct pt_node_obs *o = &set->obs[i];
 
 		pt_node_obs_sort_gpus(o);
 		if (isnan(o->carbon_intensity))
-			o->carbon_intensity = set.carbon_intensity;
+			o->carbon_intensity = set->carbon_intensity;
 		/* An energy counter's increase() covers the time with data: over
 		 * a partly covered window, its mean power times the window, as the
 		 * gauges give it (and batch does). */
@@ -220,20 +203,128 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 		}
 	}
 	if (w->nnodes == 0)
-		pt_node_obs_sort(set.obs, set.n);
-	*out = set.obs;
-	*nout = set.n;
-	set.obs = NULL;
-	set.n = 0;
-out:
-	pt_obs_free(set.obs, set.n);
-	pt_strmap_free(&set.names);
-	for (i = 0; i < PT_Q_COUNT; i++) {
-		pt_buf_free(&forms[i]);
-		pt_buf_free(&reqs[i].body);
+		pt_node_obs_sort(set->obs, set->n);
+}
+
+/* pt_report_observe for nw windows at once, at most as many requests in
+ * flight as one window has quantities. outs[i], nouts[i]: window i's. */
+static int observe_many(struct pt_node_obs **outs, size_t *nouts, struct pt_ctx *ctx,
+		const struct pt_window *ws, size_t nw, struct pt_error *err)
+{
+	struct observe ob;
+	struct pt_http_req *reqs = NULL;
+	struct pt_buf *forms = NULL, url = {0};
+	size_t n = 0, i, k;
+	int rc = PT_OK, qi;
+
+	memset(&ob, 0, sizeof(ob));
+	ob.ctx = ctx;
+	ob.ws = ws;
+	for (qi = 0; qi < PT_Q_COUNT; qi++)
+		ob.nq += ctx->qs->q[qi] != NULL;
+	for (i = 0; i < nw; i++) {
+		outs[i] = NULL;
+		nouts[i] = 0;
 	}
+	if ((ob.sets = calloc(nw ? nw : 1, sizeof(*ob.sets))) == NULL ||
+			(reqs = calloc(nw * ob.nq + 1, sizeof(*reqs))) == NULL ||
+			(forms = calloc(nw * ob.nq + 1, sizeof(*forms))) == NULL ||
+			(ob.qs = calloc(nw * ob.nq + 1, sizeof(*ob.qs))) == NULL ||
+			(ob.later = calloc(nw * ob.nq + 1, sizeof(*ob.later))) == NULL) {
+		rc = pt_error_oom(err);
+		goto out;
+	}
+	if ((rc = pt_prom_url(&url, ctx->prom, "/api/v1/query", err)) != PT_OK)
+		goto out;
+	for (i = 0; i < nw; i++) {
+		const struct pt_window *w = &ws[i];
+		struct pt_expand x = {w->end_ms - w->start_ms, ctx->cfg->node_label, w->nodes, w->nnodes,
+			ctx->cfg->strip_port};
+
+		ob.sets[i].carbon_intensity = NAN;
+		/* Requested nodes come first, in the order asked, each with a row even without data. */
+		for (k = 0; k < w->nnodes; k++) {
+			if (set_get(&ob.sets[i], w->nodes[k], true) == NULL) {
+				rc = pt_error_oom(err);
+				goto out;
+			}
+		}
+		for (qi = 0; qi < PT_Q_COUNT; qi++) {
+			struct pt_buf promql = {0};
+			const struct pt_query *q = ctx->qs->q[qi];
+
+			if (q == NULL)
+				continue;
+			rc = pt_queryset_expand(&promql, q, &x, err);
+			if (rc == PT_OK)
+				rc = pt_prom_query_form(&forms[n], promql.data, w->end_ms, err);
+			pt_buf_free(&promql);
+			if (rc != PT_OK)
+				goto out;
+			ob.qs[n] = q;
+			reqs[n].url = url.data;
+			reqs[n].form = forms[n].data;
+			reqs[n].user = (void *)(uintptr_t)n;
+			n++;
+		}
+	}
+	/* All quantities at once over keep-alive connections. */
+	if ((rc = pt_http_multi(pt_prom_http(ctx->prom), reqs, n, (int)(ob.nq ? ob.nq : 1),
+			observe_done, &ob, err)) != PT_OK)
+		goto out;
+	/* The first failure in request order: the same message however they raced. */
+	for (i = 0; i < n; i++) {
+		if (reqs[i].err.code != PT_OK) {
+			*err = reqs[i].err;
+			rc = err->code;
+			goto out;
+		}
+	}
+	for (i = 0; i < n && rc == PT_OK; i++) {
+		const struct pt_prom_result *res = ob.later[i];
+		for (k = 0; res && k < res->nseries && rc == PT_OK; k++)
+			rc = absorb(&ob.sets[i / ob.nq], ob.qs[i], &res->series[k], ctx->cfg,
+					ws[i / ob.nq].nnodes > 0, err);
+	}
+	if (rc != PT_OK)
+		goto out;
+	for (i = 0; i < nw; i++) {
+		observe_finish(&ob.sets[i], &ws[i]);
+		outs[i] = ob.sets[i].obs;
+		nouts[i] = ob.sets[i].n;
+		ob.sets[i].obs = NULL;
+		ob.sets[i].n = 0;
+	}
+out:
+	for (i = 0; ob.sets && i < nw; i++) {
+		pt_obs_free(ob.sets[i].obs, ob.sets[i].n);
+		pt_strmap_free(&ob.sets[i].names);
+	}
+	if (rc != PT_OK)
+		for (i = 0; i < nw; i++) {
+			pt_obs_free(outs[i], nouts[i]);
+			outs[i] = NULL;
+			nouts[i] = 0;
+		}
+	for (i = 0; forms && i < n; i++)
+		pt_buf_free(&forms[i]);
+	for (i = 0; reqs && i < n; i++)
+		pt_buf_free(&reqs[i].body);
+	for (i = 0; ob.later && i < n; i++)
+		pt_prom_result_free(ob.later[i]);
+	free(ob.later);
+	free(ob.sets);
+	free(ob.qs);
+	free(reqs);
+	free(forms);
 	pt_buf_free(&url);
 	return rc;
+}
+
+int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx,
+		const struct pt_window *w, struct pt_error *err)
+{
+	return observe_many(out, nout, ctx, w, 1, err);
 }
 
 int pt_report_model(struct pt_row **out, size_t *nout, const struct pt_ctx *ctx,
@@ -331,7 +422,9 @@ static int window_carbon(struct pt_row *rows, size_t n, struct pt_ctx *ctx,
 	int64_t *bounds = NULL;
 	size_t nb = 0, np, p, i;
 	struct pt_row **prow = NULL;
-	size_t *pn = NULL;
+	size_t *pn = NULL, *pnobs = NULL;
+	struct pt_node_obs **pobs = NULL;
+	struct pt_window *pws = NULL;
 	int rc;
 
 	for (i = 0; i < n && !pt_carbon_node_varies(ctx, rows[i].node); i++)
@@ -358,19 +451,33 @@ static int window_carbon(struct pt_row *rows, size_t n, struct pt_ctx *ctx,
 		if (t && (rc = pt_intensity_check(t, w->start_ms, w->end_ms, err)) != PT_OK)
 			goto out;
 	}
-	for (p = 0; p < np; p++) {
-		struct pt_window pw = *w;
-		pw.start_ms = bounds[p];
-		pw.end_ms = bounds[p + 1];
-		if ((rc = window_rows(&prow[p], &pn[p], ctx, &pw, err)) != PT_OK)
-			goto out;
+	/* Every piece's queries in one pool: no round trip waits for another. */
+	if ((pws = calloc(np, sizeof(*pws))) == NULL || (pobs = calloc(np, sizeof(*pobs))) == NULL ||
+			(pnobs = calloc(np, sizeof(*pnobs))) == NULL) {
+		rc = pt_error_oom(err);
+		goto out;
 	}
+	for (p = 0; p < np; p++) {
+		pws[p] = *w;
+		pws[p].start_ms = bounds[p];
+		pws[p].end_ms = bounds[p + 1];
+	}
+	if ((rc = observe_many(pobs, pnobs, ctx, pws, np, err)) != PT_OK)
+		goto out;
+	for (p = 0; p < np; p++)
+		if ((rc = pt_report_model(&prow[p], &pn[p], ctx, &pws[p], pobs[p], pnobs[p], err)) != PT_OK)
+			goto out;
 	rc = pt_carbon_apply(rows, n, ctx, bounds, np, prow, pn, err);
 out:
 	for (p = 0; prow && p < np; p++)
 		pt_rows_free(prow[p], pn[p]);
+	for (p = 0; pobs && p < np; p++)
+		pt_obs_free(pobs[p], pnobs[p]);
 	free(prow);
 	free(pn);
+	free(pobs);
+	free(pnobs);
+	free(pws);
 	free(bounds);
 	return rc;
 }
