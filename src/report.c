@@ -412,76 +412,6 @@ static int window_rows(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
 	return rc;
 }
 
-/* Intensity over time: the window split at the files' hour boundaries, each
- * piece's energy by the same queries and model as the window's, CO2 as the
- * sum of energy x PUE x intensity over the pieces (pt_carbon_apply). One
- * piece (a window inside one hour) is the window itself. */
-static int window_carbon(struct pt_row *rows, size_t n, struct pt_ctx *ctx,
-		const struct pt_window *w, struct pt_error *err)
-{
-	int64_t *bounds = NULL;
-	size_t nb = 0, np, p, i;
-	struct pt_row **prow = NULL;
-	size_t *pn = NULL, *pnobs = NULL;
-	struct pt_node_obs **pobs = NULL;
-	struct pt_window *pws = NULL;
-	int rc;
-
-	for (i = 0; i < n && !pt_carbon_node_varies(ctx, rows[i].node); i++)
-		;
-	if (i == n)
-		return PT_OK;
-	if ((rc = pt_carbon_bounds(&bounds, &nb, ctx, w->start_ms, w->end_ms, err)) != PT_OK)
-		return rc;
-	np = nb - 1;
-	if (np == 1) {
-		struct pt_row *self = rows;
-		size_t nself = n;
-		rc = pt_carbon_apply(rows, n, ctx, bounds, 1, &self, &nself, err);
-		free(bounds);
-		return rc;
-	}
-	if ((prow = calloc(np, sizeof(*prow))) == NULL || (pn = calloc(np, sizeof(*pn))) == NULL) {
-		rc = pt_error_oom(err);
-		goto out;
-	}
-	/* Only the windows' coverage first: no queries for a file that ends too soon. */
-	for (i = 0; i < n; i++) {
-		const struct pt_intensity *t = pt_carbon_table(ctx, rows[i].node);
-		if (t && (rc = pt_intensity_check(t, w->start_ms, w->end_ms, err)) != PT_OK)
-			goto out;
-	}
-	/* Every piece's queries in one pool: no round trip waits for another. */
-	if ((pws = calloc(np, sizeof(*pws))) == NULL || (pobs = calloc(np, sizeof(*pobs))) == NULL ||
-			(pnobs = calloc(np, sizeof(*pnobs))) == NULL) {
-		rc = pt_error_oom(err);
-		goto out;
-	}
-	for (p = 0; p < np; p++) {
-		pws[p] = *w;
-		pws[p].start_ms = bounds[p];
-		pws[p].end_ms = bounds[p + 1];
-	}
-	if ((rc = observe_many(pobs, pnobs, ctx, pws, np, err)) != PT_OK)
-		goto out;
-	for (p = 0; p < np; p++)
-		if ((rc = pt_report_model(&prow[p], &pn[p], ctx, &pws[p], pobs[p], pnobs[p], err)) != PT_OK)
-			goto out;
-	rc = pt_carbon_apply(rows, n, ctx, bounds, np, prow, pn, err);
-out:
-	for (p = 0; prow && p < np; p++)
-		pt_rows_free(prow[p], pn[p]);
-	for (p = 0; pobs && p < np; p++)
-		pt_obs_free(pobs[p], pnobs[p]);
-	free(prow);
-	free(pn);
-	free(pobs);
-	free(pnobs);
-	free(pws);
-	free(bounds);
-	return rc;
-}
-
 /* The intensity files the window will need, before any query: those of the
  * nodes asked for, or the top level's. */
 static int check_coverage(const struct pt_ctx *ctx, const struct pt_window *w,
@@ -502,6 +432,73 @@ static int check_coverage(const struct pt_ctx *ctx, const struct pt_window *w,
 	return PT_OK;
 }
 
+/* Intensity over time: the window and its pieces (cut at the files' hours)
+ * observed in one request pool, each piece's energy by the same queries and
+ * model as the window's, CO2 as the sum of energy x PUE x intensity over the
+ * pieces (pt_carbon_apply). One piece (a window inside one hour) is the
+ * window itself. */
+static int window_carbon(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
+		const struct pt_window *w, struct pt_error *err)
+{
+	int64_t *bounds = NULL;
+	size_t nb = 0, nw, p, i;
+	struct pt_row **prow = NULL;
+	size_t *pn = NULL, *nobs = NULL;
+	struct pt_node_obs **obs = NULL;
+	struct pt_window *ws = NULL;
+	int rc;
+
+	if ((rc = pt_carbon_bounds(&bounds, &nb, ctx, w->start_ms, w->end_ms, err)) != PT_OK)
+		return rc;
+	/* Window 0 is the whole one; 1 .. nb - 1 the pieces when there are several. */
+	nw = nb - 1 > 1 ? nb : 1;
+	if ((ws = calloc(nw, sizeof(*ws))) == NULL || (obs = calloc(nw, sizeof(*obs))) == NULL ||
+			(nobs = calloc(nw, sizeof(*nobs))) == NULL ||
+			(prow = calloc(nw, sizeof(*prow))) == NULL || (pn = calloc(nw, sizeof(*pn))) == NULL) {
+		rc = pt_error_oom(err);
+		goto out;
+	}
+	ws[0] = *w;
+	for (p = 1; p < nw; p++) {
+		ws[p] = *w;
+		ws[p].start_ms = bounds[p - 1];
+		ws[p].end_ms = bounds[p];
+	}
+	if ((rc = observe_many(obs, nobs, ctx, ws, nw, err)) != PT_OK)
+		goto out;
+	for (p = 0; p < nw; p++)
+		if ((rc = pt_report_model(&prow[p], &pn[p], ctx, &ws[p], obs[p], nobs[p], err)) != PT_OK)
+			goto out;
+	/* Files of nodes found only now (per-node files, every node asked for). */
+	for (i = 0; i < pn[0]; i++) {
+		const struct pt_intensity *t = pt_carbon_table(ctx, prow[0][i].node);
+		if (t && (rc = pt_intensity_check(t, w->start_ms, w->end_ms, err)) != PT_OK)
+			goto out;
+	}
+	if (nw == 1)
+		rc = pt_carbon_apply(prow[0], pn[0], ctx, bounds, 1, prow, pn, err);
+	else
+		rc = pt_carbon_apply(prow[0], pn[0], ctx, bounds, nw - 1, prow + 1, pn + 1, err);
+	if (rc == PT_OK) {
+		*out = prow[0];
+		*n = pn[0];
+		prow[0] = NULL;
+		pn[0] = 0;
+	}
+out:
+	for (p = 0; prow && p < nw; p++)
+		pt_rows_free(prow[p], pn[p]);
+	for (p = 0; obs && p < nw; p++)
+		pt_obs_free(obs[p], nobs[p]);
+	free(prow);
+	free(pn);
+	free(obs);
+	free(nobs);
+	free(ws);
+	free(bounds);
+	return rc;
+}
+
 int pt_report_window(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
 		const struct pt_window *w, struct pt_error *err)
 {
@@ -509,16 +506,11 @@ int pt_report_window(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
 
 	*out = NULL;
 	*n = 0;
+	if (!pt_carbon_varies(ctx))
+		return window_rows(out, n, ctx, w, err);
 	if (ctx->nintensities > 0 && (rc = check_coverage(ctx, w, err)) != PT_OK)
 		return rc;
-	if ((rc = window_rows(out, n, ctx, w, err)) != PT_OK)
-		return rc;
-	if (pt_carbon_varies(ctx) && (rc = window_carbon(*out, *n, ctx, w, err)) != PT_OK) {
-		pt_rows_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-	}
-	return rc;
+	return window_carbon(out, n, ctx, w, err);
 }
 
 bool pt_rows_missing(const struct pt_row *rows, size_t n)
