@@ -111,6 +111,11 @@ int cmd_check(const struct pt_cli *cli, int argc, char **argv)
 				t->name, t->column == PT_CI_DIRECT ? "direct" : "LCA", t->n, a, e,
 				ctx->cfg->power.has_pue ? ctx->cfg->power.pue : 1.0,
 				ctx->cfg->prefer_measured ? "yes" : "no");
+	} else if (!ctx->cfg->power.has_carbon_intensity && ctx->cfg->power.country == NULL &&
+			ctx->qs->q[PT_Q_CARBON_INTENSITY] != NULL) {
+		printf("carbon intensity: the query set's carbon_intensity, hour by hour; PUE %.3f, "
+				"prefer measured: %s\n", ctx->cfg->power.has_pue ? ctx->cfg->power.pue : 1.0,
+				ctx->cfg->prefer_measured ? "yes" : "no");
 	} else {
 		printf("carbon intensity: %.3f g/kWh, PUE %.3f, prefer measured: %s\n",
 				ctx->carbon_intensity, ctx->cfg->power.has_pue ? ctx->cfg->power.pue : 1.0,

@@ -217,6 +217,10 @@ worst = max(abs(float(last[n]["co2_g"]) - w["co2_g"]) / w["co2_g"] for n, w in w
 print("worst %.4f%%, nodes %s" % (100 * worst, sorted(last)))
 sys.exit(0 if worst <= 0.01 and sorted(last) == sorted(want) else 1)
 PY
+assert_exit 0 pt -c "$PT_TMP/grid.yaml" check --offline
+assert_contains "$OUT" "carbon intensity: the query set's carbon_intensity, hour by hour" "check names the gauge"
+assert_exit 0 pt -c "$PT_TMP/cfg.yaml" check --offline
+assert_contains "$OUT" "carbon intensity: $PT_TMP/ci.csv (LCA), 8 rows, " "check names the file"
 # A configured intensity wins over the gauge; without any intensity data a row is partial, without CO2.
 printf 'prometheus: {url: %s}\nqueries: grid-queries.yaml\npower: {pue: 1.2, carbon_intensity_g_per_kwh: 300}\n' "$GRID_URL" >"$PT_TMP/grid-const.yaml"
 assert_exit 0 pt -c "$PT_TMP/grid-const.yaml" report --start "${WS[odd]}" --end "${WE[odd]}" -o "$PT_TMP/grid-const.csv"
