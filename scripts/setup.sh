@@ -24,6 +24,8 @@ PACKAGES=(
 	dpkg-dev lintian systemd bash-completion
 	# headless Chromium: the tests load the HTML report and serve's page in it.
 	chromium
+	# the fuzz harnesses (tests/fuzz): clang with libFuzzer and its sanitizers.
+	clang libclang-rt-14-dev
 )
 # Databases rows can go into (-o sqlite:/mysql:/postgresql:), and the servers
 # the tests and the lab start as throwaway instances.

@@ -13,13 +13,18 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "strmap.h"
+#include "text.h"
 #include "timefmt.h"
+#include "yamlguard.h"
 
 /* A config is a few hundred bytes; the cap turns a wrong -c (a log file,
  * /dev/zero) into an error instead of a long read. */
 #define CONFIG_MAX_BYTES (1024 * 1024)
 #define SECRET_MAX_BYTES (64 * 1024)
 #define RETRIES_MAX 100
+/* A request that needs more than an hour is not coming back. */
+#define TIMEOUT_MAX_MS (3600 * 1000)
 #define KEY_PATH_MAX 256
 
 struct loader {
@@ -133,6 +138,7 @@ void pt_config_free(struct pt_config *cfg)
 	free(cfg->output_password_file);
 	free(cfg->power.country);
 	free(cfg->power.carbon_file);
+	pt_strmap_free(&cfg->override_index);
 	for (i = 0; i < cfg->noverrides; i++) {
 		free(cfg->overrides[i].node);
 		free(cfg->overrides[i].power.country);
@@ -318,20 +324,38 @@ static int get_path(struct loader *ld, const yaml_node_t *n, const char *path, c
 	return PT_OK;
 }
 
+static int walk_pairs(struct loader *ld, yaml_node_t *map, const char *path,
+		const char *const *keys, field_fn fn, void *ctx, struct pt_strmap *seen);
+
 /* Walks a mapping: keys must be scalars, unique and (when keys is not NULL)
  * one of keys; fn handles each value. A null value stands for an empty
  * mapping, so "tls:" with everything commented out is fine. */
 static int walk_mapping(struct loader *ld, yaml_node_t *map, const char *path,
 		const char *const *keys, field_fn fn, void *ctx)
 {
-	yaml_node_pair_t *pair, *prev;
+	struct pt_strmap seen = {0};
 	char buf[64];
+	int rc;
 
 	if (is_null(map))
 		return PT_OK;
 	if (map->type != YAML_MAPPING_NODE)
 		return key_error(ld, map, path, "must be a mapping, got %s",
 				describe(map, buf, sizeof(buf)));
+	rc = walk_pairs(ld, map, path, keys, fn, ctx, &seen);
+	pt_strmap_free(&seen);
+	return rc;
+}
+
+/* walk_mapping's loop; seen holds the keys so far (power.nodes may have
+ * thousands: a scan of the earlier keys per key would be quadratic), in the
+ * order of the pairs, so index i is pair i. */
+static int walk_pairs(struct loader *ld, yaml_node_t *map, const char *path,
+		const char *const *keys, field_fn fn, void *ctx, struct pt_strmap *seen)
+{
+	yaml_node_pair_t *pair;
+	char buf[64];
+
 	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = yaml_document_get_node(ld->doc, pair->key);
 		yaml_node_t *v = yaml_document_get_node(ld->doc, pair->value);
@@ -348,13 +372,16 @@ static int walk_mapping(struct loader *ld, yaml_node_t *map, const char *path,
 		snprintf(child, sizeof(child), "%s%s%s", path, path[0] ? "." : "", name);
 		if (strlen(name) != k->data.scalar.length)
 			return key_error(ld, k, child, "must not contain a NUL character");
-		for (prev = map->data.mapping.pairs.start; prev < pair; prev++) {
-			yaml_node_t *pk = yaml_document_get_node(ld->doc, prev->key);
+		{
+			bool added;
+			size_t i = pt_strmap_put(seen, name, &added);
 
-			if (pk != NULL && pk->type == YAML_SCALAR_NODE
-					&& strcmp((const char *)pk->data.scalar.value, name) == 0)
+			if (i == PT_STRMAP_NONE)
+				return pt_error_oom(ld->err);
+			if (!added)
 				return key_error(ld, k, child, "duplicate key (first on line %lu)",
-						line_of(pk));
+						line_of(yaml_document_get_node(ld->doc,
+								map->data.mapping.pairs.start[i].key)));
 		}
 		if (keys != NULL) {
 			char list[160] = "";
@@ -395,6 +422,34 @@ static int url_error(struct loader *ld, const yaml_node_t *n, const char *path, 
 	return key_error(ld, n, path, "%s, got '%.48s%s'", what, shown, strlen(shown) > 48 ? "..." : "");
 }
 
+/* The port of the authority that starts at host ("user@h:9090/p",
+ * "[::1]:9090"): none, or 1 to 65535 in digits. -1 when it is something else. */
+static int check_port(const char *host)
+{
+	size_t len = strcspn(host, "/");
+	const char *at, *p, *end = host + len;
+	long port = 0;
+
+	for (at = host; (p = memchr(at, '@', (size_t)(end - at))) != NULL; at = p + 1)
+		;
+	if (*at == '[') {
+		if ((p = memchr(at, ']', (size_t)(end - at))) == NULL)
+			return -1;
+		p++;
+		if (p == end)
+			return 0;
+		if (*p != ':')
+			return -1;
+	} else if ((p = memchr(at, ':', (size_t)(end - at))) == NULL) {
+		return 0;
+	}
+	for (p++; p < end; p++) {
+		if (*p < '0' || *p > '9' || (port = port * 10 + (*p - '0')) > 65535)
+			return -1;
+	}
+	return p[-1] == ':' || port >= 1 ? 0 : -1; /* "h:" is the scheme's port */
+}
+
 static int check_url(struct loader *ld, const yaml_node_t *n, const char *path, const char *v)
 {
 	static const char want[] = "must be an http:// or https:// URL";
@@ -412,6 +467,8 @@ static int check_url(struct loader *ld, const yaml_node_t *n, const char *path, 
 	/* API paths are appended to the URL; a query or fragment would swallow them. */
 	if (strpbrk(v, "?#") != NULL)
 		return url_error(ld, n, path, "must not have a query or fragment", v);
+	if (check_port(host) != 0)
+		return url_error(ld, n, path, "the port must be a number from 1 to 65535", v);
 	if (replace_str(ld, &ld->cfg->url, v) != PT_OK)
 		return ld->err->code;
 	/* Keep a path prefix (Mimir's /prometheus) but drop trailing slashes,
@@ -505,6 +562,8 @@ static int on_prometheus(struct loader *ld, const char *key, yaml_node_t *value,
 			return ld->err->code;
 		if (pt_duration_parse(&ld->cfg->timeout_ms, v, &ignored) != PT_OK)
 			return want_error(ld, value, path, "a duration like 30s or 1m30s");
+		if (ld->cfg->timeout_ms > TIMEOUT_MAX_MS)
+			return key_error(ld, value, path, "at most 1h, got '%.40s'", v);
 		return PT_OK;
 	}
 	if (strcmp(key, "retries") == 0)
@@ -672,16 +731,24 @@ static int on_override(struct loader *ld, const char *key, yaml_node_t *value, c
 	(void)ctx;
 	if (key[0] == '\0')
 		return key_error(ld, value, path, "node name must not be empty");
-	grown = realloc(cfg->overrides, (cfg->noverrides + 1) * sizeof(*grown));
-	if (grown == NULL)
-		return pt_error_oom(ld->err);
-	cfg->overrides = grown;
+	if (pt_node_name_check(key, NULL) != PT_OK)
+		return key_error(ld, value, path, "a node name has no control characters");
+	/* The array doubles when the count reaches a power of two (4, 8, 16...),
+	 * so thousands of nodes are not thousands of copies. */
+	if (cfg->noverrides < 4 || (cfg->noverrides & (cfg->noverrides - 1)) == 0) {
+		size_t cap = cfg->noverrides < 4 ? 4 : cfg->noverrides * 2;
+
+		grown = realloc(cfg->overrides, cap * sizeof(*grown));
+		if (grown == NULL)
+			return pt_error_oom(ld->err);
+		cfg->overrides = grown;
+	}
 	ov = &cfg->overrides[cfg->noverrides];
 	memset(ov, 0, sizeof(*ov));
 	ov->node = strdup(key);
 	/* Counted before the check so pt_config_free sees it either way. */
 	cfg->noverrides++;
-	if (ov->node == NULL)
+	if (ov->node == NULL || pt_strmap_put(&cfg->override_index, key, NULL) == PT_STRMAP_NONE)
 		return pt_error_oom(ld->err);
 	return load_power(ld, value, path, keys, &ov->power);
 }
@@ -852,6 +919,9 @@ static int load_text(struct loader *ld, const char *text, size_t len)
 		goto out;
 	}
 	have_parser = true;
+	rc = pt_yaml_guard(text, len, ld->file, ld->err);
+	if (rc != PT_OK)
+		goto out;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		rc = yaml_error(ld, &parser, text, len);
@@ -983,7 +1053,13 @@ void pt_config_node_power(const struct pt_config *cfg, const char *node,
 	}
 	/* A shallow copy: out->country points into cfg. */
 	*out = cfg->power;
-	for (i = 0; node != NULL && i < cfg->noverrides; i++) {
+	/* The index when it lists every override (a loaded config), else a scan. */
+	if (node != NULL && cfg->noverrides > 0 && cfg->override_index.n == cfg->noverrides) {
+		i = pt_strmap_get(&cfg->override_index, node);
+		ov = i == PT_STRMAP_NONE ? NULL : &cfg->overrides[i].power;
+	}
+	for (i = 0; node != NULL && ov == NULL && cfg->override_index.n != cfg->noverrides
+			&& i < cfg->noverrides; i++) {
 		if (strcmp(cfg->overrides[i].node, node) == 0) {
 			ov = &cfg->overrides[i].power;
 			break;

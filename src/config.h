@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "error.h"
+#include "strmap.h"
 
 /* A device class's power model parameters; has_* say which keys were given
  * (per-node overrides only replace what they set). */
@@ -66,6 +67,7 @@ struct pt_config {
 	struct pt_power_params power; /* defaults: cpu 120/0, gpu 250/0, ram 0.375, pue 1, 475 g/kWh */
 	struct pt_node_override *overrides;
 	size_t noverrides;
+	struct pt_strmap override_index; /* node -> index into overrides (same order) */
 
 	/* outputs: */
 	char *output_password_file; /* a database's password (-o mysql://...), or NULL */

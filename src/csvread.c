@@ -102,6 +102,9 @@ int pt_csvread_records(const char *text, size_t len, const char *name, pt_csvrea
 	r.err = err;
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
 		return pt_error_oom(err);
+	/* libcsv grows a field's buffer by this much at a time (128 bytes by
+	 * default: a cell of 50,000 node names took thousands of copies). */
+	csv_set_blk_size(&p, 64 * 1024);
 	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
 		pos = 3; /* a UTF-8 byte order mark, as spreadsheets write */
 	while (pos < len && r.rc == PT_OK) {
@@ -120,6 +123,11 @@ int pt_csvread_records(const char *text, size_t len, const char *name, pt_csvrea
 		}
 		if ((r.rc = pt_buf_append(&r.raw, s, ll, err)) != PT_OK)
 			break;
+		/* Cells are C strings from here on: a NUL would cut one short unseen. */
+		if (memchr(s, '\0', ll) != NULL) {
+			r.rc = pt_error_set(err, PT_EUSAGE, "%s:%d: a NUL byte: not a text file", name, line);
+			break;
+		}
 		if (csv_parse(&p, s, ll, rec_field, rec_end, &r) != ll && r.rc == PT_OK)
 			r.rc = pt_error_set(err, PT_EUSAGE, "%s:%d: malformed CSV: %s", name, line,
 					csv_strerror(csv_error(&p)));

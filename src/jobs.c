@@ -10,6 +10,8 @@
 #include <strings.h>
 
 #include "csvread.h"
+#include "strmap.h"
+#include "text.h"
 #include "timefmt.h"
 
 enum { COL_TASK, COL_START, COL_END, COL_NODES, NCOLS };
@@ -133,29 +135,44 @@ static char *trim(char *s)
 }
 
 /* "a; b;;a" -> a, b: trimmed, empty ones and repeats dropped. */
-static int split_nodes(struct pt_job *job, char *list)
+/* "a; b;;a" -> a, b: trimmed, empty ones and repeats dropped. -1 out of
+ * memory, -2 a name that is no node name (e says why). Repeats are found
+ * through a hash map and the list doubles as it grows: a cell may name
+ * tens of thousands of nodes. */
+static int split_nodes(struct pt_job *job, char *list, struct pt_error *e)
 {
+	struct pt_strmap seen = {0};
 	char *save = NULL, *tok;
-	size_t i;
+	int rc = 0;
 
-	for (tok = strtok_r(list, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+	for (tok = strtok_r(list, ";", &save); tok && rc == 0; tok = strtok_r(NULL, ";", &save)) {
 		char *name = trim(tok), **v;
-		bool dup = false;
+		bool added;
 
 		if (*name == '\0')
 			continue;
-		for (i = 0; i < job->nnodes && !dup; i++)
-			dup = strcmp(job->nodes[i], name) == 0;
-		if (dup)
-			continue;
-		if ((v = realloc(job->nodes, (job->nnodes + 1) * sizeof(*v))) == NULL)
-			return -1;
-		job->nodes = v;
-		if ((v[job->nnodes] = strdup(name)) == NULL)
-			return -1;
-		job->nnodes++;
+		if (pt_node_name_check(name, e) != PT_OK) {
+			rc = -2;
+		} else if (pt_strmap_put(&seen, name, &added) == PT_STRMAP_NONE) {
+			rc = -1;
+		} else if (added) {
+			if (job->nnodes < 4 || (job->nnodes & (job->nnodes - 1)) == 0) {
+				size_t cap = job->nnodes < 4 ? 4 : job->nnodes * 2;
+
+				if ((v = realloc(job->nodes, cap * sizeof(*v))) == NULL) {
+					rc = -1;
+					break;
+				}
+				job->nodes = v;
+			}
+			if ((job->nodes[job->nnodes] = strdup(name)) == NULL)
+				rc = -1;
+			else
+				job->nnodes++;
+		}
 	}
-	return 0;
+	pt_strmap_free(&seen);
+	return rc;
 }
 
 static int jobs_header(struct jobs_parse *jp, char **f, size_t n, int line)
@@ -245,10 +262,12 @@ static int jobs_record(void *user, char **f, size_t n, int line, const char *raw
 		return pt_error_oom(err);
 	if (v[COL_NODES]) {
 		char *list = strdup(v[COL_NODES]);
-		rc = list == NULL || split_nodes(&job, list) != 0;
+		rc = list == NULL ? -1 : split_nodes(&job, list, &e);
 		free(list);
-		if (rc) {
+		if (rc != 0) {
 			job_clear(&job);
+			if (rc == -2)
+				return problem(jp, line, "nodes: %s", e.msg) == PT_OK ? PT_OK : pt_error_oom(err);
 			return pt_error_oom(err);
 		}
 	}

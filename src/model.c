@@ -50,6 +50,15 @@ int pt_model_carbon(double *out, const struct pt_power_params *p, const struct p
 
 /* ---- observations ---- */
 
+bool pt_cover_short(double covered_s, double d_s, double interval_s)
+{
+	if (!isfinite(covered_s) || !(d_s > 0))
+		return false;
+	if (isfinite(interval_s) && interval_s > 0)
+		return d_s - covered_s > interval_s + 2.0 * (PT_COVER_SLACK_S + interval_s / 4.0);
+	return covered_s < PT_COVER_MIN * d_s;
+}
+
 void pt_node_obs_init(struct pt_node_obs *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -378,7 +387,7 @@ static int model_node(struct pt_row *r, const struct pt_model_in *in, const stru
 		snprintf(gap, sizeof(gap), "%.0f%% of scrapes failed", (1.0 - o->up) * 100.0);
 		add_reason(notes, sizeof(notes), gap);
 	}
-	if (isfinite(o->covered_s) && in->window_note == NULL && o->covered_s < PT_COVER_MIN * d) {
+	if (in->window_note == NULL && pt_cover_short(o->covered_s, d, in->interval_s)) {
 		char cover[64];
 		snprintf(cover, sizeof(cover), "data covers %.0f%% of the window",
 				o->covered_s > 0 ? floor(o->covered_s / d * 100.0) : 0.0);

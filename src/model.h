@@ -15,8 +15,24 @@
 #define PT_UP_MIN 0.95
 /* Below this share of the window between a node's first and last samples
  * (query-set quantity "covered") a row is partial: the window reaches before
- * the node's data began or after it ended. */
+ * the node's data began or after it ended. The rule when the scrape interval
+ * is unknown; see pt_cover_short. */
 #define PT_COVER_MIN 0.9
+/* Lateness of a busy scraper forgiven at each edge of a window: this many
+ * seconds plus a quarter of the interval (pt_cover_short). */
+#define PT_COVER_SLACK_S 1.0
+
+/* Whether samples that span covered_s seconds (first to last, plus one
+ * interval: the query set's "covered") miss more of a window of d_s seconds
+ * than scraping every interval_s explains. Even on time, up to one interval
+ * passes before the first sample and after the last; a row is partial when
+ * more than that plus the slack is missing at the edges, which is
+ *   d_s - covered_s > interval_s + 2 * (PT_COVER_SLACK_S + interval_s / 4),
+ * so a 12 s window at 1 s scrapes whose edge scrapes came late is whole, a
+ * node that stopped for a minute of an hour is not. interval_s <= 0
+ * (unknown): partial below PT_COVER_MIN of the window. False when covered_s
+ * is NaN. */
+bool pt_cover_short(double covered_s, double d_s, double interval_s);
 
 enum pt_source { PT_SRC_NONE, PT_SRC_MODEL, PT_SRC_MEASURED };
 enum pt_tdp_source { PT_TDP_NONE, PT_TDP_CONFIG, PT_TDP_EXPORTER, PT_TDP_TABLE, PT_TDP_DEFAULT };
@@ -132,6 +148,8 @@ struct pt_model_in {
 	double pue, carbon_intensity; /* carbon_intensity NaN: unknown (row partial, no CO2) */
 	const struct pt_tables *tables;
 	const char *window_note; /* e.g. "window shorter than two scrape intervals"; NULL = none */
+	double interval_s;       /* sample interval behind obs->covered_s (scrapes, or a
+	                          * coarser grid step); 0 = unknown (pt_cover_short) */
 	const char *nodata_hint; /* why a node without data may have none; NULL = the usual */
 };
 int pt_model_node(struct pt_row *out, const struct pt_model_in *in, struct pt_error *err) PT_WUR;

@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,17 @@ struct pt_prom {
 
 /* A base URL the API paths can be appended to: http(s), a host, a port
  * libcurl accepts, no query or fragment (they would swallow the path). */
+/* curl takes ":0" as a port; nothing listens there. */
+static bool url_port_zero(CURLU *h)
+{
+	char *port = NULL;
+	bool zero = curl_url_get(h, CURLUPART_PORT, &port, 0) == CURLUE_OK && port != NULL
+		&& strspn(port, "0") == strlen(port);
+
+	curl_free(port);
+	return zero;
+}
+
 static int check_base_url(const char *u, struct pt_error *err)
 {
 	CURLU *h;
@@ -38,6 +50,8 @@ static int check_base_url(const char *u, struct pt_error *err)
 		rc = pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s': %s", shown, curl_url_strerror(uc));
 	else if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK || host == NULL || !*host)
 		rc = pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s' has no host", shown);
+	else if (url_port_zero(h))
+		rc = pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s': port 0 is no port", shown);
 	curl_free(host);
 	curl_url_cleanup(h);
 	return rc;

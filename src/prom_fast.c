@@ -358,11 +358,15 @@ static int fs_time(struct fscan *s, int64_t *t_ms)
 
 	if (fs_number(s, &tok, &len) != 0)
 		return FAST_NO;
+	/* Digits past what the exact path takes are counted, not added: they
+	 * would overflow ip and frac, and such times go to strtod anyway. */
 	for (p = tok; p < tok + len && is_digit(*p); p++, nint++)
-		ip = ip * 10 + (*p - '0');
+		if (nint < 12)
+			ip = ip * 10 + (*p - '0');
 	if (p < tok + len && *p == '.')
 		for (p++; p < tok + len && is_digit(*p); p++, nfrac++)
-			frac = frac * 10 + (*p - '0');
+			if (nfrac < 3)
+				frac = frac * 10 + (*p - '0');
 	if (p == tok + len && nint > 0 && nint <= 12 && nfrac <= 3) {
 		while (nfrac++ < 3)
 			frac *= 10;

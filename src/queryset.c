@@ -9,6 +9,7 @@
 #include <yaml.h>
 
 #include "timefmt.h"
+#include "yamlguard.h"
 
 static const char *const quantity_names[PT_Q_COUNT] = {
 	[PT_Q_CPU_UTIL] = "cpu_util",
@@ -296,6 +297,9 @@ int pt_queryset_parse(struct pt_queryset **out, const char *text, size_t len, co
 	bool parser_ok = false, doc_ok = false;
 
 	*out = NULL;
+	rc = pt_yaml_guard(text, len, name, err);
+	if (rc != PT_OK)
+		return rc;
 	if (!yaml_parser_initialize(&parser))
 		return pt_error_oom(err);
 	parser_ok = true;

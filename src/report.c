@@ -378,6 +378,8 @@ int pt_report_model(struct pt_row **out, size_t *nout, const struct pt_ctx *ctx,
 		in.carbon_intensity = ci;
 		in.tables = ctx->tables;
 		in.window_note = window_note;
+		in.interval_s = (double)(w->step_ms > w->scrape_interval_ms ? w->step_ms :
+				w->scrape_interval_ms) / 1000.0;
 		/* A name copied from `targets` ("gpu01:9100") is no node when ports are stripped. */
 		pt_node_name(name, sizeof(name), obs[i].node, ctx->cfg->strip_port);
 		if (!obs[i].any && strcmp(name, obs[i].node) != 0) {

@@ -28,6 +28,7 @@
 #include "scrape.h"
 #include "series.h"
 #include "serve_int.h"
+#include "text.h"
 #include "timefmt.h"
 
 /* Same bound as timefmt.c: the last millisecond of year 9999. */
@@ -77,6 +78,7 @@ struct args {
 	struct arg *v;
 	size_t n, cap;
 	bool oom;
+	const char *nul_key; /* first argument whose name or value holds a NUL (%00) */
 };
 
 /* The parameters of /report.csv and /export.csv after validation. Strings
@@ -177,11 +179,15 @@ static void reply_oom(struct reply *r)
 /* ---- query parameters ---- */
 
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-		const char *value)
+		size_t key_size, const char *value, size_t value_size)
 {
 	struct args *a = cls;
 
 	(void)kind;
+	/* A %00 would cut the text short unseen ("j%001" read as "j"). */
+	if (a->nul_key == NULL && (strlen(key) != key_size
+			|| (value != NULL && strlen(value) != value_size)))
+		a->nul_key = key;
 	if (a->n == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 16;
 		struct arg *v = realloc(a->v, cap * sizeof(*v));
@@ -215,7 +221,8 @@ static bool is_space(char c)
 }
 
 /* Adds the names of a comma-separated list (Grafana's ${var:csv}), trimmed,
- * skipping empty items and repeats. -1 on OOM, -2 when too many. */
+ * skipping empty items and repeats. -1 on OOM, -2 when too many, -3 when
+ * the last one added is no node name (pt_node_name_check). */
 static int params_add_nodes(struct params *p, const char *list)
 {
 	const char *s = list;
@@ -255,6 +262,8 @@ static int params_add_nodes(struct params *p, const char *list)
 		if ((name = strndup(b, len)) == NULL)
 			return -1;
 		p->nodes[p->nnodes++] = name;
+		if (pt_node_name_check(name, NULL) != PT_OK)
+			return -3;
 	}
 	return 0;
 }
@@ -296,6 +305,13 @@ static bool params_parse(struct params *p, const struct args *a, const char *all
 {
 	size_t i;
 
+	if (a->nul_key != NULL) {
+		char q[48];
+
+		pt_text_quote(q, sizeof(q), a->nul_key);
+		reply_text(r, 400, "parameter '%s' holds a NUL byte (%%00)", q);
+		return false;
+	}
 	for (i = 0; i < a->n; i++) {
 		const char *key = a->v[i].key, *value = a->v[i].value ? a->v[i].value : "";
 		const char **slot;
@@ -314,6 +330,13 @@ static bool params_parse(struct params *p, const struct args *a, const char *all
 			}
 			if (rc == -2) {
 				reply_text(r, 400, "too many nodes (at most %d)", MAX_NODES);
+				return false;
+			}
+			if (rc == -3) {
+				struct pt_error e = {0, ""};
+
+				if (pt_node_name_check(p->nodes[p->nnodes - 1], &e) != PT_OK)
+					reply_text(r, 400, "node: %s", e.msg);
 				return false;
 			}
 			continue;
@@ -447,7 +470,8 @@ static const char index_text[] =
 	"T: RFC 3339 (2026-11-21T10:00:00Z), Unix seconds (1795255200.5), or Unix\n"
 	"   milliseconds as Grafana's ${__from} and ${__to} give them (13 digits or more).\n"
 	"DUR: a Prometheus duration (90s, 15m, 1h30m).\n"
-	"node may repeat; empty node and task are ignored.\n"
+	"node may repeat; empty node and task are ignored; a node name is UTF-8\n"
+	"without control characters; step is at most 365d; no parameter holds %00.\n"
 	"Status: 200 CSV; 400 bad parameters, 404 unknown path, 405 not GET or HEAD,\n"
 	"502 Prometheus failed; errors are one line of text.\n";
 
@@ -526,6 +550,10 @@ static void do_export(struct pt_serve *s, const struct args *a, struct reply *r)
 	}
 	if (opts.step_ms > 0 && opts.end_ms - opts.start_ms < opts.step_ms) {
 		reply_text(r, 400, "the span is shorter than one step (%.20s)", p.step);
+		goto out;
+	}
+	if (p.step && opts.step_ms > PT_DURATION_OPT_MAX_MS) {
+		reply_text(r, 400, "step: at most 365d, not '%.20s'", p.step);
 		goto out;
 	}
 	if (p.step && opts.step_ms <= 0) {
@@ -643,7 +671,7 @@ static void handle(struct pt_serve *s, struct MHD_Connection *c, const char *pat
 		reply_text(r, 404, "no such endpoint: %.80s (see /help for the list)", path);
 		return;
 	}
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
+	MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
 	if (a.oom)
 		reply_oom(r);
 	else if (strcmp(path, "/report.csv") == 0)

@@ -29,6 +29,12 @@ void pt_duration_format(char *buf, size_t size, int64_t ms);
 
 /* Current wall-clock time in milliseconds. */
 int64_t pt_now_ms(void);
+/* Longest --step, --scrape-interval and --chunk (and serve's step=): a year.
+ * Prometheus refuses steps past about 292 years (its durations are int64
+ * nanoseconds) with a query error; anything near that is a typo, and a usage
+ * error says so before any query. */
+#define PT_DURATION_OPT_MAX_MS (INT64_C(365) * 86400000)
+
 /* How far past now a window's end may be (clocks, rounding) before it is an error. */
 #define PT_FUTURE_SLACK_MS 2000
 

@@ -70,6 +70,8 @@ int cmd_check(const struct pt_cli *cli, int argc, char **argv)
 		switch (opt) {
 		case OPT_LAST: last = optarg; break;
 		case OPT_NODE:
+			if ((rc = pt_cli_node("check", optarg)) != 0)
+				goto out;
 			if (pt_strlist_add(&nodes, optarg) != 0) {
 				rc = pt_fail(&(struct pt_error){PT_ENOMEM, "out of memory"});
 				goto out;

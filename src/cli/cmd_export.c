@@ -39,6 +39,7 @@ static const char export_usage[] =
 	"  --scrape-interval DUR  sample interval of the data, when the targets API\n"
 	"                       does not know it (backfilled history)\n"
 	"  --chunk DUR          longest time slice fetched at once\n"
+	"                       (--step, --scrape-interval, --chunk: at most 365d)\n"
 	"  -h, --help           this help\n"
 	"\n"
 	"Exit: 0 ok, 1 a node without data, 2 usage, 3 Prometheus, 4 output.\n";
@@ -92,10 +93,8 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 				goto out;
 			break;
 		case OPT_NODE:
-			if (*optarg == '\0') {
-				rc = pt_usage_error("export", "--node needs a node name");
+			if ((rc = pt_cli_node("export", optarg)) != 0)
 				goto out;
-			}
 			if (pt_strlist_add(&nodes, optarg) != 0) {
 				rc = pt_fail(&(struct pt_error){PT_ENOMEM, "out of memory"});
 				goto out;

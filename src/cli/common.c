@@ -9,6 +9,7 @@
 #include "csvout.h"
 #include "html.h"
 #include "sink.h"
+#include "text.h"
 #include "timefmt.h"
 
 bool pt_cli_window_option(struct pt_window_args *w, int opt, const char *arg)
@@ -87,8 +88,8 @@ int pt_cli_out_option(struct pt_out_opts *o, int opt, const char *arg, const cha
 		o->task = arg;
 		return 0;
 	case PT_OPT_NODE:
-		if (*arg == '\0')
-			return pt_usage_error(cmd, "--node needs a node name");
+		if ((fmt = pt_cli_node(cmd, arg)) != 0)
+			return fmt;
 		if (pt_strlist_add(&o->nodes, arg) != 0)
 			return pt_fail(&(struct pt_error){PT_ENOMEM, "out of memory"});
 		return 0;
@@ -150,6 +151,19 @@ int pt_cli_duration(int64_t *out, const char *cmd, const char *flag, const char 
 
 	if (pt_duration_parse(out, s, &err) != PT_OK)
 		return pt_usage_error(cmd, "%s: %s", flag, err.msg);
+	if (*out > PT_DURATION_OPT_MAX_MS)
+		return pt_usage_error(cmd, "%s: at most 365d, not '%s'", flag, s);
+	return 0;
+}
+
+int pt_cli_node(const char *cmd, const char *arg)
+{
+	struct pt_error err = {0, ""};
+
+	if (*arg == '\0')
+		return pt_usage_error(cmd, "--node needs a node name");
+	if (pt_node_name_check(arg, &err) != PT_OK)
+		return pt_usage_error(cmd, "--node: %s", err.msg);
 	return 0;
 }
 

@@ -42,6 +42,9 @@ void pt_strlist_free(struct pt_strlist *l);
 
 /* A duration flag's value ("--step 15s"): 0, or 2 with the message printed. */
 int pt_cli_duration(int64_t *out, const char *cmd, const char *flag, const char *s);
+/* --node NAME: not empty, and a node name (pt_node_name_check); 0 or the
+ * usage error's exit status. */
+int pt_cli_node(const char *cmd, const char *arg);
 /* --concurrency N, 1..256: 0, or 2 with the message printed. */
 int pt_cli_concurrency(int *out, const char *cmd, const char *s);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -92,6 +93,9 @@ static void test_batch__jobs_errors(void **state)
 		{"task,start,end\nt,10,10\n", "jobs.csv:2: end (10) is the same time as start (10)", 1},
 		{"task,start,end\nt,1,2\n\"u,3,4\n", "jobs.csv:3: malformed CSV", 1},
 		{"task,start,end\nt,1,2\nu,\"3\"x,4\n", "jobs.csv:3: malformed CSV", 1},
+		{"task,start,end,nodes\nt,1,2,a;b\xff\n", "jobs.csv:2: nodes: node name 'b\\xFF' is not valid UTF-8", 1},
+		{"task,start,end,nodes\nt,1,2,\"a\nb\"\n", "jobs.csv:2: nodes: node name 'a\\x0Ab' has a control character", 1},
+		{"task,start,end,nodes\nt,1,2,\xc0\xaf\n", "jobs.csv:2: nodes: node name '\\xC0\\xAF' is not valid UTF-8", 1},
 		/* every bad row is listed, the first in err */
 		{"task,start,end\nok,1,2\nt,x,2\nu,1\nv,5,4\nw,1,3\n", "jobs.csv:3: start: invalid time 'x'", 3},
 	};
@@ -114,6 +118,64 @@ static void test_batch__jobs_errors(void **state)
 		assert_string_equal(j->problems[0], err.msg);
 		pt_jobs_free(j);
 	}
+}
+
+/* A NUL in a cell is refused, naming the line (it used to cut the cell:
+ * "j\0001" became "j"). Resume files alike. */
+static void test_batch__nul_byte(void **state)
+{
+	static const char jobs[] = "task,start,end,nodes\nok,1,2,n\nj\0001,1,2,n\n";
+	static const char jobs2[] = "task,start,end,nodes\nj,1,2,n\000x\n";
+	struct pt_jobs *j = NULL;
+	struct pt_batch_prev *p = NULL;
+	struct pt_error err = {0, ""};
+	struct pt_buf b = {0};
+
+	(void)state;
+	assert_int_equal(pt_jobs_parse(&j, jobs, sizeof(jobs) - 1, "jobs.csv", &err), PT_EUSAGE);
+	assert_string_equal(err.msg, "jobs.csv:3: a NUL byte: not a text file");
+	pt_jobs_free(j);
+	j = NULL;
+	assert_int_equal(pt_jobs_parse(&j, jobs2, sizeof(jobs2) - 1, "jobs.csv", &err), PT_EUSAGE);
+	assert_string_equal(err.msg, "jobs.csv:2: a NUL byte: not a text file");
+	pt_jobs_free(j);
+	assert_int_equal(pt_buf_printf(&b, &err, "%st,n", pt_schema_header(&pt_schema_node)), PT_OK);
+	assert_int_equal(pt_buf_append(&b, "\0", 1, &err), PT_OK);
+	assert_int_equal(pt_batch_prev_parse(&p, b.data, b.len, "out.csv", &err), PT_EUSAGE);
+	assert_string_equal(err.msg, "out.csv:2: a NUL byte: not a text file");
+	pt_batch_prev_free(p);
+	pt_buf_free(&b);
+}
+
+/* A cell naming 50,000 nodes (each twice) parses at once: repeats were
+ * found by a scan of the names so far (2 s for this). */
+static void test_batch__jobs_many_nodes(void **state)
+{
+	const size_t n = 50000;
+	struct pt_buf b = {0};
+	struct pt_error err = {0, ""};
+	struct pt_jobs *j = NULL;
+	struct timespec t0, t1;
+	double s;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(pt_buf_printf(&b, &err, "task,start,end,nodes\nt,1,2,"), PT_OK);
+	for (i = 0; i < 2 * n; i++)
+		assert_int_equal(pt_buf_printf(&b, &err, "n%zu;", i % n), PT_OK);
+	assert_int_equal(pt_buf_printf(&b, &err, "\n"), PT_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(pt_jobs_parse(&j, b.data, b.len, "jobs.csv", &err), PT_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_int_equal(j->n, 1);
+	assert_int_equal(j->items[0].nnodes, n);
+	assert_string_equal(j->items[0].nodes[0], "n0");
+	assert_string_equal(j->items[0].nodes[n - 1], "n49999");
+	if (s > 1.0)
+		fail_msg("%zu nodes in one cell: %.2f s", n, s);
+	pt_jobs_free(j);
+	pt_buf_free(&b);
 }
 
 static void test_batch__jobs_many_problems(void **state)
@@ -826,6 +888,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_batch__jobs_columns),
 		cmocka_unit_test(test_batch__jobs_errors),
+		cmocka_unit_test(test_batch__nul_byte),
+		cmocka_unit_test(test_batch__jobs_many_nodes),
 		cmocka_unit_test(test_batch__jobs_many_problems),
 		cmocka_unit_test(test_batch__prev_errors),
 		cmocka_unit_test(test_batch__run_fail_resume),

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -266,6 +267,14 @@ struct error_case {
 };
 
 static const struct error_case error_cases[] = {
+	/* found while reading arguments, before any query (issue: hardening) */
+	{"prometheus:\n  url: http://h:99999\n", 2, "prometheus.url", "port must be a number from 1 to 65535"},
+	{"prometheus:\n  url: http://h:0/\n", 2, "prometheus.url", "port must be a number from 1 to 65535"},
+	{"prometheus:\n  url: \"http://[::1]:65536\"\n", 2, "prometheus.url", "port must be"},
+	{"prometheus:\n  url: http://u:p@h:9x\n", 2, "prometheus.url", "port must be"},
+	{"prometheus:\n  timeout: 99999999999d\n", 2, "prometheus.timeout", "at most 1h"},
+	{"prometheus:\n  timeout: 61m\n", 2, "prometheus.timeout", "at most 1h"},
+	{"power:\n  nodes:\n    \"a\\tb\": {pue: 1.2}\n", 3, NULL, "no control characters"},
 	/* unknown keys */
 	{"promethus:\n  url: x\n", 1, "promethus",
 		"unknown key (expected one of: prometheus, nodes, queries, power, outputs)"},
@@ -298,7 +307,7 @@ static const struct error_case error_cases[] = {
 	{"queries: \"a\\0b\"\n", 1, "queries", "NUL"},
 	/* Quoted text with line breaks still gives a one-line message. */
 	{"power:\n  pue: |\n    1.0\n    more\n", 2, "power.pue", "got '1.0 more "},
-	{"power:\n  nodes:\n    \"a\\nb\": {x: 1}\n", 3, "power.nodes.a b.x", "unknown key"},
+	{"power:\n  nodes:\n    \"a\\nb\": {x: 1}\n", 3, "power.nodes.a b", "a node name has no control characters"},
 	{"{[a]: 1}\n", 1, NULL, "keys must be plain words, got a list"},
 	/* impossible values */
 	{"power:\n  cpu:\n    idle_watts: -5\n", 3, "power.cpu.idle_watts", "must be a number >= 0, got '-5'"},
@@ -392,6 +401,137 @@ static void test_config__errors(void **state)
 			fail_msg("for:\n%s\ngot:  %s\nwant: %s...%s", c->yaml, err.msg, want, c->detail);
 		assert_null(strchr(err.msg, '\n'));
 	}
+}
+
+/* "Well under a second"; ASan makes every allocation several times dearer. */
+#ifdef __SANITIZE_ADDRESS__
+#define FAST_LOAD_S 3.0
+#else
+#define FAST_LOAD_S 1.0
+#endif
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Loads yaml (len bytes) and returns how long it took; rc and err as loaded. */
+static double timed_load(int *rc, struct pt_config **cfg, const char *yaml, size_t len,
+		char *path, struct pt_error *err)
+{
+	struct timespec t0;
+	double s;
+
+	write_temp(path, yaml, len);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	*rc = pt_config_load(cfg, path, err);
+	s = seconds_since(&t0);
+	unlink(path);
+	return s;
+}
+
+/* Hostile shapes load or are refused in well under a second (they took
+ * 11 s for 50,000 nested brackets and 8 s for 28,000 node overrides when
+ * libyaml saw any nesting and duplicate keys were checked pair by pair). */
+static void test_config__pathological_fast(void **state)
+{
+	static const char *const opens[] = {"[", "{a: ", "- "};
+	static const char *const closes[] = {"]", "}", ""};
+	const size_t deep = 50000, nodes = 28000;
+	char path[PATH_MAX];
+	size_t i, k, used;
+	char *text;
+	int rc;
+
+	(void)state;
+	text = malloc(nodes * 40 + 64);
+	assert_non_null(text);
+	for (k = 0; k < 3; k++) {
+		struct pt_config *cfg = NULL;
+		struct pt_error err = {0};
+		double s;
+
+		used = 0;
+		for (i = 0; i < deep && k < 2; i++)
+			used += (size_t)sprintf(text + used, "%s", opens[k]);
+		for (i = 0; i < deep / 4 && k == 2; i++)
+			used += (size_t)sprintf(text + used, "%s", opens[k]);
+		used += (size_t)sprintf(text + used, "1");
+		for (i = 0; i < deep && k < 2; i++)
+			used += (size_t)sprintf(text + used, "%s", closes[k]);
+		s = timed_load(&rc, &cfg, text, used, path, &err);
+		assert_int_equal(rc, PT_EUSAGE);
+		assert_null(cfg);
+		if (strstr(err.msg, ":1: nesting deeper than 64 levels") == NULL)
+			fail_msg("%s...: %s", opens[k], err.msg);
+		if (s > FAST_LOAD_S)
+			fail_msg("%s x %zu: %.2f s", opens[k], deep, s);
+	}
+	/* 64 levels are not refused for their depth (but are no config). */
+	{
+		struct pt_config *cfg = NULL;
+		struct pt_error err = {0};
+
+		used = 0;
+		for (i = 0; i < 64; i++)
+			text[used++] = '[';
+		for (i = 0; i < 64; i++)
+			text[used++] = ']';
+		timed_load(&rc, &cfg, text, used, path, &err);
+		assert_int_equal(rc, PT_EUSAGE);
+		assert_non_null(strstr(err.msg, "top level must be a mapping"));
+	}
+	/* Many node overrides: all loaded, quickly; a repeated one is still found. */
+	for (k = 0; k < 2; k++) {
+		struct pt_config *cfg = NULL;
+		struct pt_error err = {0};
+		double s;
+
+		used = (size_t)sprintf(text, "power:\n  nodes:\n");
+		for (i = 0; i < nodes; i++)
+			used += (size_t)sprintf(text + used, "    n%zu: {pue: 1.1}\n", i);
+		if (k == 1)
+			used += (size_t)sprintf(text + used, "    n%zu: {pue: 1.2}\n", nodes / 2);
+		s = timed_load(&rc, &cfg, text, used, path, &err);
+		if (s > FAST_LOAD_S)
+			fail_msg("%zu node overrides: %.2f s", nodes, s);
+		if (k == 0) {
+			struct pt_power_params pp;
+			struct timespec t0;
+			char name[32];
+			bool cpu, gpu;
+
+			assert_int_equal(rc, PT_OK);
+			assert_int_equal(cfg->noverrides, nodes);
+			assert_string_equal(cfg->overrides[nodes - 1].node, "n27999");
+			/* A report over all of them looks each one up: not a scan each. */
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			for (i = 0; i < nodes; i++) {
+				snprintf(name, sizeof(name), "n%zu", i);
+				pt_config_node_power(cfg, name, &pp, &cpu, &gpu);
+				if (!pp.has_pue || pp.pue != 1.1)
+					fail_msg("%s: no override", name);
+			}
+			pt_config_node_power(cfg, "n28000", &pp, &cpu, &gpu);
+			assert_true(pp.pue == 1.0);
+			s = seconds_since(&t0);
+			if (s > FAST_LOAD_S)
+				fail_msg("%zu node lookups: %.2f s", nodes, s);
+			pt_config_free(cfg);
+		} else {
+			char want[128];
+
+			assert_int_equal(rc, PT_EUSAGE);
+			snprintf(want, sizeof(want), ":%zu: key 'power.nodes.n%zu': duplicate key "
+					"(first on line %zu)", nodes + 3, nodes / 2, nodes / 2 + 3);
+			if (strstr(err.msg, want) == NULL)
+				fail_msg("got %s, want %s", err.msg, want);
+		}
+	}
+	free(text);
 }
 
 static void test_config__unreadable(void **state)
@@ -676,6 +816,7 @@ int main(void)
 		cmocka_unit_test(test_config__relative_paths_cwd),
 		cmocka_unit_test(test_config__errors),
 		cmocka_unit_test(test_config__unreadable),
+		cmocka_unit_test(test_config__pathological_fast),
 		cmocka_unit_test(test_config__example_loads),
 		cmocka_unit_test(test_config__node_power),
 		cmocka_unit_test(test_config__carbon_file),

@@ -979,6 +979,43 @@ static void test_prom__fast_escapes(void **state)
 	pt_prom_result_free(r);
 }
 
+/* Sample times with more digits than the exact path reads (issue: signed
+ * overflow in the digit loops, found by libFuzzer with UBSan): the same
+ * times as cJSON + strtod give, no overflow on the way. */
+static void test_prom__fast_long_times(void **state)
+{
+	static const struct {
+		const char *t;
+		int64_t ms;
+	} cases[] = {
+		{"1.4000000000000000000000002", 1400},
+		{"1763719200.12345678901234567890123", INT64_C(1763719200123)},
+		{"1763719200.0000000000000000000000000000000000000000001", INT64_C(1763719200000)},
+		{"0000000000000000000000000000001763719200", INT64_C(1763719200000)},
+		{"9999999999", INT64_C(9999999999000)},
+	};
+	char body[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pt_prom_result *r = NULL;
+		struct pt_error err = {0, ""};
+
+		snprintf(body, sizeof(body), "{\"status\":\"success\",\"data\":{\"resultType\":"
+				"\"vector\",\"result\":[{\"metric\":{},\"value\":[%s,\"1\"]}]}}", cases[i].t);
+		both_ways(body, strlen(body), 200, cases[i].t);
+		assert_int_equal(pt_prom_decode(&r, body, strlen(body), 200, &err), PT_OK);
+		assert_int_equal(r->series[0].samples[0].t_ms, cases[i].ms);
+		pt_prom_result_free(r);
+	}
+	/* Times no int64 of milliseconds holds are refused by both decoders alike. */
+	snprintf(body, sizeof(body), "{\"status\":\"success\",\"data\":{\"resultType\":"
+			"\"vector\",\"result\":[{\"metric\":{},\"value\":[%s,\"1\"]}]}}",
+			"123456789012345678901234567890");
+	both_ways(body, strlen(body), 200, "huge time");
+}
+
 static void test_prom__fast_fixtures(void **state)
 {
 	const struct fixture_case *c;
@@ -1163,6 +1200,7 @@ int main(void)
 		cmocka_unit_test(test_prom__fixture_values),
 		cmocka_unit_test(test_prom__fast_cases),
 		cmocka_unit_test(test_prom__fast_escapes),
+		cmocka_unit_test(test_prom__fast_long_times),
 		cmocka_unit_test(test_prom__fast_fixtures),
 		cmocka_unit_test(test_prom__fast_generated),
 		cmocka_unit_test(test_prom__fast_fuzz),

@@ -60,6 +60,9 @@ static void test_queryset__errors_name_line(void **state)
 		{"name: a\nname: b\n", "t.yaml:2: key 'name' given twice (first on line 1)"},
 		{"queries: []\n---\nqueries: []\n", "t.yaml:3: a query set is one YAML document"},
 		{"", "t.yaml:1: "},
+		/* 65 levels: refused before libyaml builds the document. */
+		{"queries:\n  - quantity: cpu_util\n    unit: ratio\n    query: x\n    x: "
+			"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", "t.yaml:5: nesting deeper than 64 levels"},
 		{NULL, NULL}
 	};
 	size_t i;
