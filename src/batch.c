@@ -44,6 +44,7 @@ struct bjob {
 	size_t pdone;       /* pieces finished: their sums are taken */
 	struct piece_accs *pcs; /* parallel to accs */
 	struct pt_buf text; /* its rows, ready to write */
+	struct pt_buf warnings; /* the store's warnings on the slices it was computed from */
 };
 
 struct piece_accs {
@@ -102,6 +103,7 @@ static void bjob_clear(struct bjob *bj)
 	free(bj->need);
 	free(bj->kept);
 	pt_buf_free(&bj->text);
+	pt_buf_free(&bj->warnings);
 	memset(bj, 0, sizeof(*bj));
 }
 
@@ -407,6 +409,7 @@ static int finish_job(struct run *run, struct bjob *bj, struct pt_error *err)
 	w.nnodes = bj->nneed;
 	w.scrape_interval_ms = run->grid.scrape_ms;
 	w.step_ms = run->grid.step_ms;
+	w.store_warning = bj->warnings.len ? bj->warnings.data : NULL;
 	if (bj->all && nobs == 0) {
 		/* No node at all: one row says so, so the job is not silently absent. */
 		pt_node_obs_init(&obs[0]);
@@ -554,6 +557,11 @@ static int accumulate(struct run *run, struct bjob *bj, const struct pt_slice *s
 {
 	size_t i, ni;
 	int rc;
+
+	/* Warnings are per answer, answers per slice: every job the slice
+	 * serves may miss what the store left out. */
+	if (s->warnings.len && (rc = pt_prom_warning_merge(&bj->warnings, s->warnings.data, err)) != PT_OK)
+		return rc;
 
 	if (!bj->all) {
 		for (i = 0; i < bj->nneed; i++) {

@@ -19,6 +19,7 @@ int pt_client_open(struct pt_prom **out, const struct pt_config *cfg, const char
 	struct pt_http_opts opts;
 	char *token = NULL, *password = NULL;
 	const char *url;
+	size_t i;
 	int rc;
 
 	*out = NULL;
@@ -45,7 +46,16 @@ int pt_client_open(struct pt_prom **out, const struct pt_config *cfg, const char
 	opts.basic_password = cfg->basic_user ? (password ? password : "") : NULL;
 	opts.ca_file = cfg->ca_file;
 	opts.insecure_skip_verify = cfg->insecure_skip_verify;
-	rc = pt_prom_new(out, url, &opts, err);
+	if ((rc = pt_prom_new(out, url, &opts, err)) != PT_OK)
+		goto out;
+	for (i = 0; i < cfg->nparams && rc == PT_OK; i++)
+		rc = pt_prom_add_param(*out, cfg->params[i].name, cfg->params[i].value, err);
+	if (rc == PT_OK && cfg->targets_url)
+		rc = pt_prom_set_targets_url(*out, cfg->targets_url, err);
+	if (rc != PT_OK) {
+		pt_prom_free(*out);
+		*out = NULL;
+	}
 out:
 	secret_free(token);
 	secret_free(password);

@@ -133,6 +133,12 @@ void pt_config_free(struct pt_config *cfg)
 	free(cfg->basic_user);
 	free(cfg->basic_password_file);
 	free(cfg->ca_file);
+	for (i = 0; i < cfg->nparams; i++) {
+		free(cfg->params[i].name);
+		free(cfg->params[i].value);
+	}
+	free(cfg->params);
+	free(cfg->targets_url);
 	free(cfg->node_label);
 	free(cfg->queries_path);
 	free(cfg->output_password_file);
@@ -450,7 +456,8 @@ static int check_port(const char *host)
 	return p[-1] == ':' || port >= 1 ? 0 : -1; /* "h:" is the scheme's port */
 }
 
-static int check_url(struct loader *ld, const yaml_node_t *n, const char *path, const char *v)
+static int check_url(struct loader *ld, const yaml_node_t *n, const char *path, const char *v,
+		char **dst)
 {
 	static const char want[] = "must be an http:// or https:// URL";
 	const char *host;
@@ -469,13 +476,44 @@ static int check_url(struct loader *ld, const yaml_node_t *n, const char *path, 
 		return url_error(ld, n, path, "must not have a query or fragment", v);
 	if (check_port(host) != 0)
 		return url_error(ld, n, path, "the port must be a number from 1 to 65535", v);
-	if (replace_str(ld, &ld->cfg->url, v) != PT_OK)
+	if (replace_str(ld, dst, v) != PT_OK)
 		return ld->err->code;
 	/* Keep a path prefix (Mimir's /prometheus) but drop trailing slashes,
 	 * so url + "/api/v1/query" never has "//". */
-	len = strlen(ld->cfg->url);
-	while (len > 0 && ld->cfg->url[len - 1] == '/')
-		ld->cfg->url[--len] = '\0';
+	len = strlen(*dst);
+	while (len > 0 && (*dst)[len - 1] == '/')
+		(*dst)[--len] = '\0';
+	return PT_OK;
+}
+
+/* One of prometheus.params: a parameter name and a scalar value, sent as
+ * given with every query. The names powertest sets itself are refused: a
+ * second "time" or "step" would make the store answer another question. */
+static int on_param(struct loader *ld, const char *key, yaml_node_t *value, const char *path,
+		void *ctx)
+{
+	static const char *const own[] = {"query", "time", "start", "end", "step", "nocache", NULL};
+	struct pt_config *cfg = ld->cfg;
+	struct pt_query_param *grown;
+	const char *v;
+	size_t i;
+
+	(void)ctx;
+	if (key[0] == '\0')
+		return key_error(ld, value, path, "is not a parameter name");
+	for (i = 0; own[i] != NULL; i++)
+		if (strcmp(key, own[i]) == 0)
+			return key_error(ld, value, path, "is set by powertest itself");
+	if (get_text(ld, value, path, "a value like true or 5m", &v) != PT_OK)
+		return ld->err->code;
+	if ((grown = realloc(cfg->params, (cfg->nparams + 1) * sizeof(*grown))) == NULL)
+		return pt_error_oom(ld->err);
+	cfg->params = grown;
+	grown[cfg->nparams].name = strdup(key);
+	grown[cfg->nparams].value = strdup(v);
+	cfg->nparams++;
+	if (grown[cfg->nparams - 1].name == NULL || grown[cfg->nparams - 1].value == NULL)
+		return pt_error_oom(ld->err);
 	return PT_OK;
 }
 
@@ -555,8 +593,15 @@ static int on_prometheus(struct loader *ld, const char *key, yaml_node_t *value,
 	if (strcmp(key, "url") == 0) {
 		if (get_text(ld, value, path, "an http:// or https:// URL", &v) != PT_OK)
 			return ld->err->code;
-		return check_url(ld, value, path, v);
+		return check_url(ld, value, path, v, &ld->cfg->url);
 	}
+	if (strcmp(key, "targets_url") == 0) {
+		if (get_text(ld, value, path, "an http:// or https:// URL", &v) != PT_OK)
+			return ld->err->code;
+		return check_url(ld, value, path, v, &ld->cfg->targets_url);
+	}
+	if (strcmp(key, "params") == 0)
+		return walk_mapping(ld, value, path, NULL, on_param, NULL);
 	if (strcmp(key, "timeout") == 0) {
 		if (get_text(ld, value, path, "a duration like 30s or 1m30s", &v) != PT_OK)
 			return ld->err->code;
@@ -840,7 +885,7 @@ static int on_top(struct loader *ld, const char *key, yaml_node_t *value, const 
 		void *ctx)
 {
 	static const char *const prom_keys[] = {"url", "timeout", "retries", "compression",
-		"headers", "bearer_token_file", "basic_auth", "tls", NULL};
+		"headers", "bearer_token_file", "basic_auth", "tls", "params", "targets_url", NULL};
 	static const char *const nodes_keys[] = {"label", "strip_port", NULL};
 	static const char *const outputs_keys[] = {"password_file", NULL};
 	static const char *const power_keys[] = {"prefer_measured", "pue",

@@ -33,6 +33,12 @@ struct pt_power_params {
 	bool has_carbon_column;
 };
 
+/* An extra parameter sent with every query and query_range request. */
+struct pt_query_param {
+	char *name;
+	char *value;
+};
+
 struct pt_node_override {
 	char *node;
 	struct pt_power_params power; /* only has_* fields apply */
@@ -53,6 +59,9 @@ struct pt_config {
 	char *basic_password_file;
 	char *ca_file;
 	bool insecure_skip_verify;
+	struct pt_query_param *params; /* prometheus.params: dedup, partial_response... */
+	size_t nparams;
+	char *targets_url;          /* where /api/v1/targets lives, or NULL: url */
 
 	/* nodes: */
 	char *node_label;           /* default "instance" */

@@ -19,6 +19,11 @@ struct pt_ctx {
 	struct pt_intensity **intensities; /* every carbon_intensity_file (and column) the
 	                                      configuration names, loaded once */
 	size_t nintensities;
+	/* Called with each distinct warning a store sent with an answer (the
+	 * rows say so in their status too); NULL = not told. The CLI sets it
+	 * for -v. serve may call it from several threads at once. */
+	void (*on_store_warning)(void *user, const char *text);
+	void *on_store_warning_user;
 };
 
 /* Loads config (path may be NULL), applies url_override, loads the query set

@@ -20,6 +20,7 @@ void pt_export_result_clear(struct pt_export_result *res)
 	if (res == NULL)
 		return;
 	free(res->missing);
+	pt_buf_free(&res->warnings);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -100,6 +101,10 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 			goto out;
 		res->slices++;
 		res->requests += s->requests;
+		if (s->warnings.len && (rc = pt_prom_warning_merge(&res->warnings, s->warnings.data, err)) != PT_OK) {
+			pt_slice_free(s);
+			goto out;
+		}
 		if (opts->nnodes == 0) {
 			/* Every node with data: the ones this slice brings join the rows. */
 			bool grew = false;
@@ -162,6 +167,7 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 			memset(&w, 0, sizeof(w));
 			w.start_ms = pt_grid_time(&g, k) - g.step_ms;
 			w.end_ms = pt_grid_time(&g, k);
+			w.store_warning = s->warnings.len ? s->warnings.data : NULL;
 			memset(&ref, 0, sizeof(ref));
 			ref.time_ms = w.end_ms;
 			for (i = 0; i < n && rc == PT_OK; i++) {

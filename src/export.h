@@ -31,6 +31,9 @@ struct pt_export_result {
 	const char **missing;
 	size_t nmissing;
 	bool no_nodes;
+	/* The store's warnings on its answers, "; "-joined (data NULL: none):
+	 * some rows may lack what the store left out (exit 1). */
+	struct pt_buf warnings;
 };
 
 /* Writes one row per (step, node) to out (header written by pt_out_open):

@@ -207,7 +207,10 @@ bool pt_series_blockable(const struct pt_query *q)
 static void window_points(const struct pt_grid *g, bool counter, int64_t a_ms, int64_t b_ms,
 		int64_t *wa, int64_t *ka, int64_t *kb)
 {
-	int64_t lo = g->metricsql ? a_ms + 1 : counter ? a_ms + g->scrape_ms : a_ms;
+	/* Gauges over (a, b]: a sample at a belongs to the interval before
+	 * (Prometheus 3 and MetricsQL ranges are left-open; report asks
+	 * Prometheus 2 for a range 1 ms shorter). */
+	int64_t lo = counter && !g->metricsql ? a_ms + g->scrape_ms : a_ms + 1;
 
 	*wa = lo - g->scrape_ms;
 	*ka = pt_grid_first(g, *wa);
@@ -317,8 +320,9 @@ int pt_node_acc_add(struct pt_node_acc *acc, const struct pt_slice *s, const str
 	 * scrape interval in (t_k - step, t_k]. A position p counts for (a, b] as
 	 * one instant query over the window would count it: PromQL's rate() takes
 	 * the intervals wholly inside [a, b] (p >= a + scrape), avg_over_time()
-	 * the samples in [a, b] (p >= a); MetricsQL takes the positions in (a, b]
-	 * (p > a), its rate() starting from the sample before the window. With
+	 * the samples in (a, b] (p > a: report's range is left-open, see
+	 * window_points); MetricsQL takes the positions in (a, b] (p > a), its
+	 * rate() starting from the sample before the window. With
 	 * p >= lo and p <= b, the interval (p - scrape, p] of each position lies
 	 * in (wa, wb]: */
 	int64_t wa, wb = b_ms, ka, kb, ilo, ihi, k;

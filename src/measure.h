@@ -14,7 +14,8 @@
 #define PT_MEASURE_EVERY_TARGET 1u
 
 /* Waits for the final scrape of the window's nodes (wait_ms < 0: the default
- * of pt_scrape_wait), takes the scrape interval it saw to flag a short
+ * of pt_scrape_wait), on VictoriaMetrics also until the window's end is older
+ * than its -search.latencyOffset (pt_prom_latency_offset), takes the scrape interval it saw to flag a short
  * window, and reports w (task, start, end, nodes; its scrape_interval_ms is
  * not read). *late (not NULL) gets PT_EMISSING and a message when the wait
  * timed out (the rows may lack the last samples), else is cleared. Returns PT_OK with

@@ -288,6 +288,7 @@ static int model_node(struct pt_row *r, const struct pt_model_in *in, const stru
 	char notes[160] = "";
 	const char *nodata = NULL;
 	struct pt_device_row *dev;
+	bool warned;
 
 	memset(r, 0, sizeof(*r));
 	r->start_ms = in->start_ms;
@@ -408,15 +409,22 @@ static int model_node(struct pt_row *r, const struct pt_model_in *in, const stru
 	r->energy_j = r->energy_wh * PT_J_PER_WH;
 	r->co2_g = r->energy_wh / 1000.0 * r->pue * r->carbon_intensity;
 
+	/* A store that warned (a partial answer from Thanos, Mimir or
+	 * VictoriaMetrics) may have left out any node's series: every row says
+	 * so, last, so the reasons of its own come first. */
+	warned = in->store_warning && in->store_warning[0];
 	if (!o->any || isnan(r->power_w)) {
 		nodata = in->window_note ? in->window_note : in->nodata_hint ? in->nodata_hint :
 			o->any && missing[0] ? missing : "no series for this node in the window";
-		pt_status_set(&r->status, PT_STATUS_NO_DATA, "%s", nodata);
+		pt_status_set(&r->status, PT_STATUS_NO_DATA, "%s%s%s", nodata,
+				warned ? "; store warned: " : "", warned ? in->store_warning : "");
 		r->power_w = r->energy_wh = r->energy_j = r->co2_g = NAN;
 		r->gpu_count = -1; /* unknown, not a CPU-only node */
-	} else if (missing[0] || notes[0]) {
-		pt_status_set(&r->status, PT_STATUS_PARTIAL, "%s%s%s", missing,
-				missing[0] && notes[0] ? "; " : "", notes);
+	} else if (missing[0] || notes[0] || warned) {
+		pt_status_set(&r->status, PT_STATUS_PARTIAL, "%s%s%s%s%s", missing,
+				missing[0] && notes[0] ? "; " : "", notes,
+				warned ? (missing[0] || notes[0] ? "; store warned: " : "store warned: ") : "",
+				warned ? in->store_warning : "");
 	} else {
 		pt_status_ok(&r->status);
 	}
@@ -425,10 +433,13 @@ static int model_node(struct pt_row *r, const struct pt_model_in *in, const stru
 		struct pt_device_row *dr = &r->devices[i];
 		dr->co2_g = nodata ? NAN : dr->energy_wh / 1000.0 * r->pue * r->carbon_intensity;
 		if (dr->source == PT_SRC_NONE || nodata)
-			pt_status_set(&dr->status, PT_STATUS_NO_DATA, "%s",
-					nodata ? nodata : "no series for this device in the window");
-		else if (notes[0])
-			pt_status_set(&dr->status, PT_STATUS_PARTIAL, "%s", notes);
+			pt_status_set(&dr->status, PT_STATUS_NO_DATA, "%s%s%s",
+					nodata ? nodata : "no series for this device in the window",
+					warned ? "; store warned: " : "", warned ? in->store_warning : "");
+		else if (notes[0] || warned)
+			pt_status_set(&dr->status, PT_STATUS_PARTIAL, "%s%s%s", notes,
+					warned ? (notes[0] ? "; store warned: " : "store warned: ") : "",
+					warned ? in->store_warning : "");
 		else
 			pt_status_ok(&dr->status);
 	}

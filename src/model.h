@@ -151,6 +151,8 @@ struct pt_model_in {
 	double interval_s;       /* sample interval behind obs->covered_s (scrapes, or a
 	                          * coarser grid step); 0 = unknown (pt_cover_short) */
 	const char *nodata_hint; /* why a node without data may have none; NULL = the usual */
+	const char *store_warning; /* the store's warnings on the answers ("; "-joined), NULL = none:
+	                              the row is partial ("store warned: ...") even with every part */
 };
 int pt_model_node(struct pt_row *out, const struct pt_model_in *in, struct pt_error *err) PT_WUR;
 

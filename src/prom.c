@@ -1,6 +1,7 @@
 /* prom.c - the Prometheus HTTP API client: base URL, form-encoded query requests, targets and buildinfo calls. */
 #include "prom.h"
 #include "prom_decode.h"
+#include "timefmt.h"
 
 #include <curl/curl.h>
 
@@ -13,8 +14,12 @@
 
 struct pt_prom {
 	char *base;   /* scheme://host[:port][/prefix], no trailing slash */
+	char *targets_base; /* where /api/v1/targets is, or NULL: base */
+	struct pt_buf params; /* "name=value&..." for query paths, URL-encoded; may be empty */
 	struct pt_http *http;
 };
+
+static int check_url_as(const char *u, const char *what, struct pt_error *err);
 
 /* A base URL the API paths can be appended to: http(s), a host, a port
  * libcurl accepts, no query or fragment (they would swallow the path). */
@@ -31,6 +36,11 @@ static bool url_port_zero(CURLU *h)
 
 static int check_base_url(const char *u, struct pt_error *err)
 {
+	return check_url_as(u, "Prometheus URL", err);
+}
+
+static int check_url_as(const char *u, const char *what, struct pt_error *err)
+{
 	CURLU *h;
 	CURLUcode uc;
 	char *host = NULL, shown[256];
@@ -39,19 +49,19 @@ static int check_base_url(const char *u, struct pt_error *err)
 	pt_url_redact(shown, sizeof(shown), u); /* messages never show a password */
 
 	if (strncasecmp(u, "http://", 7) != 0 && strncasecmp(u, "https://", 8) != 0)
-		return pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s' must start with http:// or "
-				"https://", shown);
+		return pt_error_set(err, PT_EUSAGE, "%s '%.100s' must start with http:// or "
+				"https://", what, shown);
 	if (strpbrk(u, " \t\r\n") != NULL || strpbrk(u, "?#") != NULL)
-		return pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s' must have no spaces, query "
-				"or fragment", shown);
+		return pt_error_set(err, PT_EUSAGE, "%s '%.100s' must have no spaces, query "
+				"or fragment", what, shown);
 	if ((h = curl_url()) == NULL)
 		return pt_error_oom(err);
 	if ((uc = curl_url_set(h, CURLUPART_URL, u, 0)) != CURLUE_OK)
-		rc = pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s': %s", shown, curl_url_strerror(uc));
+		rc = pt_error_set(err, PT_EUSAGE, "%s '%.100s': %s", what, shown, curl_url_strerror(uc));
 	else if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK || host == NULL || !*host)
-		rc = pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s' has no host", shown);
+		rc = pt_error_set(err, PT_EUSAGE, "%s '%.100s' has no host", what, shown);
 	else if (url_port_zero(h))
-		rc = pt_error_set(err, PT_EUSAGE, "Prometheus URL '%.100s': port 0 is no port", shown);
+		rc = pt_error_set(err, PT_EUSAGE, "%s '%.100s': port 0 is no port", what, shown);
 	curl_free(host);
 	curl_url_cleanup(h);
 	return rc;
@@ -93,7 +103,40 @@ void pt_prom_free(struct pt_prom *p)
 		return;
 	pt_http_free(p->http);
 	free(p->base);
+	free(p->targets_base);
+	pt_buf_free(&p->params);
 	free(p);
+}
+
+int pt_prom_add_param(struct pt_prom *p, const char *name, const char *value,
+		struct pt_error *err)
+{
+	int rc;
+
+	if (p->params.len && (rc = pt_buf_printf(&p->params, err, "&")) != PT_OK)
+		return rc;
+	if ((rc = pt_http_urlencode(&p->params, name, err)) != PT_OK ||
+			(rc = pt_buf_printf(&p->params, err, "=")) != PT_OK)
+		return rc;
+	return pt_http_urlencode(&p->params, value, err);
+}
+
+int pt_prom_set_targets_url(struct pt_prom *p, const char *url, struct pt_error *err)
+{
+	char *copy;
+	size_t n;
+	int rc;
+
+	if ((rc = check_url_as(url, "targets URL", err)) != PT_OK)
+		return rc;
+	if ((copy = strdup(url)) == NULL)
+		return pt_error_oom(err);
+	n = strlen(copy);
+	while (n > 0 && copy[n - 1] == '/')
+		copy[--n] = '\0';
+	free(p->targets_base);
+	p->targets_base = copy;
+	return PT_OK;
 }
 
 struct pt_http *pt_prom_http(struct pt_prom *p)
@@ -109,7 +152,65 @@ const char *pt_prom_base_url(const struct pt_prom *p)
 int pt_prom_url(struct pt_buf *out, const struct pt_prom *p, const char *path,
 		struct pt_error *err)
 {
+	/* The extra parameters go into the URL, not the form: every store
+	 * merges the two (Go's ParseForm), and the forms stay the same. */
+	bool query = strcmp(path, "/api/v1/query") == 0 || strcmp(path, "/api/v1/query_range") == 0;
+
+	if (query && p->params.len)
+		return pt_buf_printf(out, err, "%s%s?%s", p->base, path, p->params.data);
 	return pt_buf_printf(out, err, "%s%s", p->base, path);
+}
+
+int pt_prom_warning_join(struct pt_buf *list, const char *text, bool *added,
+		struct pt_error *err)
+{
+	struct pt_buf one = {0};
+	const char *p;
+	size_t i, n;
+	int rc;
+
+	if (added)
+		*added = false;
+	if (text[0] == '\0')
+		return PT_OK;
+	if ((rc = pt_buf_printf(&one, err, "%s", text)) != PT_OK)
+		return rc;
+	for (i = 0; i < one.len; i++)
+		if ((unsigned char)one.data[i] < 0x20 || one.data[i] == 0x7f)
+			one.data[i] = ' ';
+	/* Already there as a whole item? */
+	for (p = list->data; p != NULL && (p = strstr(p, one.data)) != NULL; p++) {
+		n = one.len;
+		if ((p == list->data || (p >= list->data + 2 && p[-2] == ';' && p[-1] == ' ')) &&
+				(p[n] == '\0' || (p[n] == ';' && p[n + 1] == ' '))) {
+			pt_buf_free(&one);
+			return PT_OK;
+		}
+	}
+	rc = list->len ? pt_buf_printf(list, err, "; %s", one.data) :
+		pt_buf_printf(list, err, "%s", one.data);
+	pt_buf_free(&one);
+	if (rc == PT_OK && added)
+		*added = true;
+	return rc;
+}
+
+int pt_prom_warning_merge(struct pt_buf *list, const char *other, struct pt_error *err)
+{
+	struct pt_buf item = {0};
+	const char *p = other, *semi;
+	int rc = PT_OK;
+
+	while (rc == PT_OK && *p) {
+		size_t n = (semi = strstr(p, "; ")) ? (size_t)(semi - p) : strlen(p);
+
+		pt_buf_reset(&item);
+		if ((rc = pt_buf_printf(&item, err, "%.*s", (int)n, p)) == PT_OK)
+			rc = pt_prom_warning_join(list, item.data, NULL, err);
+		p += n + (semi ? 2 : 0);
+	}
+	pt_buf_free(&item);
+	return rc;
 }
 
 /* Milliseconds as the API's float seconds: "1763719200.250". */
@@ -213,15 +314,57 @@ int pt_prom_query(struct pt_prom_result **out, struct pt_prom *p, const char *pr
 
 int pt_prom_targets(struct pt_targets **out, struct pt_prom *p, struct pt_error *err)
 {
+	/* Dropped targets can be thousands on a big lab and say nothing about health. */
+	static const char path[] = "/api/v1/targets?state=active";
 	struct answer a;
+	char shown[256];
 	int rc;
 
 	*out = NULL;
-	/* Dropped targets can be thousands on a big lab and say nothing about health. */
-	if ((rc = call(&a, p, "/api/v1/targets?state=active", NULL, err)) == PT_OK)
-		rc = pt_targets_decode_at(out, body_text(&a), a.body.len, a.status, a.url.data, err);
+	memset(&a, 0, sizeof(a));
+	if ((rc = pt_buf_printf(&a.url, err, "%s%s", p->targets_base ? p->targets_base : p->base,
+			path)) != PT_OK ||
+			(rc = pt_http_request(p->http, a.url.data, NULL, &a.body, &a.status, err)) != PT_OK)
+		goto out;
+	/* Stores that only answer queries (Mimir, Thanos Receive, a vmselect)
+	 * have no such path: say what to do instead of "HTTP 404". */
+	if (a.status == 404 || a.status == 405 || a.status == 501 ||
+			(a.status == 400 && strstr(body_text(&a), "\"status\"") == NULL)) {
+		pt_url_redact(shown, sizeof(shown), p->targets_base ? p->targets_base : p->base);
+		rc = pt_error_set(err, PT_ENET, p->targets_base ?
+				"prometheus.targets_url %s has no targets API (HTTP %ld): point it at the "
+				"Prometheus or vmagent that scrapes the nodes" :
+				"%s has no targets API (HTTP %ld), as Mimir and other query-only stores: "
+				"set prometheus.targets_url to the Prometheus or vmagent that scrapes the nodes",
+				shown, a.status);
+		goto out;
+	}
+	rc = pt_targets_decode_at(out, body_text(&a), a.body.len, a.status, a.url.data, err);
+out:
 	answer_free(&a);
 	return rc;
+}
+
+void pt_prom_latency_offset(int64_t *ms, struct pt_prom *p)
+{
+	static const char flag[] = "-search.latencyOffset=\"";
+	struct pt_error err = {0, ""};
+	struct answer a;
+	const char *at, *end;
+	char value[32];
+	int64_t v;
+
+	*ms = PT_PROM_VM_LATENCY_OFFSET_MS;
+	if (call(&a, p, "/flags", NULL, &err) == PT_OK && a.status == 200 &&
+			(at = strstr(body_text(&a), flag)) != NULL &&
+			(end = strchr(at + sizeof(flag) - 1, '"')) != NULL) {
+		at += sizeof(flag) - 1;
+		snprintf(value, sizeof(value), "%.*s", (int)(end - at), at);
+		if ((size_t)(end - at) < sizeof(value) && pt_duration_parse(&v, value, &err) == PT_OK &&
+				v >= 0)
+			*ms = v;
+	}
+	answer_free(&a);
 }
 
 int pt_prom_buildinfo(char **version, struct pt_prom *p, struct pt_error *err)

@@ -2,6 +2,7 @@
 #ifndef PT_PROM_H
 #define PT_PROM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "error.h"
@@ -33,6 +34,15 @@ struct pt_prom_result {
 	char **warnings;
 	size_t nwarnings;
 };
+
+/* Adds a store's warning to a "; "-joined list of distinct ones (line
+ * breaks and other control characters become spaces). *added (may be NULL)
+ * says whether it was new. PT_OK or PT_ENOMEM. */
+int pt_prom_warning_join(struct pt_buf *list, const char *text, bool *added,
+		struct pt_error *err) PT_WUR;
+
+/* Adds each item of another such list to list (pt_prom_warning_join). */
+int pt_prom_warning_merge(struct pt_buf *list, const char *other, struct pt_error *err) PT_WUR;
 
 /* Value of label `name` in s, or NULL. */
 const char *pt_series_label(const struct pt_series *s, const char *name);
@@ -102,11 +112,34 @@ int pt_prom_query_form(struct pt_buf *out, const char *promql, int64_t time_ms,
 		struct pt_error *err) PT_WUR;
 int pt_prom_range_form(struct pt_buf *out, const char *promql, int64_t start_ms,
 		int64_t end_ms, int64_t step_ms, struct pt_error *err) PT_WUR;
-/* Full URL of an API path ("/api/v1/query") for this client. Appends to out. */
+/* Adds an extra parameter (prometheus.params: dedup, partial_response,
+ * max_source_resolution...) to every query and query_range request: it
+ * goes into their URL, URL-encoded. */
+int pt_prom_add_param(struct pt_prom *p, const char *name, const char *value,
+		struct pt_error *err) PT_WUR;
+/* Asks for targets at url + "/api/v1/targets" instead of the base URL
+ * (prometheus.targets_url: the Prometheus or vmagent that scrapes, when the
+ * store has no targets API). Same HTTP client: same headers and auth.
+ * PT_EUSAGE for a URL that is not http(s). */
+int pt_prom_set_targets_url(struct pt_prom *p, const char *url, struct pt_error *err) PT_WUR;
+
+/* Full URL of an API path ("/api/v1/query") for this client, with the extra
+ * parameters for the query paths. Appends to out. */
 int pt_prom_url(struct pt_buf *out, const struct pt_prom *p, const char *path,
 		struct pt_error *err) PT_WUR;
 
+/* The active targets, from the targets URL when one is set. A store without
+ * the targets API (HTTP 404, 405, 501, or 400 without the API's JSON) is
+ * PT_ENET with a message that says to set prometheus.targets_url. */
 int pt_prom_targets(struct pt_targets **out, struct pt_prom *p, struct pt_error *err) PT_WUR;
+
+/* VictoriaMetrics' -search.latencyOffset: its answers leave out points
+ * newer than now minus this. Read from the store's /flags page (which lists
+ * the flags set on its command line); *ms is PT_PROM_VM_LATENCY_OFFSET_MS
+ * (its default) when the page does not say, cannot be had (a proxy in front)
+ * or is not VictoriaMetrics' - ask only a store known to be one. No error. */
+#define PT_PROM_VM_LATENCY_OFFSET_MS 30000
+void pt_prom_latency_offset(int64_t *ms, struct pt_prom *p);
 
 /* GET /api/v1/status/buildinfo; *version gets a malloc'd version string
  * ("2.42.0"), or "unknown" when the store does not implement the endpoint

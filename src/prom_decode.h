@@ -14,6 +14,10 @@
 #define PT_PROM_SHAPE (-1)
 #define PT_PROM_NOMEM (-2)
 
+/* The warning an answer with "isPartial": true (VictoriaMetrics cluster:
+ * some vmstorage nodes did not answer) gets, after those it sent. */
+#define PT_PROM_PARTIAL_WARNING "isPartial: some storage nodes did not answer"
+
 /* Parses body and checks the {"status":..., "data":...} envelope. On PT_OK,
  * *root is the parsed document (the caller cJSON_Deletes it) and *data its
  * "data" member. Else PT_ENET with one line in err: an error envelope is

@@ -676,6 +676,7 @@ static int fs_result(struct fast *f)
 /* The keys of the document and of its "data" seen so far. */
 struct top_keys {
 	bool status, data, warnings, result;
+	bool partial_key, partial; /* "isPartial" seen, and true */
 	int type; /* enum pt_prom_type, -1 until "resultType" */
 };
 
@@ -759,12 +760,20 @@ static int top_member(struct fast *f, const char *key, size_t klen, void *ctx)
 	}
 	if (key_is(key, klen, "warnings"))
 		return first(&k->warnings) ? fs_warnings(f) : FAST_NO;
+	if (key_is(key, klen, "isPartial")) {
+		if (!first(&k->partial_key))
+			return FAST_NO;
+		fs_ws(&f->s);
+		k->partial = f->s.e - f->s.p >= 4 && memcmp(f->s.p, "true", 4) == 0;
+		return fs_skip(&f->s);
+	}
 	return fs_skip(&f->s);
 }
 
 static int fs_top(struct fast *f)
 {
-	struct top_keys k = {false, false, false, false, -1};
+	struct top_keys k = {false, false, false, false, false, false, -1};
+	char *w, **ws;
 	int rc;
 
 	/* What follows the document is not read, as cJSON does not read it. */
@@ -772,6 +781,17 @@ static int fs_top(struct fast *f)
 		return rc;
 	if (!k.status || !k.data)
 		return FAST_NO;
+	/* After the "warnings", wherever the key was, as the cJSON path has it. */
+	if (k.partial) {
+		if ((w = strdup(PT_PROM_PARTIAL_WARNING)) == NULL)
+			return PT_PROM_NOMEM;
+		if ((ws = realloc(f->r->warnings, (f->r->nwarnings + 1) * sizeof(*ws))) == NULL) {
+			free(w);
+			return PT_PROM_NOMEM;
+		}
+		f->r->warnings = ws;
+		ws[f->r->nwarnings++] = w;
+	}
 	/* Every element in the form its type has ("value" or "values"). */
 	if ((k.type == PT_PROM_VECTOR && f->nvalues) || (k.type == PT_PROM_MATRIX && f->nvalue))
 		return FAST_NO;

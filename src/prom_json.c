@@ -461,6 +461,12 @@ static int decode_json(struct pt_prom_result **out, const char *body, size_t len
 			goto out;
 		}
 	}
+	/* VictoriaMetrics' cluster says a partial answer so, not in "warnings". */
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "isPartial")) &&
+			add_warning(r, PT_PROM_PARTIAL_WARNING) != 0) {
+		rc = pt_error_oom(err);
+		goto out;
+	}
 	if (histo && add_warning(r, "native histogram series skipped: powertest reads float samples") != 0) {
 		rc = pt_error_oom(err);
 		goto out;

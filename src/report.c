@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "carbon.h"
+#include "series.h"
 #include "strmap.h"
 
 /* ---- observations ---- */
@@ -136,6 +137,16 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 	return PT_OK;
 }
 
+int64_t pt_report_template_window(const struct pt_query *q, int64_t window_ms)
+{
+	/* Gauges over (start, end]: a sample at exactly the start belongs to the
+	 * interval before. Prometheus 2 ranges include it, so they get one 1 ms
+	 * shorter; Prometheus 3 and MetricsQL ranges are left-open already, and
+	 * lose only a sample 1 ms after the start. Counter templates keep the
+	 * window: rate() needs the sample at the start. */
+	return window_ms > 1 && !pt_series_is_counter(q->tmpl) ? window_ms - 1 : window_ms;
+}
+
 /* Several windows' instant queries in one pool (carbon over time asks for
  * the pieces of a window), each answer absorbed into its window's nodes as
  * it arrives and then dropped, so only the bodies in flight are held. */
@@ -146,6 +157,7 @@ struct observe {
 	const struct pt_query **qs; /* per request */
 	struct pt_prom_result **later; /* per request: answers absorbed after the others */
 	size_t nq;              /* requests per window */
+	struct pt_buf *warnings; /* the store's warnings on any answer, or NULL */
 };
 
 /* up, covered and carbon_intensity only add to nodes the other quantities
@@ -168,6 +180,15 @@ static void observe_done(struct pt_http_req *r, void *user)
 		if ((rc = pt_prom_decode(&res, r->body.data ? r->body.data : "", r->body.len, r->status,
 				&e)) != PT_OK)
 			pt_error_set(&r->err, rc, "query for %s: %s", pt_quantity_name(q->quantity), e.msg);
+		/* A partial answer (a store down behind Thanos or Mimir) is not
+		 * whole: the rows say so, never silently. */
+		for (j = 0; res && j < res->nwarnings && ob->warnings && r->err.code == PT_OK; j++) {
+			bool added;
+			if (pt_prom_warning_join(ob->warnings, res->warnings[j], &added, &e) != PT_OK)
+				r->err = e;
+			else if (added && ob->ctx->on_store_warning)
+				ob->ctx->on_store_warning(ob->ctx->on_store_warning_user, res->warnings[j]);
+		}
 		if (res && absorbed_last(q->quantity)) {
 			ob->later[i] = res;
 			res = NULL;
@@ -209,7 +230,7 @@ static void observe_finish(struct node_set *set, const struct pt_window *w)
 /* pt_report_observe for nw windows at once, at most as many requests in
  * flight as one window has quantities. outs[i], nouts[i]: window i's. */
 static int observe_many(struct pt_node_obs **outs, size_t *nouts, struct pt_ctx *ctx,
-		const struct pt_window *ws, size_t nw, struct pt_error *err)
+		const struct pt_window *ws, size_t nw, struct pt_buf *warnings, struct pt_error *err)
 {
 	struct observe ob;
 	struct pt_http_req *reqs = NULL;
@@ -220,6 +241,7 @@ static int observe_many(struct pt_node_obs **outs, size_t *nouts, struct pt_ctx 
 	memset(&ob, 0, sizeof(ob));
 	ob.ctx = ctx;
 	ob.ws = ws;
+	ob.warnings = warnings;
 	for (qi = 0; qi < PT_Q_COUNT; qi++)
 		ob.nq += ctx->qs->q[qi] != NULL;
 	for (i = 0; i < nw; i++) {
@@ -255,6 +277,7 @@ static int observe_many(struct pt_node_obs **outs, size_t *nouts, struct pt_ctx 
 
 			if (q == NULL)
 				continue;
+			x.window_ms = pt_report_template_window(q, w->end_ms - w->start_ms);
 			rc = pt_queryset_expand(&promql, q, &x, err);
 			if (rc == PT_OK)
 				rc = pt_prom_query_form(&forms[n], promql.data, w->end_ms, err);
@@ -322,9 +345,9 @@ out:
 }
 
 int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx,
-		const struct pt_window *w, struct pt_error *err)
+		const struct pt_window *w, struct pt_buf *warnings, struct pt_error *err)
 {
-	return observe_many(out, nout, ctx, w, 1, err);
+	return observe_many(out, nout, ctx, w, 1, warnings, err);
 }
 
 int pt_report_model(struct pt_row **out, size_t *nout, const struct pt_ctx *ctx,
@@ -378,6 +401,7 @@ int pt_report_model(struct pt_row **out, size_t *nout, const struct pt_ctx *ctx,
 		in.carbon_intensity = ci;
 		in.tables = ctx->tables;
 		in.window_note = window_note;
+		in.store_warning = w->store_warning;
 		in.interval_s = (double)(w->step_ms > w->scrape_interval_ms ? w->step_ms :
 				w->scrape_interval_ms) / 1000.0;
 		/* A name copied from `targets` ("gpu01:9100") is no node when ports are stripped. */
@@ -402,15 +426,20 @@ static int window_rows(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
 		const struct pt_window *w, struct pt_error *err)
 {
 	struct pt_node_obs *obs = NULL;
+	struct pt_buf warnings = {0};
+	struct pt_window ww = *w;
 	size_t nobs = 0;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = pt_report_observe(&obs, &nobs, ctx, w, err)) != PT_OK)
-		return rc;
-	rc = pt_report_model(out, n, ctx, w, obs, nobs, err);
+	if ((rc = pt_report_observe(&obs, &nobs, ctx, w, &warnings, err)) == PT_OK) {
+		if (warnings.len)
+			ww.store_warning = warnings.data;
+		rc = pt_report_model(out, n, ctx, &ww, obs, nobs, err);
+	}
 	pt_obs_free(obs, nobs);
+	pt_buf_free(&warnings);
 	return rc;
 }
 
@@ -448,6 +477,7 @@ static int window_carbon(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
 	size_t *pn = NULL, *nobs = NULL;
 	struct pt_node_obs **obs = NULL;
 	struct pt_window *ws = NULL;
+	struct pt_buf warnings = {0};
 	int rc;
 
 	if ((rc = pt_carbon_bounds(&bounds, &nb, ctx, w->start_ms, w->end_ms, err)) != PT_OK)
@@ -466,8 +496,11 @@ static int window_carbon(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
 		ws[p].start_ms = bounds[p - 1];
 		ws[p].end_ms = bounds[p];
 	}
-	if ((rc = observe_many(obs, nobs, ctx, ws, nw, err)) != PT_OK)
+	if ((rc = observe_many(obs, nobs, ctx, ws, nw, &warnings, err)) != PT_OK)
 		goto out;
+	/* A warning on any piece's answer makes the rows partial too. */
+	for (p = 0; p < nw && warnings.len; p++)
+		ws[p].store_warning = warnings.data;
 	for (p = 0; p < nw; p++)
 		if ((rc = pt_report_model(&prow[p], &pn[p], ctx, &ws[p], obs[p], nobs[p], err)) != PT_OK)
 			goto out;
@@ -498,6 +531,7 @@ out:
 	free(nobs);
 	free(ws);
 	free(bounds);
+	pt_buf_free(&warnings);
 	return rc;
 }
 

@@ -19,16 +19,25 @@ struct pt_window {
 	size_t nnodes;
 	int64_t scrape_interval_ms; /* 0 = unknown; used to flag short windows */
 	int64_t step_ms;           /* batch's grid step when coarser than the scrapes, else 0 */
+	const char *store_warning; /* warnings of the answers the rows come from, "; "-joined, or
+	                              NULL; pt_report_window sets it from its own answers */
 };
+
+/* The ${window} of template q for a window of window_ms: the window for a
+ * counter template (pt_series_is_counter), 1 ms less for a gauge one, so
+ * that gauges cover (start, end] on every store (doc/reference.md §5.5). */
+int64_t pt_report_template_window(const struct pt_query *q, int64_t window_ms);
 
 /* Observations of every node in the window (requested ones always present,
  * with any == false when nothing came back). Sorted by node name unless nodes
- * were requested, then in their order. Caller frees with pt_obs_free. */
+ * were requested, then in their order. Caller frees with pt_obs_free.
+ * warnings (may be NULL) gets the store's warnings on the answers, joined
+ * with pt_prom_warning_join; each new one also goes to ctx->on_store_warning. */
 int pt_report_observe(struct pt_node_obs **out, size_t *n, struct pt_ctx *ctx,
-		const struct pt_window *w, struct pt_error *err) PT_WUR;
+		const struct pt_window *w, struct pt_buf *warnings, struct pt_error *err) PT_WUR;
 void pt_obs_free(struct pt_node_obs *obs, size_t n);
 
-/* Observations -> rows through the model. */
+/* Observations -> rows through the model; w->store_warning makes them partial. */
 int pt_report_model(struct pt_row **out, size_t *n, const struct pt_ctx *ctx,
 		const struct pt_window *w, const struct pt_node_obs *obs, size_t nobs,
 		struct pt_error *err) PT_WUR;

@@ -118,6 +118,9 @@ int pt_scrape_wait(struct pt_ctx *ctx, int64_t end_ms, const char *const *nodes,
 		rc = wait_until(ctx, end_ms, nodes, nnodes, *interval_ms > 0 ?
 				PT_SCRAPE_WAIT_INTERVALS * *interval_ms + PT_SCRAPE_WAIT_SLACK_MS :
 				PT_SCRAPE_WAIT_UNKNOWN_MS, interval_ms, err);
+	/* The first look's "not scraped yet" is no news once the wait is over. */
+	if (rc == PT_OK)
+		pt_error_clear(err);
 	return rc;
 }
 

@@ -138,6 +138,7 @@ void pt_slice_free(struct pt_slice *s)
 		pt_strmap_free(&s->refine[i]);
 	pt_strmap_free(&s->keys);
 	pt_strmap_free(&s->nodes);
+	pt_buf_free(&s->warnings);
 	free(s->node_first);
 	free(s);
 }
@@ -340,6 +341,7 @@ struct fetch_req {
 
 struct fetch {
 	struct pt_slice *s;
+	struct pt_ctx *ctx;
 	const struct pt_config *cfg;
 	struct pt_error err; /* first failure */
 };
@@ -361,6 +363,16 @@ static void fetch_done(struct pt_http_req *r, void *ctx)
 					pt_quantity_name(fr->q->quantity), e.msg);
 		} else if (absorb(f->s, fr->q, res, f->cfg, fr->m, fr->only, &e) != PT_OK) {
 			f->err = e;
+		} else {
+			size_t i;
+			bool added;
+
+			for (i = 0; i < res->nwarnings && f->err.code == PT_OK; i++) {
+				if (pt_prom_warning_join(&f->s->warnings, res->warnings[i], &added, &e) != PT_OK)
+					f->err = e;
+				else if (added && f->ctx->on_store_warning)
+					f->ctx->on_store_warning(f->ctx->on_store_warning_user, res->warnings[i]);
+			}
 		}
 	}
 	pt_prom_result_free(res);
@@ -464,6 +476,7 @@ static int plan_run(struct plan *p, struct pt_ctx *ctx, struct pt_slice *s, int 
 		reqs[i].user = &p->fr[i];
 	}
 	f.s = s;
+	f.ctx = ctx;
 	f.cfg = ctx->cfg;
 	pt_error_clear(&f.err);
 	if ((rc = pt_http_multi(pt_prom_http(ctx->prom), reqs, p->n, concurrency, fetch_done, &f,

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "buf.h"
 #include "error.h"
 #include "model.h"
 #include "queryset.h"
@@ -103,6 +104,7 @@ struct pt_slice {
 	size_t *node_first;       /* first track of each node (after finish) */
 	size_t max_series;        /* most series one query answered */
 	size_t requests;          /* HTTP requests it took */
+	struct pt_buf warnings;   /* the store's warnings on its answers ("; "-joined; pt_prom_warning_join) */
 };
 
 /* An empty slice (for pt_slice_absorb; tests). Caller frees with pt_slice_free. */
@@ -123,7 +125,8 @@ int pt_slice_finish(struct pt_slice *s, struct pt_error *err) PT_WUR;
  * nodes (nnodes == 0: every node), with at most `concurrency` requests in
  * flight over keep-alive connections, each under PT_SERIES_MAX_POINTS per
  * series. Answers are decoded as they arrive, so only the bodies in flight
- * are held. PT_ENET (the first failure, naming the quantity) when any
+ * are held; their warnings go into s->warnings (and each new one to
+ * ctx->on_store_warning). PT_ENET (the first failure, naming the quantity) when any
  * request fails after the client's retries. Caller frees with pt_slice_free. */
 int pt_slice_fetch(struct pt_slice **out, struct pt_ctx *ctx, const struct pt_grid *g,
 		int64_t k0, int64_t k1, const char *const *nodes, size_t nnodes, int concurrency,

@@ -67,6 +67,7 @@ struct reply {
 	struct pt_buf body;
 	int fd;
 	uint64_t fd_size;
+	char warning[1024]; /* the store's warnings ("; "-joined), sent as X-Powertest-Store-Warning */
 };
 
 struct arg {
@@ -473,7 +474,25 @@ static const char index_text[] =
 	"node may repeat; empty node and task are ignored; a node name is UTF-8\n"
 	"without control characters; step is at most 365d; no parameter holds %00.\n"
 	"Status: 200 CSV; 400 bad parameters, 404 unknown path, 405 not GET or HEAD,\n"
-	"502 Prometheus failed; errors are one line of text.\n";
+	"502 Prometheus failed; errors are one line of text.\n"
+	"A store's warnings (a partial answer from Thanos, Mimir, VictoriaMetrics) make\n"
+	"the rows partial (\"partial: store warned: ...\") and come in the header\n"
+	"X-Powertest-Store-Warning.\n";
+
+/* A store's warning on one of a request's answers: the rows' status says
+ * it (report), and the answer's X-Powertest-Store-Warning header for any
+ * endpoint (export has no status column). Texts come without control
+ * characters (pt_prom_warning_join); a long list is cut. */
+static void reply_warning(void *user, const char *text)
+{
+	struct reply *r = user;
+	size_t n = strlen(r->warning), i;
+
+	snprintf(r->warning + n, sizeof(r->warning) - n, "%s%s", n ? "; " : "", text);
+	for (i = n; r->warning[i]; i++)
+		if ((unsigned char)r->warning[i] < 0x20 || r->warning[i] == 0x7f)
+			r->warning[i] = ' ';
+}
 
 static void do_report(struct pt_serve *s, const struct args *a, struct reply *r)
 {
@@ -503,7 +522,12 @@ static void do_report(struct pt_serve *s, const struct args *a, struct reply *r)
 
 	sl = slot_get(s);
 	w.scrape_interval_ms = slot_interval(sl);
+	/* The slot is this request's until put back: its warnings are ours. */
+	sl->ctx->on_store_warning = reply_warning;
+	sl->ctx->on_store_warning_user = r;
 	rc = pt_report_window(&rows, &nrows, sl->ctx, &w, &err);
+	sl->ctx->on_store_warning = NULL;
+	sl->ctx->on_store_warning_user = NULL;
 	slot_put(s, sl);
 	if (rc != PT_OK) {
 		reply_failure(r, &err);
@@ -592,6 +616,8 @@ static void do_export(struct pt_serve *s, const struct args *a, struct reply *r)
 	}
 	rc = pt_export_run(&res, sl->ctx, &opts, out, &err);
 	slot_put(s, sl);
+	if (rc == PT_OK && res.warnings.len)
+		snprintf(r->warning, sizeof(r->warning), "%s", res.warnings.data);
 	if (rc != PT_OK || pt_out_commit(out, &err) != PT_OK) {
 		reply_failure(r, &err);
 		goto out;
@@ -714,6 +740,9 @@ static enum MHD_Result queue_reply(struct MHD_Connection *c, struct request *rq,
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (r->status == 405)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	/* Not the Warning header: RFC 9111 retired it, and clients ignore it. */
+	if (r->warning[0])
+		MHD_add_response_header(resp, "X-Powertest-Store-Warning", r->warning);
 	ok = MHD_queue_response(c, r->status, resp);
 	MHD_destroy_response(resp);
 	if (rq) {
@@ -730,7 +759,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	struct pt_serve *s = cls;
 	struct request *rq = *req_cls;
-	struct reply r = {0, NULL, {0}, -1, 0};
+	struct reply r = {0, NULL, {0}, -1, 0, ""};
 	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
 		strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 

@@ -90,6 +90,9 @@ static int target_decode(struct pt_target *t, const cJSON *el)
 	v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(el, "lastScrape"));
 	t->last_scrape_ms = scrape_time(v);
 	v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(el, "scrapeInterval"));
+	/* vmagent has no "scrapeInterval"; its discovered labels say it. */
+	if (v == NULL)
+		v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(disc, "__scrape_interval__"));
 	t->scrape_interval_ms = scrape_interval(v);
 	return 0;
 }

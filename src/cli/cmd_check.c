@@ -135,6 +135,7 @@ int cmd_check(const struct pt_cli *cli, int argc, char **argv)
 		if (qq == NULL)
 			continue;
 		pt_buf_reset(&q);
+		x.window_ms = pt_report_template_window(qq, window); /* as report sends it */
 		if (pt_queryset_expand(&q, qq, &x, &err) != PT_OK) {
 			rc = pt_fail(&err);
 			goto out;

@@ -162,7 +162,9 @@ int cmd_export(const struct pt_cli *cli, int argc, char **argv)
 		pt_msg(cli, "node %s has no data between %s and %s", res.missing[i], s1, s2);
 	if (res.no_nodes)
 		pt_msg(cli, "no node has data between %s and %s", s1, s2);
-	rc = (res.nmissing || res.no_nodes) ? 1 : 0;
+	if (res.warnings.len)
+		pt_msg(cli, "partial: store warned: %s", res.warnings.data);
+	rc = (res.nmissing || res.no_nodes || res.warnings.len) ? 1 : 0;
 out:
 	if (tmp[0])
 		unlink(tmp);

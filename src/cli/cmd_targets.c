@@ -313,6 +313,10 @@ int cmd_targets(const struct pt_cli *cli, int argc, char **argv)
 		pt_msg(cli, "no target matches %s", missing.data);
 	else if (ndown)
 		pt_msg(cli, "%zu of %zu targets down", ndown, nsel);
+	else if (nsel == 0 && cfg->targets_url == NULL)
+		/* VictoriaMetrics fed by vmagent answers with an empty list. */
+		pt_msg(cli, "Prometheus has no active targets (if another process scrapes for this "
+				"store, such as vmagent, set prometheus.targets_url to it)");
 	else if (nsel == 0)
 		pt_msg(cli, "Prometheus has no active targets");
 	if (missing.len || ndown || nsel == 0)

@@ -50,12 +50,22 @@ int pt_cli_window(int64_t *start_ms, int64_t *end_ms, const char *cmd,
 	return 0;
 }
 
+/* -v: each warning a store sends, as it comes (the rows' status has them too). */
+static void store_warning(void *user, const char *text)
+{
+	pt_verbose(user, "store warned: %s", text);
+}
+
 int pt_cli_open(struct pt_ctx **ctx, const struct pt_cli *cli)
 {
 	struct pt_error err = {0, ""};
 
 	if (pt_ctx_open(ctx, pt_config_locate(cli->config_path), cli->url, &err) != PT_OK)
 		return pt_fail(&err);
+	if (cli->verbosity > 0) {
+		(*ctx)->on_store_warning = store_warning;
+		(*ctx)->on_store_warning_user = (void *)cli;
+	}
 	return 0;
 }
 

@@ -72,6 +72,8 @@ static void assert_defaults(const struct pt_config *cfg)
 	assert_null(cfg->basic_password_file);
 	assert_null(cfg->ca_file);
 	assert_false(cfg->insecure_skip_verify);
+	assert_int_equal(cfg->nparams, 0);
+	assert_null(cfg->targets_url);
 	assert_string_equal(cfg->node_label, "instance");
 	assert_true(cfg->strip_port);
 	assert_null(cfg->queries_path);
@@ -131,6 +133,8 @@ static const char full_yaml[] =
 	"    username: alice\n"
 	"    password_file: secrets/pw\n"
 	"  tls: {ca_file: /etc/ca.pem, insecure_skip_verify: yes}\n"
+	"  params: {dedup: true, partial_response: \"false\", max_source_resolution: 5m}\n"
+	"  targets_url: http://vmagent.example:8429/\n"
 	"nodes:\n"
 	"  label: host_name\n"
 	"  strip_port: false\n"
@@ -178,6 +182,15 @@ static void test_config__full(void **state)
 	assert_null(cfg->bearer_token_file);
 	assert_string_equal(cfg->ca_file, "/etc/ca.pem");
 	assert_true(cfg->insecure_skip_verify);
+	/* Kept as written, in order: YAML's true is the text "true". */
+	assert_int_equal(cfg->nparams, 3);
+	assert_string_equal(cfg->params[0].name, "dedup");
+	assert_string_equal(cfg->params[0].value, "true");
+	assert_string_equal(cfg->params[1].name, "partial_response");
+	assert_string_equal(cfg->params[1].value, "false");
+	assert_string_equal(cfg->params[2].name, "max_source_resolution");
+	assert_string_equal(cfg->params[2].value, "5m");
+	assert_string_equal(cfg->targets_url, "http://vmagent.example:8429");
 	assert_string_equal(cfg->node_label, "host_name");
 	assert_false(cfg->strip_port);
 	snprintf(want, sizeof(want), "%.*s/q/set.yaml", (int)(slash - path), path);
@@ -349,6 +362,21 @@ static const struct error_case error_cases[] = {
 		"must be a header value, got a mapping"},
 	{"prometheus:\n  headers:\n    X-A: \"a\\r\\nX-B: c\"\n", 3, "prometheus.headers.X-A",
 		"must be a single line"},
+	{"prometheus:\n  params: [dedup]\n", 2, "prometheus.params", "must be a mapping, got a list"},
+	{"prometheus:\n  params:\n    dedup: {a: b}\n", 3, "prometheus.params.dedup",
+		"must be a value like true or 5m, got a mapping"},
+	{"prometheus:\n  params:\n    dedup:\n", 3, "prometheus.params.dedup",
+		"must be a value like true or 5m, got nothing"},
+	{"prometheus:\n  params:\n    step: 5s\n", 3, "prometheus.params.step", "is set by powertest itself"},
+	{"prometheus:\n  params:\n    query: up\n", 3, "prometheus.params.query",
+		"is set by powertest itself"},
+	{"prometheus:\n  params: {a: 1, a: 2}\n", 2, "prometheus.params.a", "duplicate key"},
+	{"prometheus:\n  targets_url: vmagent:8429\n", 2, "prometheus.targets_url",
+		"must be an http:// or https:// URL, got 'vmagent:8429'"},
+	{"prometheus:\n  targets_url: http://h/?x=1\n", 2, "prometheus.targets_url",
+		"must not have a query or fragment"},
+	{"prometheus:\n  targets_url: [a]\n", 2, "prometheus.targets_url",
+		"must be an http:// or https:// URL, got a list"},
 	{"prometheus:\n  basic_auth:\n    username: u\n", 3, "prometheus.basic_auth",
 		"needs both username and password_file"},
 	{"prometheus:\n  bearer_token_file: t\n  basic_auth: {username: u, password_file: p}\n", 3,

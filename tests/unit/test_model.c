@@ -372,6 +372,64 @@ static void test_model__failed_scrapes(void **state)
 	pt_node_obs_clear(&o);
 }
 
+/* A store's warning makes every row partial, after its own reasons, and
+ * keeps the figures; rows without data stay no_data and say it too. */
+static void test_model__store_warning(void **state)
+{
+	static const struct {
+		double up;
+		bool any;
+		const char *row, *dev;
+	} cases[] = {
+		{1.0, true, "partial: store warned: a; b", "partial: store warned: a; b"},
+		{0.5, true, "partial: 50% of scrapes failed; store warned: a; b",
+			"partial: 50% of scrapes failed; store warned: a; b"},
+		{NAN, false, "no_data: no series for this node in the window; store warned: a; b",
+			"no_data: no series for this node in the window; store warned: a; b"},
+	};
+	struct pt_power_params pp;
+	struct pt_error err = {0, ""};
+	size_t i;
+
+	(void)state;
+	default_power(&pp);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pt_model_in in;
+		struct pt_node_obs o;
+		struct pt_row r;
+
+		pt_node_obs_init(&o);
+		o.node = strdup("n1");
+		o.any = cases[i].any;
+		o.cpu_util = cases[i].any ? 0.5 : NAN;
+		o.ram_used_bytes = o.ram_total_bytes = cases[i].any ? 1024.0 * 1024 * 1024 : NAN;
+		o.up = cases[i].up;
+		memset(&in, 0, sizeof(in));
+		in.obs = &o;
+		in.start_ms = 0;
+		in.end_ms = 3600 * 1000;
+		in.prefer_measured = true;
+		in.power = &pp;
+		in.pue = 1;
+		in.carbon_intensity = 475;
+		in.tables = tables;
+		in.store_warning = "a; b";
+		assert_int_equal(pt_model_node(&r, &in, &err), PT_OK);
+		assert_string_equal(r.status.text, cases[i].row);
+		assert_int_equal(r.status.kind, cases[i].any ? PT_STATUS_PARTIAL : PT_STATUS_NO_DATA);
+		assert_string_equal(r.devices[0].status.text, cases[i].dev);
+		if (cases[i].any)
+			assert_double_equal(r.power_w, 60.0 + 0.375, 1e-9);
+		pt_row_clear(&r);
+		/* An empty warning is none. */
+		in.store_warning = "";
+		assert_int_equal(pt_model_node(&r, &in, &err), PT_OK);
+		assert_null(strstr(r.status.text, "store warned"));
+		pt_row_clear(&r);
+		pt_node_obs_clear(&o);
+	}
+}
+
 static void test_model__carbon_resolution(void **state)
 {
 	struct pt_power_params pp;
@@ -424,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_model__measured_preferred),
 		cmocka_unit_test(test_model__no_data_is_not_zero),
 		cmocka_unit_test(test_model__failed_scrapes),
+		cmocka_unit_test(test_model__store_warning),
 		cmocka_unit_test(test_model__carbon_resolution),
 		cmocka_unit_test(test_model__shipped_tables_load),
 	};

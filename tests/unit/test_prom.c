@@ -180,6 +180,63 @@ static void test_prom__warnings(void **state)
 	pt_prom_result_free(r);
 }
 
+/* VictoriaMetrics' cluster flags a partial answer with "isPartial": a
+ * warning after those sent, in both decoders, wherever the key is. */
+static void test_prom__is_partial(void **state)
+{
+	static const char *const bodies[] = {
+		"{\"status\":\"success\",\"isPartial\":true,\"data\":{\"resultType\":\"vector\","
+			"\"result\":[{\"metric\":{},\"value\":[1,\"2\"]}]},\"warnings\":[\"w\"]}",
+		"{\"status\":\"success\",\"warnings\":[\"w\"],\"data\":{\"resultType\":\"matrix\","
+			"\"result\":[{\"metric\":{},\"values\":[[1,\"2\"]]}]},\"isPartial\" : true }",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		struct pt_prom_result *fast = NULL, *json = NULL;
+		struct pt_error err = {0, ""};
+
+		assert_int_equal(pt_prom_decode_fast(&fast, bodies[i], strlen(bodies[i]), 200, &err), PT_OK);
+		assert_int_equal(pt_prom_decode_json(&json, bodies[i], strlen(bodies[i]), 200, &err), PT_OK);
+		assert_non_null(fast);
+		assert_non_null(json);
+		assert_int_equal(fast->nwarnings, 2);
+		assert_int_equal(json->nwarnings, 2);
+		assert_string_equal(fast->warnings[0], "w");
+		assert_string_equal(json->warnings[0], "w");
+		assert_non_null(strstr(fast->warnings[1], "isPartial"));
+		assert_string_equal(fast->warnings[1], json->warnings[1]);
+		pt_prom_result_free(fast);
+		pt_prom_result_free(json);
+	}
+}
+
+/* Warnings joined once each, one line, "; " between; merge splits again. */
+static void test_prom__warning_join(void **state)
+{
+	struct pt_buf list = {0}, other = {0};
+	struct pt_error err = {0, ""};
+	bool added;
+
+	(void)state;
+	assert_int_equal(pt_prom_warning_join(&list, "zone b\ndown", &added, &err), PT_OK);
+	assert_true(added);
+	assert_int_equal(pt_prom_warning_join(&list, "zone b down", &added, &err), PT_OK);
+	assert_false(added);
+	assert_int_equal(pt_prom_warning_join(&list, "zone", &added, &err), PT_OK);
+	assert_true(added); /* a part of an item is not the item */
+	assert_int_equal(pt_prom_warning_join(&list, "", &added, &err), PT_OK);
+	assert_false(added);
+	assert_string_equal(list.data, "zone b down; zone");
+	assert_int_equal(pt_prom_warning_join(&other, "zone", NULL, &err), PT_OK);
+	assert_int_equal(pt_prom_warning_join(&other, "x", NULL, &err), PT_OK);
+	assert_int_equal(pt_prom_warning_merge(&list, other.data, &err), PT_OK);
+	assert_string_equal(list.data, "zone b down; zone; x");
+	pt_buf_free(&list);
+	pt_buf_free(&other);
+}
+
 static void test_prom__histogram_skipped(void **state)
 {
 	struct pt_prom_result *r;
@@ -350,6 +407,31 @@ static void test_prom__targets(void **state)
 	assert_int_equal(t->items[2].last_scrape_ms, 0);
 	pt_targets_free(t);
 	pt_targets_free(NULL);
+}
+
+/* vmagent's targets: no "scrapeInterval", the interval in the discovered
+ * labels (as its answer of version 1.79 has it). */
+static void test_prom__targets_vmagent(void **state)
+{
+	static const char body[] =
+		"{\"status\":\"success\",\"data\":{\"activeTargets\":[{\"discoveredLabels\":"
+		"{\"__address__\":\"127.0.0.1:18429\",\"__metrics_path__\":\"/metrics\",\"__scheme__\":\"http\","
+		"\"__scrape_interval__\":\"1s\",\"__scrape_timeout__\":\"1s\",\"job\":\"self\"},"
+		"\"labels\":{\"instance\":\"127.0.0.1:18429\",\"job\":\"self\"},\"scrapePool\":\"self\","
+		"\"scrapeUrl\":\"http://127.0.0.1:18429/metrics\",\"lastError\":\"\","
+		"\"lastScrape\":\"2026-12-02T10:28:10.248Z\",\"lastScrapeDuration\":0.003,"
+		"\"lastSamplesScraped\":534,\"health\":\"up\"}],\"droppedTargets\":[]}}";
+	struct pt_targets *t = NULL;
+	struct pt_error err = {0, ""};
+
+	(void)state;
+	assert_int_equal(pt_targets_decode(&t, body, strlen(body), 200, &err), PT_OK);
+	assert_int_equal(t->n, 1);
+	assert_string_equal(t->items[0].job, "self");
+	assert_string_equal(t->items[0].health, "up");
+	assert_int_equal(t->items[0].scrape_interval_ms, 1000);
+	assert_true(t->items[0].last_scrape_ms > 0);
+	pt_targets_free(t);
 }
 
 static void test_prom__targets_errors(void **state)
@@ -1183,10 +1265,13 @@ int main(void)
 		cmocka_unit_test(test_prom__scalar),
 		cmocka_unit_test(test_prom__string),
 		cmocka_unit_test(test_prom__warnings),
+		cmocka_unit_test(test_prom__is_partial),
+		cmocka_unit_test(test_prom__warning_join),
 		cmocka_unit_test(test_prom__histogram_skipped),
 		cmocka_unit_test(test_prom__decode_errors),
 		cmocka_unit_test(test_prom__decode_length),
 		cmocka_unit_test(test_prom__targets),
+		cmocka_unit_test(test_prom__targets_vmagent),
 		cmocka_unit_test(test_prom__targets_errors),
 		cmocka_unit_test(test_prom__targets_empty),
 		cmocka_unit_test(test_prom__forms),

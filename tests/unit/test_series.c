@@ -185,16 +185,17 @@ struct window_case {
 };
 
 /* Counter points count when their interval lies inside (a, b], gauge points
- * when their sample does ([a, b]); the edges only without any inside. */
+ * when their sample does (also (a, b]: a sample at a belongs to the interval
+ * before); the edges only without any inside. */
 static const struct window_case window_cases[] = {
-	/* aligned: intervals 2..11 (0.2 x4, 0.8 x6); samples 1..11 */
-	{15000, 165000, (4 * 0.2 + 6 * 0.8) / 10, 600, 150, 350, true},
+	/* aligned: intervals 2..11 (0.2 x4, 0.8 x6); samples 2..11 */
+	{15000, 165000, (4 * 0.2 + 6 * 0.8) / 10, 650, 150, 350, true},
 	/* unaligned: intervals ending 45..90 s (k 3..6), samples at 30..90 s (k 2..6) */
 	{20000, 100000, (3 * 0.2 + 0.8) / 4, 400, 80, 350, true},
 	/* shorter than a step: only edge points, by their share */
 	{20000, 30000, 0.2, 200, 10, 300, true},
-	/* a single whole interval */
-	{75000, 90000, 0.8, (500 + 600) / 2.0, 15, 350, true},
+	/* a single whole interval, and its sample at the end */
+	{75000, 90000, 0.8, 600, 15, 350, true},
 	/* after the data */
 	{200000, 300000, NAN, NAN, NAN, NAN, false},
 };
@@ -325,14 +326,15 @@ static void test_series__coarse_step(void **state)
 		double cpu, ram;
 	} cases[] = {
 		/* utilisation 10, 30, 50, 70 % per point */
-		/* counter k 1..3; gauge k 1..3 and the sample at 0 s of k 0 */
-		{0, 240000, (0.3 + 0.5 + 0.7) / 3, (10 + 4 * (20 + 30 + 40)) / 13.0},
-		/* counter k 2..3; gauge k 2..3 and one sample of k 1 */
-		{60000, 180000, (0.5 + 0.7) / 2, (20 + 4 * (30 + 40)) / 9.0},
-		/* counter k 2..3 and 3 of the 4 intervals of k 1; gauge k 1..3 */
-		{15000, 180000, (3 * 0.3 + 4 * 0.5 + 4 * 0.7) / 11, 30},
-		/* counter k 2; gauge k 2 and one sample of k 1 */
-		{60000, 120000, 0.5, (20 + 4 * 30) / 5.0},
+		/* counter k 1..3; gauge k 1..3 (not the sample at 0 s of k 0) */
+		{0, 240000, (0.3 + 0.5 + 0.7) / 3, 30},
+		/* counter k 2..3; gauge k 2..3 (not k 1's sample at 60 s) */
+		{60000, 180000, (0.5 + 0.7) / 2, (30 + 40) / 2.0},
+		/* counter k 2..3 and 3 of the 4 intervals of k 1; gauge k 2..3 and
+		 * 3 of the 4 samples of k 1 */
+		{15000, 180000, (3 * 0.3 + 4 * 0.5 + 4 * 0.7) / 11, (3 * 20 + 4 * (30 + 40)) / 11.0},
+		/* counter k 2; gauge k 2 */
+		{60000, 120000, 0.5, 30},
 	};
 	struct pt_grid g = {0, 60000, 15000, false};
 	struct pt_slice *s = NULL;
