@@ -142,10 +142,11 @@ POWERTEST_EXTERN const char *powertest_client_queryset_path(const powertest_clie
 typedef enum powertest_source {
 	POWERTEST_SOURCE_NONE = 0,    /* no data (or, for GPUs, no GPU) */
 	POWERTEST_SOURCE_MODEL = 1,   /* utilisation × TDP model */
-	POWERTEST_SOURCE_MEASURED = 2 /* an energy or power series */
+	POWERTEST_SOURCE_MEASURED = 2 /* an energy or power series (the row's *_source_name says which) */
 } powertest_source;
 
-/* "none", "model", "measured" as in the CSV; "" for an unknown value. */
+/* "none", "model", "measured"; "" for an unknown value. The CSV names the
+ * meter instead of "measured" (powertest_row's *_source_name). */
 POWERTEST_EXTERN const char *powertest_source_name(powertest_source source);
 
 typedef enum powertest_status {
@@ -172,7 +173,7 @@ typedef struct powertest_row {
 	double cpu_power_w;
 	double ram_power_w;
 	double gpu_power_w;
-	double power_w;              /* cpu + ram + gpu */
+	double power_w;              /* the wall meter's, else cpu + ram + gpu */
 	double cpu_energy_wh;
 	double ram_energy_wh;
 	double gpu_energy_wh;
@@ -186,6 +187,14 @@ typedef struct powertest_row {
 	powertest_source gpu_source;
 	powertest_status status;
 	const char *status_text;     /* the CSV's status cell: "ok", "no_data: ...", "partial: ..." */
+	/* Since CSV version 2 (doc/reference.md §6.3a, §6.6): */
+	double other_power_w;        /* wall meter - parts; NaN without a wall meter; may be < 0 */
+	double other_energy_wh;
+	powertest_source ram_source;
+	const char *cpu_source_name; /* the source columns: the meter's name ("rapl", ...), */
+	const char *ram_source_name; /* "model" or "none"; GPUs of several sources joined by '+'; */
+	const char *gpu_source_name; /* power: the wall meter's name or "sum" */
+	const char *power_source_name;
 } powertest_row;
 
 typedef struct powertest_report powertest_report;

@@ -5,7 +5,8 @@
 #
 #   scripts/bench.sh [--only report|batch|export|db|carbon] [--nodes N] [--repeat K]
 #
-# report: a 200-node lab (a third CPU-only, a third 1 GPU, a third 2 GPUs) with
+# report: a 200-node lab (a third CPU-only, a third 1 GPU, a third 2 GPUs; RAPL,
+#   Kepler, IPMI, Redfish and dcgm-exporter on a share of them) with
 #   2 h of 15 s history; `powertest report` for all nodes over a 1-hour window
 #   against the floor: the same PromQL fetched with curl (sequentially, and all
 #   at once), best of K runs each. Targets: within 1.25x of the floor, peak
@@ -51,12 +52,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_lab NAME NODES HOURS: backfilled lab; sets URL and T0.
+# start_lab NAME NODES HOURS [--meters]: backfilled lab; sets URL and T0.
 start_lab() {
 	local name=$1 n=$2 hours=$3 now
 	now=$(date +%s)
 	T0=$(((now - (${hours%.*} + 3) * 3600) / 3600 * 3600))
-	python3 "$ROOT/tests/tools/history.py" lab "$n" "$T0" "$hours" "$WORK/$name.json"
+	python3 "$ROOT/tests/tools/history.py" lab "$n" "$T0" "$hours" "$WORK/$name.json" ${4:-}
 	python3 "$ROOT/tests/tools/history.py" write "$WORK/$name.json" "$WORK/$name.om"
 	URL=$(bash "$ROOT/scripts/lab.sh" start --dir "$WORK/lab-$name" --no-exporters \
 		--backfill "$WORK/$name.om" 2>"$WORK/lab-$name.log" | tail -n 1)
@@ -89,8 +90,9 @@ verdict() { # verdict OK-CONDITION-AS-AWK-EXPR
 }
 
 bench_report() {
-	echo "== report: $NODES nodes, 1-hour window"
-	start_lab report "$NODES" 2
+	echo "== report: $NODES nodes, 1-hour window, the default (multi-source) query set"
+	# Meters on a share of the nodes: RAPL, Kepler, IPMI, Redfish, dcgm-exporter.
+	start_lab report "$NODES" 2 --meters
 	local start=$((T0 + 1800)) end=$((T0 + 5400)) q i
 	# The exact PromQL powertest sends, from `check`.
 	"$PT" -u "$URL" check --offline --last 1h |

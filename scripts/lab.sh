@@ -5,7 +5,7 @@
 #
 #   lab.sh start [--dir DIR] [--interval 15s] [--backfill FILE.om]...
 #                [--no-exporters] [--extra-target HOST:PORT]... [--gpu-file FILE]
-#                [--owner-pid PID] [--timeout SECS]
+#                [--meters] [--owner-pid PID] [--timeout SECS]
 #   lab.sh stop   [--dir DIR]
 #   lab.sh status [--dir DIR]
 #   lab.sh db start|stop [--dir DIR] [--only mariadb|postgresql]
@@ -16,6 +16,9 @@
 # stdout; DIR/env is a shell-sourceable description of the lab (PT_LAB_*).
 # Without --dir the lab lives in a fixed per-user directory, so a later
 # `stop` or `status` finds it. start on a running lab only prints its URL.
+# --meters adds a SIMULATED node "simnode" with RAPL and an IPMI wall meter
+# (tests/fixtures/meters_metrics.prom, served with growing counters), to show
+# measured figures beside the modelled local machine.
 # --owner-pid stops the lab by itself once that process is gone (tests that
 # are killed still clean up). Binaries can be overridden with PT_PROMETHEUS,
 # PT_PROMTOOL and PT_NODE_EXPORTER.
@@ -25,6 +28,7 @@ SELF=$(readlink -f "${BASH_SOURCE[0]}")
 ROOT=$(cd "$(dirname "$SELF")/.." && pwd)
 GPU_EXPORTER=$ROOT/tests/fixtures/gpu_exporter.py
 GPU_SAMPLE=$ROOT/tests/fixtures/gpu_metrics.prom
+METERS_SAMPLE=$ROOT/tests/fixtures/meters_metrics.prom
 MARKER=.powertest-lab
 
 msg() { echo "lab.sh: $*" >&2; }
@@ -102,7 +106,7 @@ pidfile_pid() { if [[ -f $1 ]]; then tr -dc '0-9' <"$1"; fi; }
 # then Prometheus (so it stops scraping), then the exporters.
 kill_lab_processes() {
 	local f pid pids=() i
-	for f in watchdog prometheus node_exporter gpu_exporter; do
+	for f in watchdog prometheus node_exporter gpu_exporter meters_exporter; do
 		pid=$(pidfile_pid "$DIR/$f.pid")
 		if [[ -n $pid ]] && ours "$pid"; then
 			kill -TERM "$pid" 2>/dev/null || true
@@ -152,7 +156,7 @@ cmd_status() {
 	source "$DIR/env"
 	echo "lab:        $DIR"
 	echo "prometheus: $PT_LAB_URL (scrape interval $PT_LAB_INTERVAL)"
-	for f in prometheus node_exporter gpu_exporter watchdog; do
+	for f in prometheus node_exporter gpu_exporter meters_exporter watchdog; do
 		[[ -f $DIR/$f.pid ]] || continue
 		pid=$(pidfile_pid "$DIR/$f.pid")
 		if ours "$pid"; then
@@ -234,6 +238,12 @@ launch_gpu() {
 	echo $! >"$DIR/gpu_exporter.pid"
 }
 
+launch_meters() {
+	setsid python3 "$GPU_EXPORTER" "$DIR/meters_metrics.prom" "$1" --rates \
+		</dev/null >"$DIR/meters_exporter.log" 2>&1 &
+	echo $! >"$DIR/meters_exporter.pid"
+}
+
 launch_prom() {
 	setsid "$PROMETHEUS" \
 		--config.file="$DIR/prometheus.yml" \
@@ -252,7 +262,7 @@ write_prometheus_yml() {
 		echo "global:"
 		echo "  scrape_interval: $INTERVAL"
 		echo "  evaluation_interval: $INTERVAL"
-		if ! ((EXPORTERS || ${#EXTRA[@]})); then
+		if ! ((EXPORTERS || METERS || ${#EXTRA[@]})); then
 			echo "scrape_configs: []"
 		else
 			echo "scrape_configs:"
@@ -264,6 +274,13 @@ write_prometheus_yml() {
 			echo "  - job_name: gpu"
 			echo "    static_configs:"
 			echo "      - targets: ['127.0.0.1:$GPU_PORT']"
+		fi
+		if ((METERS)); then
+			# The simulated node names itself (instance="simnode:..."): kept.
+			echo "  - job_name: meters"
+			echo "    honor_labels: true"
+			echo "    static_configs:"
+			echo "      - targets: ['127.0.0.1:$METERS_PORT']"
 		fi
 		if ((${#EXTRA[@]})); then
 			echo "  - job_name: extra"
@@ -374,13 +391,14 @@ on_start_exit() {
 }
 
 cmd_start() {
-	INTERVAL=15s EXPORTERS=1 OWNER="" GPU_SOURCE=$GPU_SAMPLE
+	INTERVAL=15s EXPORTERS=1 METERS=0 OWNER="" GPU_SOURCE=$GPU_SAMPLE
 	EXTRA=() BACKFILL=() START_TIMEOUT=30 TARGET_TIMEOUT=""
 	while (($#)); do
 		case $1 in
 		--interval) INTERVAL=${2:?--interval needs a value}; shift 2 ;;
 		--backfill) BACKFILL+=("$(readlink -f "${2:?--backfill needs a file}")"); shift 2 ;;
 		--no-exporters) EXPORTERS=0; shift ;;
+		--meters) METERS=1; shift ;;
 		--extra-target) EXTRA+=("${2:?--extra-target needs HOST:PORT}"); shift 2 ;;
 		--gpu-file) GPU_SOURCE=${2:?--gpu-file needs a file}; shift 2 ;;
 		--owner-pid) OWNER=${2:?--owner-pid needs a pid}; shift 2 ;;
@@ -449,12 +467,19 @@ cmd_start() {
 		start_service gpu_exporter launch_gpu /metrics
 		GPU_PORT=$STARTED_PORT
 	fi
+	METERS_PORT=""
+	if ((METERS)); then
+		cp "$METERS_SAMPLE" "$DIR/meters_metrics.prom"
+		start_service meters_exporter launch_meters /metrics
+		METERS_PORT=$STARTED_PORT
+	fi
 	write_prometheus_yml
 	start_service prometheus launch_prom /-/ready
 	URL="http://127.0.0.1:$STARTED_PORT"
 
 	NTARGETS=${#EXTRA[@]}
 	if ((EXPORTERS)); then NTARGETS=$((NTARGETS + 2)); fi
+	if ((METERS)); then NTARGETS=$((NTARGETS + 1)); fi
 	if ((NTARGETS)); then
 		msg "waiting for the first scrapes (interval $INTERVAL)"
 		wait_targets

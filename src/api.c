@@ -224,6 +224,13 @@ static void row_publish(powertest_row *p, const struct pt_row *r)
 	p->gpu_source = (powertest_source)r->gpu_source;
 	p->status = (powertest_status)r->status.kind;
 	p->status_text = r->status.text;
+	p->other_power_w = r->other_power_w;
+	p->other_energy_wh = r->other_energy_wh;
+	p->ram_source = (powertest_source)r->ram_source;
+	p->cpu_source_name = r->cpu_src[0] ? r->cpu_src : pt_source_name(r->cpu_source);
+	p->ram_source_name = r->ram_src[0] ? r->ram_src : pt_source_name(r->ram_source);
+	p->gpu_source_name = r->gpu_src[0] ? r->gpu_src : pt_source_name(r->gpu_source);
+	p->power_source_name = r->power_src[0] ? r->power_src : "sum";
 }
 
 /* Takes ownership of rows (freed on failure too). */

@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "config_int.h"
 #include "strmap.h"
 #include "text.h"
 #include "timefmt.h"
@@ -25,20 +26,6 @@
 #define RETRIES_MAX 100
 /* A request that needs more than an hour is not coming back. */
 #define TIMEOUT_MAX_MS (3600 * 1000)
-#define KEY_PATH_MAX 256
-
-struct loader {
-	const char *file;       /* as given, for messages */
-	char *dir;              /* its directory, NULL when it has none (relative to cwd) */
-	yaml_document_t *doc;
-	struct pt_config *cfg;
-	struct pt_error *err;
-};
-
-/* Called for each key of a mapping; path is the dotted key path. */
-typedef int (*field_fn)(struct loader *ld, const char *key, yaml_node_t *value,
-		const char *path, void *ctx);
-
 /* ---- reading files ---- */
 
 int pt_read_secret(char **out, const char *path, struct pt_error *err)
@@ -154,261 +141,6 @@ void pt_config_free(struct pt_config *cfg)
 	free(cfg);
 }
 
-/* ---- node helpers and messages ---- */
-
-static unsigned long line_of(const yaml_node_t *n)
-{
-	return (unsigned long)n->start_mark.line + 1;
-}
-
-/* YAML's null: an empty plain scalar, ~ or null. Quoted "" is a string. */
-static bool is_null(const yaml_node_t *n)
-{
-	const char *v;
-
-	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
-	v = (const char *)n->data.scalar.value;
-	return v[0] == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0
-		|| strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
-}
-
-/* What the user wrote, for "got ..." in messages. */
-static const char *describe(const yaml_node_t *n, char *buf, size_t size)
-{
-	if (n->type == YAML_MAPPING_NODE)
-		return "a mapping";
-	if (n->type == YAML_SEQUENCE_NODE)
-		return "a list";
-	if (is_null(n))
-		return "nothing";
-	snprintf(buf, size, "'%.48s%s'", (const char *)n->data.scalar.value,
-			n->data.scalar.length > 48 ? "..." : "");
-	return buf;
-}
-
-/* "FILE:LINE: key 'PATH': DETAIL", PT_EUSAGE. */
-static int key_error(struct loader *ld, const yaml_node_t *n, const char *path,
-		const char *fmt, ...) PT_PRINTF(4, 5);
-static int key_error(struct loader *ld, const yaml_node_t *n, const char *path,
-		const char *fmt, ...)
-{
-	char detail[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	/* Only a top-level key that is not a word has no path to name. */
-	if (path[0] == '\0')
-		return pt_error_set(ld->err, PT_EUSAGE, "%s:%lu: %s", ld->file, line_of(n), detail);
-	return pt_error_set(ld->err, PT_EUSAGE, "%s:%lu: key '%s': %s", ld->file, line_of(n),
-			path, detail);
-}
-
-/* "must be WANT, got X" for a value of the wrong type or form. */
-static int want_error(struct loader *ld, const yaml_node_t *n, const char *path, const char *want)
-{
-	char buf[64];
-
-	return key_error(ld, n, path, "must be %s, got %s", want, describe(n, buf, sizeof(buf)));
-}
-
-/* The text of a non-null scalar, or an error saying what was wanted. */
-static int get_text(struct loader *ld, const yaml_node_t *n, const char *path, const char *want,
-		const char **out)
-{
-	if (n->type != YAML_SCALAR_NODE || is_null(n))
-		return want_error(ld, n, path, want);
-	/* A "\0" escape would silently cut every C string that follows. */
-	if (strlen((const char *)n->data.scalar.value) != n->data.scalar.length)
-		return key_error(ld, n, path, "must not contain a NUL character");
-	*out = (const char *)n->data.scalar.value;
-	return PT_OK;
-}
-
-static int replace_str(struct loader *ld, char **dst, const char *src)
-{
-	char *p = strdup(src);
-
-	if (p == NULL)
-		return pt_error_oom(ld->err);
-	free(*dst);
-	*dst = p;
-	return PT_OK;
-}
-
-/* Scalars are typed by the key they belong to, not by YAML 1.1's implicit
- * rules, so "country: NO" stays Norway; booleans take YAML 1.1's words. */
-static int get_bool(struct loader *ld, const yaml_node_t *n, const char *path, bool *out)
-{
-	static const char *const yes[] = {"true", "yes", "on", NULL};
-	static const char *const no[] = {"false", "no", "off", NULL};
-	const char *v;
-	int i;
-
-	if (get_text(ld, n, path, "true or false", &v) != PT_OK)
-		return ld->err->code;
-	for (i = 0; yes[i] != NULL; i++) {
-		if (strcasecmp(v, yes[i]) == 0) {
-			*out = true;
-			return PT_OK;
-		}
-		if (strcasecmp(v, no[i]) == 0) {
-			*out = false;
-			return PT_OK;
-		}
-	}
-	return want_error(ld, n, path, "true or false");
-}
-
-/* A finite decimal number >= min. strtod alone would also take "inf",
- * "nan" and hex, which no one means in a power model. */
-static int get_number(struct loader *ld, const yaml_node_t *n, const char *path, double min,
-		double *out)
-{
-	char want[48];
-	const char *v;
-	char *end;
-	double d;
-
-	snprintf(want, sizeof(want), "a number >= %g", min);
-	if (get_text(ld, n, path, want, &v) != PT_OK)
-		return ld->err->code;
-	if (strspn(v, "0123456789+-.eE") != strlen(v) || strpbrk(v, "0123456789") == NULL)
-		return want_error(ld, n, path, want);
-	errno = 0;
-	d = strtod(v, &end);
-	if (*end != '\0' || errno == ERANGE || !isfinite(d) || d < min)
-		return want_error(ld, n, path, want);
-	*out = d;
-	return PT_OK;
-}
-
-static int get_int_range(struct loader *ld, const yaml_node_t *n, const char *path, long lo,
-		long hi, int *out)
-{
-	char want[64];
-	const char *v;
-	char *end;
-	long l;
-
-	snprintf(want, sizeof(want), "an integer from %ld to %ld", lo, hi);
-	if (get_text(ld, n, path, want, &v) != PT_OK)
-		return ld->err->code;
-	if (!((v[0] >= '0' && v[0] <= '9') || (v[0] == '-' && v[1] >= '0' && v[1] <= '9')))
-		return want_error(ld, n, path, want);
-	errno = 0;
-	l = strtol(v, &end, 10);
-	if (*end != '\0' || errno == ERANGE || l < lo || l > hi)
-		return want_error(ld, n, path, want);
-	*out = (int)l;
-	return PT_OK;
-}
-
-/* A file path; relative ones are relative to the config file's directory
- * (as Prometheus does for its own files), so the config works from any cwd. */
-static int get_path(struct loader *ld, const yaml_node_t *n, const char *path, char **dst)
-{
-	const char *v;
-	char *p;
-	size_t size;
-
-	if (get_text(ld, n, path, "a file path", &v) != PT_OK)
-		return ld->err->code;
-	if (v[0] == '\0')
-		return want_error(ld, n, path, "a file path");
-	if (v[0] == '/' || ld->dir == NULL)
-		return replace_str(ld, dst, v);
-	size = strlen(ld->dir) + strlen(v) + 2;
-	p = malloc(size);
-	if (p == NULL)
-		return pt_error_oom(ld->err);
-	snprintf(p, size, "%s%s%s", ld->dir, strcmp(ld->dir, "/") == 0 ? "" : "/", v);
-	free(*dst);
-	*dst = p;
-	return PT_OK;
-}
-
-static int walk_pairs(struct loader *ld, yaml_node_t *map, const char *path,
-		const char *const *keys, field_fn fn, void *ctx, struct pt_strmap *seen);
-
-/* Walks a mapping: keys must be scalars, unique and (when keys is not NULL)
- * one of keys; fn handles each value. A null value stands for an empty
- * mapping, so "tls:" with everything commented out is fine. */
-static int walk_mapping(struct loader *ld, yaml_node_t *map, const char *path,
-		const char *const *keys, field_fn fn, void *ctx)
-{
-	struct pt_strmap seen = {0};
-	char buf[64];
-	int rc;
-
-	if (is_null(map))
-		return PT_OK;
-	if (map->type != YAML_MAPPING_NODE)
-		return key_error(ld, map, path, "must be a mapping, got %s",
-				describe(map, buf, sizeof(buf)));
-	rc = walk_pairs(ld, map, path, keys, fn, ctx, &seen);
-	pt_strmap_free(&seen);
-	return rc;
-}
-
-/* walk_mapping's loop; seen holds the keys so far (power.nodes may have
- * thousands: a scan of the earlier keys per key would be quadratic), in the
- * order of the pairs, so index i is pair i. */
-static int walk_pairs(struct loader *ld, yaml_node_t *map, const char *path,
-		const char *const *keys, field_fn fn, void *ctx, struct pt_strmap *seen)
-{
-	yaml_node_pair_t *pair;
-	char buf[64];
-
-	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
-		yaml_node_t *k = yaml_document_get_node(ld->doc, pair->key);
-		yaml_node_t *v = yaml_document_get_node(ld->doc, pair->value);
-		char child[KEY_PATH_MAX];
-		const char *name;
-		int rc;
-
-		if (k == NULL || v == NULL)
-			return key_error(ld, map, path, "malformed mapping");
-		if (k->type != YAML_SCALAR_NODE)
-			return key_error(ld, k, path, "keys must be plain words, got %s",
-					describe(k, buf, sizeof(buf)));
-		name = (const char *)k->data.scalar.value;
-		snprintf(child, sizeof(child), "%s%s%s", path, path[0] ? "." : "", name);
-		if (strlen(name) != k->data.scalar.length)
-			return key_error(ld, k, child, "must not contain a NUL character");
-		{
-			bool added;
-			size_t i = pt_strmap_put(seen, name, &added);
-
-			if (i == PT_STRMAP_NONE)
-				return pt_error_oom(ld->err);
-			if (!added)
-				return key_error(ld, k, child, "duplicate key (first on line %lu)",
-						line_of(yaml_document_get_node(ld->doc,
-								map->data.mapping.pairs.start[i].key)));
-		}
-		if (keys != NULL) {
-			char list[160] = "";
-			size_t i, used = 0;
-			bool known = false;
-
-			for (i = 0; keys[i] != NULL; i++) {
-				known = known || strcmp(keys[i], name) == 0;
-				used += (size_t)snprintf(list + used, used < sizeof(list) ? sizeof(list) - used : 0,
-						"%s%s", i ? ", " : "", keys[i]);
-			}
-			if (!known)
-				return key_error(ld, k, child, "unknown key (expected one of: %s)", list);
-		}
-		rc = fn(ld, name, v, child, ctx);
-		if (rc != PT_OK)
-			return rc;
-	}
-	return PT_OK;
-}
-
 /* ---- prometheus: ---- */
 
 struct prom_ctx {
@@ -425,7 +157,7 @@ static int url_error(struct loader *ld, const yaml_node_t *n, const char *path, 
 	char shown[256];
 
 	pt_url_redact(shown, sizeof(shown), v);
-	return key_error(ld, n, path, "%s, got '%.48s%s'", what, shown, strlen(shown) > 48 ? "..." : "");
+	return pt_cfg_key_error(ld, n, path, "%s, got '%.48s%s'", what, shown, strlen(shown) > 48 ? "..." : "");
 }
 
 /* The port of the authority that starts at host ("user@h:9090/p",
@@ -476,7 +208,7 @@ static int check_url(struct loader *ld, const yaml_node_t *n, const char *path, 
 		return url_error(ld, n, path, "must not have a query or fragment", v);
 	if (check_port(host) != 0)
 		return url_error(ld, n, path, "the port must be a number from 1 to 65535", v);
-	if (replace_str(ld, dst, v) != PT_OK)
+	if (pt_cfg_replace_str(ld, dst, v) != PT_OK)
 		return ld->err->code;
 	/* Keep a path prefix (Mimir's /prometheus) but drop trailing slashes,
 	 * so url + "/api/v1/query" never has "//". */
@@ -500,11 +232,11 @@ static int on_param(struct loader *ld, const char *key, yaml_node_t *value, cons
 
 	(void)ctx;
 	if (key[0] == '\0')
-		return key_error(ld, value, path, "is not a parameter name");
+		return pt_cfg_key_error(ld, value, path, "is not a parameter name");
 	for (i = 0; own[i] != NULL; i++)
 		if (strcmp(key, own[i]) == 0)
-			return key_error(ld, value, path, "is set by powertest itself");
-	if (get_text(ld, value, path, "a value like true or 5m", &v) != PT_OK)
+			return pt_cfg_key_error(ld, value, path, "is set by powertest itself");
+	if (pt_cfg_get_text(ld, value, path, "a value like true or 5m", &v) != PT_OK)
 		return ld->err->code;
 	if ((grown = realloc(cfg->params, (cfg->nparams + 1) * sizeof(*grown))) == NULL)
 		return pt_error_oom(ld->err);
@@ -537,12 +269,12 @@ static int on_header(struct loader *ld, const char *key, yaml_node_t *value, con
 		if (!is_token_char(*c))
 			break;
 	if (key[0] == '\0' || *c != '\0')
-		return key_error(ld, value, path, "is not a valid HTTP header name");
-	if (get_text(ld, value, path, "a header value", &v) != PT_OK)
+		return pt_cfg_key_error(ld, value, path, "is not a valid HTTP header name");
+	if (pt_cfg_get_text(ld, value, path, "a header value", &v) != PT_OK)
 		return ld->err->code;
 	/* A line break would let the value start a header of its own. */
 	if (strpbrk(v, "\r\n") != NULL)
-		return key_error(ld, value, path, "must be a single line");
+		return pt_cfg_key_error(ld, value, path, "must be a single line");
 	grown = realloc(cfg->headers, (cfg->nheaders + 1) * sizeof(*grown));
 	if (grown == NULL)
 		return pt_error_oom(ld->err);
@@ -563,13 +295,13 @@ static int on_basic_auth(struct loader *ld, const char *key, yaml_node_t *value,
 	const char *v;
 
 	if (strcmp(key, "username") == 0) {
-		if (get_text(ld, value, path, "a user name", &v) != PT_OK)
+		if (pt_cfg_get_text(ld, value, path, "a user name", &v) != PT_OK)
 			return ld->err->code;
 		pc->basic_user = true;
-		return replace_str(ld, &ld->cfg->basic_user, v);
+		return pt_cfg_replace_str(ld, &ld->cfg->basic_user, v);
 	}
 	pc->basic_password = true;
-	return get_path(ld, value, path, &ld->cfg->basic_password_file);
+	return pt_cfg_get_path(ld, value, path, &ld->cfg->basic_password_file);
 }
 
 static int on_tls(struct loader *ld, const char *key, yaml_node_t *value, const char *path,
@@ -577,8 +309,8 @@ static int on_tls(struct loader *ld, const char *key, yaml_node_t *value, const 
 {
 	(void)ctx;
 	if (strcmp(key, "ca_file") == 0)
-		return get_path(ld, value, path, &ld->cfg->ca_file);
-	return get_bool(ld, value, path, &ld->cfg->insecure_skip_verify);
+		return pt_cfg_get_path(ld, value, path, &ld->cfg->ca_file);
+	return pt_cfg_get_bool(ld, value, path, &ld->cfg->insecure_skip_verify);
 }
 
 static int on_prometheus(struct loader *ld, const char *key, yaml_node_t *value, const char *path,
@@ -591,32 +323,32 @@ static int on_prometheus(struct loader *ld, const char *key, yaml_node_t *value,
 	const char *v;
 
 	if (strcmp(key, "url") == 0) {
-		if (get_text(ld, value, path, "an http:// or https:// URL", &v) != PT_OK)
+		if (pt_cfg_get_text(ld, value, path, "an http:// or https:// URL", &v) != PT_OK)
 			return ld->err->code;
 		return check_url(ld, value, path, v, &ld->cfg->url);
 	}
 	if (strcmp(key, "targets_url") == 0) {
-		if (get_text(ld, value, path, "an http:// or https:// URL", &v) != PT_OK)
+		if (pt_cfg_get_text(ld, value, path, "an http:// or https:// URL", &v) != PT_OK)
 			return ld->err->code;
 		return check_url(ld, value, path, v, &ld->cfg->targets_url);
 	}
 	if (strcmp(key, "params") == 0)
-		return walk_mapping(ld, value, path, NULL, on_param, NULL);
+		return pt_cfg_walk_mapping(ld, value, path, NULL, on_param, NULL);
 	if (strcmp(key, "timeout") == 0) {
-		if (get_text(ld, value, path, "a duration like 30s or 1m30s", &v) != PT_OK)
+		if (pt_cfg_get_text(ld, value, path, "a duration like 30s or 1m30s", &v) != PT_OK)
 			return ld->err->code;
 		if (pt_duration_parse(&ld->cfg->timeout_ms, v, &ignored) != PT_OK)
-			return want_error(ld, value, path, "a duration like 30s or 1m30s");
+			return pt_cfg_want_error(ld, value, path, "a duration like 30s or 1m30s");
 		if (ld->cfg->timeout_ms > TIMEOUT_MAX_MS)
-			return key_error(ld, value, path, "at most 1h, got '%.40s'", v);
+			return pt_cfg_key_error(ld, value, path, "at most 1h, got '%.40s'", v);
 		return PT_OK;
 	}
 	if (strcmp(key, "retries") == 0)
-		return get_int_range(ld, value, path, 0, RETRIES_MAX, &ld->cfg->retries);
+		return pt_cfg_get_int_range(ld, value, path, 0, RETRIES_MAX, &ld->cfg->retries);
 	if (strcmp(key, "compression") == 0) {
 		static const char want[] = "auto, always or never";
 
-		if (get_text(ld, value, path, want, &v) != PT_OK)
+		if (pt_cfg_get_text(ld, value, path, want, &v) != PT_OK)
 			return ld->err->code;
 		if (strcmp(v, "auto") == 0)
 			ld->cfg->compression = 0;
@@ -625,24 +357,24 @@ static int on_prometheus(struct loader *ld, const char *key, yaml_node_t *value,
 		else if (strcmp(v, "never") == 0)
 			ld->cfg->compression = -1;
 		else
-			return want_error(ld, value, path, want);
+			return pt_cfg_want_error(ld, value, path, want);
 		return PT_OK;
 	}
 	if (strcmp(key, "headers") == 0)
-		return walk_mapping(ld, value, path, NULL, on_header, NULL);
+		return pt_cfg_walk_mapping(ld, value, path, NULL, on_header, NULL);
 	if (strcmp(key, "bearer_token_file") == 0) {
 		pc->bearer = value;
-		return get_path(ld, value, path, &ld->cfg->bearer_token_file);
+		return pt_cfg_get_path(ld, value, path, &ld->cfg->bearer_token_file);
 	}
 	if (strcmp(key, "basic_auth") == 0) {
 		pc->basic = value;
-		if (walk_mapping(ld, value, path, basic_keys, on_basic_auth, pc) != PT_OK)
+		if (pt_cfg_walk_mapping(ld, value, path, basic_keys, on_basic_auth, pc) != PT_OK)
 			return ld->err->code;
 		if (!pc->basic_user || !pc->basic_password)
-			return key_error(ld, value, path, "needs both username and password_file");
+			return pt_cfg_key_error(ld, value, path, "needs both username and password_file");
 		return PT_OK;
 	}
-	return walk_mapping(ld, value, path, tls_keys, on_tls, NULL);
+	return pt_cfg_walk_mapping(ld, value, path, tls_keys, on_tls, NULL);
 }
 
 /* ---- nodes: ---- */
@@ -671,12 +403,12 @@ static int on_nodes(struct loader *ld, const char *key, yaml_node_t *value, cons
 
 	(void)ctx;
 	if (strcmp(key, "strip_port") == 0)
-		return get_bool(ld, value, path, &ld->cfg->strip_port);
-	if (get_text(ld, value, path, want, &v) != PT_OK)
+		return pt_cfg_get_bool(ld, value, path, &ld->cfg->strip_port);
+	if (pt_cfg_get_text(ld, value, path, want, &v) != PT_OK)
 		return ld->err->code;
 	if (!is_label_name(v))
-		return want_error(ld, value, path, want);
-	return replace_str(ld, &ld->cfg->node_label, v);
+		return pt_cfg_want_error(ld, value, path, want);
+	return pt_cfg_replace_str(ld, &ld->cfg->node_label, v);
 }
 
 /* ---- power: ---- */
@@ -693,11 +425,11 @@ static int on_device(struct loader *ld, const char *key, yaml_node_t *value, con
 
 	if (strcmp(key, "tdp_watts") == 0) {
 		dc->d->has_tdp = true;
-		return get_number(ld, value, path, 0.0, &dc->d->tdp_watts);
+		return pt_cfg_get_number(ld, value, path, 0.0, &dc->d->tdp_watts);
 	}
 	dc->idle = value;
 	dc->d->has_idle = true;
-	return get_number(ld, value, path, 0.0, &dc->d->idle_watts);
+	return pt_cfg_get_number(ld, value, path, 0.0, &dc->d->idle_watts);
 }
 
 /* power.cpu / power.gpu. At the top level both values always exist (the
@@ -711,12 +443,12 @@ static int load_device(struct loader *ld, yaml_node_t *value, const char *path,
 	struct device_ctx dc = {d, NULL};
 	char child[KEY_PATH_MAX];
 
-	if (walk_mapping(ld, value, path, keys, on_device, &dc) != PT_OK)
+	if (pt_cfg_walk_mapping(ld, value, path, keys, on_device, &dc) != PT_OK)
 		return ld->err->code;
 	/* dc.idle: a default idle (0) can never exceed a TDP. */
 	if (d->has_tdp && d->has_idle && d->idle_watts > d->tdp_watts && dc.idle != NULL) {
 		snprintf(child, sizeof(child), "%s.idle_watts", path);
-		return key_error(ld, dc.idle, child, "must not exceed tdp_watts (%g), got %g",
+		return pt_cfg_key_error(ld, dc.idle, child, "must not exceed tdp_watts (%g), got %g",
 				d->tdp_watts, d->idle_watts);
 	}
 	return PT_OK;
@@ -729,7 +461,7 @@ static int on_ram(struct loader *ld, const char *key, yaml_node_t *value, const 
 
 	(void)key;
 	p->has_ram = true;
-	return get_number(ld, value, path, 0.0, &p->ram_watts_per_gib);
+	return pt_cfg_get_number(ld, value, path, 0.0, &p->ram_watts_per_gib);
 }
 
 struct power_ctx {
@@ -747,16 +479,16 @@ static int load_power(struct loader *ld, yaml_node_t *value, const char *path,
 	struct power_ctx pc = {p, NULL, NULL, NULL};
 	char child[KEY_PATH_MAX];
 
-	if (walk_mapping(ld, value, path, keys, on_power, &pc) != PT_OK)
+	if (pt_cfg_walk_mapping(ld, value, path, keys, on_power, &pc) != PT_OK)
 		return ld->err->code;
 	if (pc.carbon != NULL && pc.country != NULL) {
 		snprintf(child, sizeof(child), "%s.country", path);
-		return key_error(ld, pc.country, child,
+		return pt_cfg_key_error(ld, pc.country, child,
 				"set carbon_intensity_g_per_kwh or country, not both");
 	}
 	if (pc.file != NULL && (pc.carbon != NULL || pc.country != NULL)) {
 		snprintf(child, sizeof(child), "%s.carbon_intensity_file", path);
-		return key_error(ld, pc.file, child, "set carbon_intensity_file or %s, not both",
+		return pt_cfg_key_error(ld, pc.file, child, "set carbon_intensity_file or %s, not both",
 				pc.carbon ? "carbon_intensity_g_per_kwh" : "country");
 	}
 	return PT_OK;
@@ -775,9 +507,9 @@ static int on_override(struct loader *ld, const char *key, yaml_node_t *value, c
 
 	(void)ctx;
 	if (key[0] == '\0')
-		return key_error(ld, value, path, "node name must not be empty");
+		return pt_cfg_key_error(ld, value, path, "node name must not be empty");
 	if (pt_node_name_check(key, NULL) != PT_OK)
-		return key_error(ld, value, path, "a node name has no control characters");
+		return pt_cfg_key_error(ld, value, path, "a node name has no control characters");
 	/* The array doubles when the count reaches a power of two (4, 8, 16...),
 	 * so thousands of nodes are not thousands of copies. */
 	if (cfg->noverrides < 4 || (cfg->noverrides & (cfg->noverrides - 1)) == 0) {
@@ -806,15 +538,15 @@ static int get_country(struct loader *ld, const yaml_node_t *n, const char *path
 	const char *v;
 	size_t i, len;
 
-	if (get_text(ld, n, path, want, &v) != PT_OK)
+	if (pt_cfg_get_text(ld, n, path, want, &v) != PT_OK)
 		return ld->err->code;
 	len = strlen(v);
 	if (len < 2 || len > 3)
-		return want_error(ld, n, path, want);
+		return pt_cfg_want_error(ld, n, path, want);
 	for (i = 0; i < len; i++)
 		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z')))
-			return want_error(ld, n, path, want);
-	if (replace_str(ld, dst, v) != PT_OK)
+			return pt_cfg_want_error(ld, n, path, want);
+	if (pt_cfg_replace_str(ld, dst, v) != PT_OK)
 		return ld->err->code;
 	for (i = 0; i < len; i++)
 		if ((*dst)[i] >= 'a' && (*dst)[i] <= 'z')
@@ -830,31 +562,31 @@ static int on_power(struct loader *ld, const char *key, yaml_node_t *value, cons
 	struct pt_power_params *p = pc->p;
 
 	if (strcmp(key, "prefer_measured") == 0)
-		return get_bool(ld, value, path, &ld->cfg->prefer_measured);
+		return pt_cfg_get_bool(ld, value, path, &ld->cfg->prefer_measured);
 	if (strcmp(key, "pue") == 0) {
 		p->has_pue = true;
-		return get_number(ld, value, path, 1.0, &p->pue);
+		return pt_cfg_get_number(ld, value, path, 1.0, &p->pue);
 	}
 	if (strcmp(key, "carbon_intensity_g_per_kwh") == 0) {
 		pc->carbon = value;
 		p->has_carbon_intensity = true;
-		return get_number(ld, value, path, 0.0, &p->carbon_intensity);
+		return pt_cfg_get_number(ld, value, path, 0.0, &p->carbon_intensity);
 	}
 	if (strcmp(key, "country") == 0) {
 		pc->country = value;
-		p->country_line = line_of(value);
+		p->country_line = pt_cfg_line_of(value);
 		return get_country(ld, value, path, &p->country);
 	}
 	if (strcmp(key, "carbon_intensity_file") == 0) {
 		pc->file = value;
-		return get_path(ld, value, path, &p->carbon_file);
+		return pt_cfg_get_path(ld, value, path, &p->carbon_file);
 	}
 	if (strcmp(key, "carbon_intensity_column") == 0) {
 		const char *v;
-		if (get_text(ld, value, path, "lca or direct", &v) != PT_OK)
+		if (pt_cfg_get_text(ld, value, path, "lca or direct", &v) != PT_OK)
 			return ld->err->code;
 		if (strcasecmp(v, "lca") != 0 && strcasecmp(v, "direct") != 0)
-			return want_error(ld, value, path, "lca or direct");
+			return pt_cfg_want_error(ld, value, path, "lca or direct");
 		p->carbon_column = strcasecmp(v, "direct") == 0;
 		p->has_carbon_column = true;
 		return PT_OK;
@@ -864,9 +596,9 @@ static int on_power(struct loader *ld, const char *key, yaml_node_t *value, cons
 	if (strcmp(key, "gpu") == 0)
 		return load_device(ld, value, path, &p->gpu);
 	if (strcmp(key, "ram") == 0)
-		return walk_mapping(ld, value, path, ram_keys, on_ram, p);
+		return pt_cfg_walk_mapping(ld, value, path, ram_keys, on_ram, p);
 	/* "nodes", only reachable at the top level. */
-	return walk_mapping(ld, value, path, NULL, on_override, NULL);
+	return pt_cfg_walk_mapping(ld, value, path, NULL, on_override, NULL);
 }
 
 /* ---- outputs ---- */
@@ -876,7 +608,7 @@ static int on_outputs(struct loader *ld, const char *key, yaml_node_t *value, co
 {
 	(void)ctx;
 	(void)key; /* password_file, the only key */
-	return get_path(ld, value, path, &ld->cfg->output_password_file);
+	return pt_cfg_get_path(ld, value, path, &ld->cfg->output_password_file);
 }
 
 /* ---- top level ---- */
@@ -896,19 +628,19 @@ static int on_top(struct loader *ld, const char *key, yaml_node_t *value, const 
 	if (strcmp(key, "prometheus") == 0) {
 		struct prom_ctx pc = {NULL, NULL, false, false};
 
-		if (walk_mapping(ld, value, path, prom_keys, on_prometheus, &pc) != PT_OK)
+		if (pt_cfg_walk_mapping(ld, value, path, prom_keys, on_prometheus, &pc) != PT_OK)
 			return ld->err->code;
 		if (pc.bearer != NULL && pc.basic != NULL)
-			return key_error(ld, pc.basic, "prometheus.basic_auth",
+			return pt_cfg_key_error(ld, pc.basic, "prometheus.basic_auth",
 					"set bearer_token_file or basic_auth, not both");
 		return PT_OK;
 	}
 	if (strcmp(key, "nodes") == 0)
-		return walk_mapping(ld, value, path, nodes_keys, on_nodes, NULL);
+		return pt_cfg_walk_mapping(ld, value, path, nodes_keys, on_nodes, NULL);
 	if (strcmp(key, "queries") == 0)
-		return get_path(ld, value, path, &ld->cfg->queries_path);
+		return pt_cfg_get_path(ld, value, path, &ld->cfg->queries_path);
 	if (strcmp(key, "outputs") == 0)
-		return walk_mapping(ld, value, path, outputs_keys, on_outputs, NULL);
+		return pt_cfg_walk_mapping(ld, value, path, outputs_keys, on_outputs, NULL);
 	return load_power(ld, value, path, power_keys, &ld->cfg->power);
 }
 
@@ -991,18 +723,18 @@ static int load_text(struct loader *ld, const char *text, size_t len)
 				ld->file, (unsigned long)extra.start_mark.line + 1);
 		goto out;
 	}
-	if (root->type != YAML_MAPPING_NODE && !is_null(root)) {
+	if (root->type != YAML_MAPPING_NODE && !pt_cfg_is_null(root)) {
 		char buf[64];
 
 		rc = pt_error_set(ld->err, PT_EUSAGE, "%s:%lu: the top level must be a mapping, got %s",
-				ld->file, line_of(root), describe(root, buf, sizeof(buf)));
+				ld->file, pt_cfg_line_of(root), pt_cfg_describe(root, buf, sizeof(buf)));
 		goto out;
 	}
 	{
 		static const char *const keys[] = {"prometheus", "nodes", "queries", "power", "outputs",
 			NULL};
 
-		rc = walk_mapping(ld, root, "", keys, on_top, NULL);
+		rc = pt_cfg_walk_mapping(ld, root, "", keys, on_top, NULL);
 	}
 out:
 	if (have_extra)

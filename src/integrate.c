@@ -13,6 +13,8 @@ static enum kind kind_of(enum pt_quantity q)
 	switch (q) {
 	case PT_Q_CPU_ENERGY:
 	case PT_Q_GPU_ENERGY:
+	case PT_Q_RAM_ENERGY:
+	case PT_Q_NODE_ENERGY:
 		return KIND_ENERGY;
 	case PT_Q_GPU_POWER_LIMIT:
 	case PT_Q_GPU_ENFORCED_LIMIT:
@@ -33,6 +35,21 @@ int pt_node_acc_init(struct pt_node_acc *a, const char *node, struct pt_error *e
 	return PT_OK;
 }
 
+/* The accumulator of a slot, made when new. NULL on OOM. */
+static struct pt_qacc *qacc_at(struct pt_qaccs *a, int slot)
+{
+	if ((size_t)slot >= a->n) {
+		size_t n = (size_t)slot + 1;
+		struct pt_qacc *q = realloc(a->q, n * sizeof(*q));
+		if (q == NULL)
+			return NULL;
+		memset(q + a->n, 0, (n - a->n) * sizeof(*q));
+		a->q = q;
+		a->n = n;
+	}
+	return &a->q[slot];
+}
+
 void pt_node_acc_clear(struct pt_node_acc *a)
 {
 	size_t i;
@@ -42,7 +59,9 @@ void pt_node_acc_clear(struct pt_node_acc *a)
 	for (i = 0; i < a->ngpus; i++) {
 		free(a->gpus[i].uuid);
 		free(a->gpus[i].name);
+		free(a->gpus[i].q.q);
 	}
+	free(a->q.q);
 	free(a->gpus);
 	free(a->node);
 	free(a->cpu_model);
@@ -227,7 +246,7 @@ struct settle {
 static void block_scan(const struct pt_slice *s, const struct pt_track *t, int64_t ka, int64_t kb,
 		struct settle *st)
 {
-	int64_t m = s->block[t->quantity], lo = ka > s->k0 ? ka : s->k0;
+	int64_t m = s->block[t->slot], lo = ka > s->k0 ? ka : s->k0;
 	int64_t hi = kb < s->k1 - 1 ? kb : s->k1 - 1, j;
 
 	memset(st, 0, sizeof(*st));
@@ -260,7 +279,7 @@ int pt_slice_check(struct pt_slice *s, const struct pt_track *t, int64_t a_ms, i
 
 	if (t->blk == NULL || b_ms <= a_ms)
 		return PT_OK;
-	window_points(&s->grid, s->counter[t->quantity], a_ms, b_ms, &wa, &ka, &kb);
+	window_points(&s->grid, s->counter[t->slot], a_ms, b_ms, &wa, &ka, &kb);
 	block_scan(s, t, ka, kb, &st);
 	if (!st.any)
 		return PT_OK; /* no point in the window: nothing to add, as with points */
@@ -279,7 +298,7 @@ int pt_slice_check(struct pt_slice *s, const struct pt_track *t, int64_t a_ms, i
 			const struct pt_track *u = &s->tracks[o];
 			struct settle su;
 
-			if (u == t || u->quantity != t->quantity || u->blk == NULL ||
+			if (u == t || u->slot != t->slot || u->blk == NULL ||
 					(u->device == NULL) != (t->device == NULL) ||
 					(u->device && strcmp(u->device, t->device) != 0))
 				continue;
@@ -287,7 +306,7 @@ int pt_slice_check(struct pt_slice *s, const struct pt_track *t, int64_t a_ms, i
 			settled = !su.any;
 		}
 	}
-	if (!settled && pt_strmap_put(&s->refine[t->quantity], t->node, NULL) == PT_STRMAP_NONE)
+	if (!settled && pt_strmap_put(&s->refine[t->slot], t->node, NULL) == PT_STRMAP_NONE)
 		return pt_error_oom(err);
 	return PT_OK;
 }
@@ -314,7 +333,7 @@ int pt_node_acc_add(struct pt_node_acc *acc, const struct pt_slice *s, const str
 		int64_t a_ms, int64_t b_ms, struct pt_error *err)
 {
 	const struct pt_grid *g = &s->grid;
-	bool counter = s->counter[t->quantity];
+	bool counter = s->counter[t->slot];
 	int64_t S = g->step_ms, sc = g->scrape_ms;
 	/* Point k holds positions (samples, or ends of scrape intervals) every
 	 * scrape interval in (t_k - step, t_k]. A position p counts for (a, b] as
@@ -351,10 +370,14 @@ int pt_node_acc_add(struct pt_node_acc *acc, const struct pt_slice *s, const str
 		if ((ga = gpu_acc(acc, t->device)) == NULL)
 			return pt_error_oom(err);
 		ga->any = true;
-		qa = &ga->q[t->quantity];
+		qa = qacc_at(&ga->q, t->slot);
 	} else {
-		qa = &acc->q[t->quantity];
+		qa = qacc_at(&acc->q, t->slot);
 	}
+	if (qa == NULL)
+		return pt_error_oom(err);
+	qa->index = t->index;
+	memcpy(qa->src, t->src, sizeof(qa->src));
 	if (t->quantity != PT_Q_UP && t->quantity != PT_Q_CARBON_INTENSITY)
 		acc->any = true; /* "up" (or the grid's intensity) alone is not data */
 	qa->counter = counter;
@@ -449,41 +472,60 @@ int pt_node_acc_obs(struct pt_node_obs *o, const struct pt_node_acc *acc, const 
 			(acc->cpu_model && (o->cpu_model = strdup(acc->cpu_model)) == NULL))
 		goto oom;
 	o->any = acc->any;
-	o->cpu_util = mean(&acc->q[PT_Q_CPU_UTIL]);
-	o->cpu_power_w = mean(&acc->q[PT_Q_CPU_POWER]);
-	o->cpu_energy_j = energy(&acc->q[PT_Q_CPU_ENERGY], g, d_s);
-	o->ram_used_bytes = mean(&acc->q[PT_Q_RAM_USED]);
-	o->ram_total_bytes = mean(&acc->q[PT_Q_RAM_TOTAL]);
-	o->up = mean(&acc->q[PT_Q_UP]);
-	o->carbon_intensity = mean(&acc->q[PT_Q_CARBON_INTENSITY]);
+	/* Each slot is one source of a quantity: the first in the file with
+	 * points in the window gives the figure (pt_node_obs_put). */
+	for (i = 0; i < acc->q.n; i++) {
+		const struct pt_qacc *qa = &acc->q.q[i];
+		enum pt_quantity qn = (enum pt_quantity)(i % PT_Q_COUNT);
+
+		if (!qa->any)
+			continue;
+		if (qn == PT_Q_UP) {
+			if (isnan(o->up))
+				o->up = mean(qa);
+		} else if (kind_of(qn) == KIND_MEAN) {
+			pt_node_obs_put(o, NULL, qn, qa->index, qa->src[0] ? qa->src : NULL, mean(qa));
+		} else if (kind_of(qn) == KIND_ENERGY) {
+			pt_node_obs_put(o, NULL, qn, qa->index, qa->src[0] ? qa->src : NULL,
+					energy(qa, g, d_s));
+		}
+	}
 	/* As the query set's "covered": first to last sample, plus one average
 	 * interval, (last - first) * n / (n - 1) for n samples. */
 	if (covered && acc->span) {
 		double n = 0;
-		for (i = 0; i < PT_Q_COUNT; i++)
-			if (i != PT_Q_UP && i != PT_Q_CARBON_INTENSITY &&
-					kind_of((enum pt_quantity)i) == KIND_MEAN &&
-					acc->q[i].w / (double)g->step_ms > n)
-				n = acc->q[i].w / (double)g->step_ms;
+		for (i = 0; i < acc->q.n; i++)
+			if (i % PT_Q_COUNT != PT_Q_UP && i % PT_Q_COUNT != PT_Q_CARBON_INTENSITY &&
+					kind_of((enum pt_quantity)(i % PT_Q_COUNT)) == KIND_MEAN &&
+					acc->q.q[i].w / (double)g->step_ms > n)
+				n = acc->q.q[i].w / (double)g->step_ms;
 		n = floor(n + 0.5);
 		o->covered_s = (double)(acc->last_ms - acc->first_ms) / 1000.0 * (n > 1 ? n / (n - 1) : 1);
 	}
 	for (i = 0; i < acc->ngpus; i++) {
 		const struct pt_gpu_acc *ga = &acc->gpus[i];
 		struct pt_gpu_obs *go;
+		size_t j;
 
 		if (!ga->any)
 			continue;
 		if ((go = pt_node_obs_gpu(o, ga->uuid)) == NULL ||
 				(ga->name && (go->name = strdup(ga->name)) == NULL))
 			goto oom;
-		go->util = mean(&ga->q[PT_Q_GPU_UTIL]);
-		go->power_w = mean(&ga->q[PT_Q_GPU_POWER]);
-		go->energy_j = energy(&ga->q[PT_Q_GPU_ENERGY], g, d_s);
-		if (ga->q[PT_Q_GPU_POWER_LIMIT].any)
-			go->limit_w = ga->q[PT_Q_GPU_POWER_LIMIT].max;
-		if (ga->q[PT_Q_GPU_ENFORCED_LIMIT].any)
-			go->enforced_limit_w = ga->q[PT_Q_GPU_ENFORCED_LIMIT].max;
+		for (j = 0; j < ga->q.n; j++) {
+			const struct pt_qacc *qa = &ga->q.q[j];
+			enum pt_quantity qn = (enum pt_quantity)(j % PT_Q_COUNT);
+			const char *src = qa->src[0] ? qa->src : NULL;
+
+			if (!qa->any)
+				continue;
+			switch (kind_of(qn)) {
+			case KIND_MEAN: pt_node_obs_put(o, go, qn, qa->index, src, mean(qa)); break;
+			case KIND_ENERGY: pt_node_obs_put(o, go, qn, qa->index, src, energy(qa, g, d_s)); break;
+			case KIND_MAX: pt_node_obs_put(o, go, qn, qa->index, src, qa->max); break;
+			default: break;
+			}
+		}
 	}
 	pt_node_obs_sort_gpus(o);
 	return PT_OK;
@@ -505,9 +547,9 @@ int pt_slice_point_obs(struct pt_node_obs *o, const struct pt_slice *s, const ch
 	for (t = s->node_first[ni]; t != PT_STRMAP_NONE; t = s->tracks[t].next) {
 		const struct pt_track *tr = &s->tracks[t];
 		/* A blocked track has its block's value at every point of it. */
-		double v = tr->blk ? tr->blk[(k - s->k0) / s->block[tr->quantity]] : tr->v[k - s->k0];
+		double v = tr->blk ? tr->blk[(k - s->k0) / s->block[tr->slot]] : tr->v[k - s->k0];
 		double per_step = (double)s->grid.step_ms /
-			(double)pt_grid_window_ms(&s->grid, s->counter[tr->quantity]);
+			(double)pt_grid_window_ms(&s->grid, s->counter[tr->slot]);
 		struct pt_gpu_obs *g = NULL;
 
 		if (isnan(v))
@@ -524,25 +566,21 @@ int pt_slice_point_obs(struct pt_node_obs *o, const struct pt_slice *s, const ch
 		if (tr->device && (g = pt_node_obs_gpu(o, tr->device)) == NULL)
 			goto oom;
 		switch (tr->quantity) {
-		case PT_Q_CPU_UTIL: o->cpu_util = v; break;
-		case PT_Q_CPU_POWER: o->cpu_power_w = v; break;
-		case PT_Q_CPU_ENERGY: o->cpu_energy_j = v * per_step; break;
 		case PT_Q_CPU_INFO:
-			if (tr->model && o->cpu_model == NULL && (o->cpu_model = strdup(tr->model)) == NULL)
+			if (tr->model && pt_node_obs_pick(o, NULL, tr->quantity, tr->index) &&
+					o->cpu_model == NULL && (o->cpu_model = strdup(tr->model)) == NULL)
 				goto oom;
 			break;
-		case PT_Q_RAM_USED: o->ram_used_bytes = v; break;
-		case PT_Q_RAM_TOTAL: o->ram_total_bytes = v; break;
-		case PT_Q_GPU_UTIL: g->util = v; break;
-		case PT_Q_GPU_POWER: g->power_w = v; break;
-		case PT_Q_GPU_ENERGY: g->energy_j = v * per_step; break;
-		case PT_Q_GPU_POWER_LIMIT: g->limit_w = v; break;
-		case PT_Q_GPU_ENFORCED_LIMIT: g->enforced_limit_w = v; break;
 		case PT_Q_GPU_INFO:
-			if (tr->model && g->name == NULL && (g->name = strdup(tr->model)) == NULL)
+			if (tr->model && pt_node_obs_pick(o, g, tr->quantity, tr->index) &&
+					g->name == NULL && (g->name = strdup(tr->model)) == NULL)
 				goto oom;
 			break;
-		default: break;
+		default:
+			/* The first source in the file with a point here (pt_node_obs_put). */
+			pt_node_obs_put(o, g, tr->quantity, tr->index, tr->src[0] ? tr->src : NULL,
+					kind_of(tr->quantity) == KIND_ENERGY ? v * per_step : v);
+			break;
 		}
 	}
 	/* The grid's intensity without a node (node "") where the node has none. */

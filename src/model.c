@@ -64,7 +64,69 @@ void pt_node_obs_init(struct pt_node_obs *o)
 	memset(o, 0, sizeof(*o));
 	o->cpu_util = o->cpu_power_w = o->cpu_energy_j = NAN;
 	o->ram_used_bytes = o->ram_total_bytes = o->up = o->covered_s = NAN;
+	o->ram_power_w = o->ram_energy_j = o->node_power_w = o->node_energy_j = NAN;
 	o->carbon_intensity = NAN;
+}
+
+/* Where quantity q of o (g) goes, its group's other member, and its source name. */
+static bool obs_slot(struct pt_node_obs *o, struct pt_gpu_obs *g, enum pt_quantity q,
+		double **val, double **other, char **src)
+{
+	*other = NULL;
+	*src = NULL;
+	switch (q) {
+	case PT_Q_CPU_UTIL: *val = &o->cpu_util; break;
+	case PT_Q_CPU_POWER: *val = &o->cpu_power_w; *other = &o->cpu_energy_j; *src = o->cpu_src; break;
+	case PT_Q_CPU_ENERGY: *val = &o->cpu_energy_j; *other = &o->cpu_power_w; *src = o->cpu_src; break;
+	case PT_Q_RAM_USED: *val = &o->ram_used_bytes; break;
+	case PT_Q_RAM_TOTAL: *val = &o->ram_total_bytes; break;
+	case PT_Q_RAM_POWER: *val = &o->ram_power_w; *other = &o->ram_energy_j; *src = o->ram_src; break;
+	case PT_Q_RAM_ENERGY: *val = &o->ram_energy_j; *other = &o->ram_power_w; *src = o->ram_src; break;
+	case PT_Q_NODE_POWER:
+		*val = &o->node_power_w; *other = &o->node_energy_j; *src = o->node_src; break;
+	case PT_Q_NODE_ENERGY:
+		*val = &o->node_energy_j; *other = &o->node_power_w; *src = o->node_src; break;
+	case PT_Q_COVERED: *val = &o->covered_s; break;
+	case PT_Q_CARBON_INTENSITY: *val = &o->carbon_intensity; break;
+	case PT_Q_GPU_UTIL: if (!g) return false; *val = &g->util; break;
+	case PT_Q_GPU_POWER: if (!g) return false; *val = &g->power_w; *other = &g->energy_j; *src = g->src; break;
+	case PT_Q_GPU_ENERGY: if (!g) return false; *val = &g->energy_j; *other = &g->power_w; *src = g->src; break;
+	case PT_Q_GPU_POWER_LIMIT: if (!g) return false; *val = &g->limit_w; break;
+	case PT_Q_GPU_ENFORCED_LIMIT: if (!g) return false; *val = &g->enforced_limit_w; break;
+	default: return false;
+	}
+	return true;
+}
+
+bool pt_node_obs_pick(struct pt_node_obs *o, struct pt_gpu_obs *g, enum pt_quantity q, int index)
+{
+	int *pick = g ? &g->pick[pt_quantity_group(q)] : &o->pick[pt_quantity_group(q)];
+
+	if (*pick != 0 && *pick <= index + 1)
+		return *pick == index + 1;
+	*pick = index + 1;
+	return true;
+}
+
+bool pt_node_obs_put(struct pt_node_obs *o, struct pt_gpu_obs *g, enum pt_quantity q, int index,
+		const char *source, double v)
+{
+	int *pick = g ? &g->pick[pt_quantity_group(q)] : &o->pick[pt_quantity_group(q)];
+	double *val, *other;
+	char *src;
+
+	if (!obs_slot(o, g, q, &val, &other, &src))
+		return false;
+	if (*pick != 0 && *pick < index + 1)
+		return false; /* an earlier source has it */
+	if (*pick != index + 1 && other)
+		*other = NAN; /* a later source had it: its figures go (the same
+		               * source keeps both: the model takes energy first) */
+	*pick = index + 1;
+	*val = v;
+	if (src)
+		snprintf(src, PT_SRC_NAME, "%s", source ? source : "measured");
+	return true;
 }
 
 void pt_node_obs_clear(struct pt_node_obs *o)
@@ -220,6 +282,29 @@ static enum pt_source device_power(double *power_w, bool prefer_measured, double
 	return PT_SRC_NONE;
 }
 
+/* The device's source column: the measured source's name, "model" or "none". */
+static void set_src(struct pt_device_row *d, const char *measured)
+{
+	snprintf(d->src, sizeof(d->src), "%s", d->source == PT_SRC_MEASURED ?
+			(measured && *measured ? measured : "measured") : pt_source_name(d->source));
+}
+
+/* Adds name to a '+'-joined list unless it is there. */
+static void add_name(char *list, size_t size, const char *name)
+{
+	const char *p = list;
+	size_t n = strlen(name), len = strlen(list);
+
+	while (*p) {
+		const char *e = strchr(p, '+');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (l == n && strncmp(p, name, n) == 0)
+			return;
+		p += l + (e ? 1 : 0);
+	}
+	snprintf(list + len, size - len, "%s%s", len ? "+" : "", name);
+}
+
 static void set_device_energy(struct pt_device_row *d, double duration_s)
 {
 	d->energy_wh = isfinite(d->power_w) ? d->power_w * duration_s / PT_J_PER_WH : NAN;
@@ -261,6 +346,12 @@ int pt_model_node(struct pt_row *r, const struct pt_model_in *in, struct pt_erro
 	ob.cpu_energy_j = plausible(ob.cpu_energy_j, 0, 1e6 * 1e9, "CPU energy", missing,
 			sizeof(missing));
 	ob.ram_used_bytes = plausible(ob.ram_used_bytes, 0, 1e18, "RAM used", missing, sizeof(missing));
+	ob.ram_power_w = plausible(ob.ram_power_w, 0, 1e6, "RAM power", missing, sizeof(missing));
+	ob.ram_energy_j = plausible(ob.ram_energy_j, 0, 1e6 * 1e9, "RAM energy", missing,
+			sizeof(missing));
+	ob.node_power_w = plausible(ob.node_power_w, 0, 1e6, "node power", missing, sizeof(missing));
+	ob.node_energy_j = plausible(ob.node_energy_j, 0, 1e6 * 1e9, "node energy", missing,
+			sizeof(missing));
 	ob.ram_total_bytes = plausible(ob.ram_total_bytes, 0, 1e18, "RAM total", missing,
 			sizeof(missing));
 	for (i = 0; i < ob.ngpus; i++) {
@@ -298,7 +389,7 @@ static int model_node(struct pt_row *r, const struct pt_model_in *in, const stru
 	r->carbon_intensity = in->carbon_intensity;
 	if ((in->task && (r->task = strdup(in->task)) == NULL) ||
 			(r->node = strdup(o->node)) == NULL ||
-			(r->devices = calloc(o->ngpus + 2, sizeof(*r->devices))) == NULL)
+			(r->devices = calloc(o->ngpus + 3, sizeof(*r->devices))) == NULL)
 		goto oom;
 
 	/* CPU */
@@ -316,6 +407,7 @@ static int model_node(struct pt_row *r, const struct pt_model_in *in, const stru
 	dev->util_pct = o->cpu_util * 100.0;
 	dev->source = device_power(&dev->power_w, in->prefer_measured, o->cpu_energy_j,
 			o->cpu_power_w, o->cpu_util, pp->cpu.idle_watts, dev->tdp_watts, d);
+	set_src(dev, o->cpu_src);
 	set_device_energy(dev, d);
 	if (dev->source == PT_SRC_NONE)
 		add_reason(missing, missing_size, "no CPU data");
@@ -323,6 +415,7 @@ static int model_node(struct pt_row *r, const struct pt_model_in *in, const stru
 	r->cpu_power_w = dev->power_w;
 	r->cpu_energy_wh = dev->energy_wh;
 	r->cpu_source = dev->source;
+	snprintf(r->cpu_src, sizeof(r->cpu_src), "%s", dev->src);
 	r->cpu_tdp_watts = dev->tdp_watts;
 	r->cpu_tdp_source = dev->tdp_source;
 
@@ -333,15 +426,21 @@ static int model_node(struct pt_row *r, const struct pt_model_in *in, const stru
 	r->ram_util_pct = (isfinite(o->ram_total_bytes) && o->ram_total_bytes > 0) ?
 		o->ram_used_bytes / o->ram_total_bytes * 100.0 : NAN;
 	dev->util_pct = r->ram_util_pct;
-	if (isfinite(r->ram_used_gib)) {
+	/* Measured DRAM (RAPL's dram domain, ...) before the per-GiB model. */
+	dev->source = device_power(&dev->power_w, in->prefer_measured, o->ram_energy_j,
+			o->ram_power_w, NAN, 0, NAN, d);
+	if (dev->source == PT_SRC_NONE && isfinite(r->ram_used_gib)) {
 		dev->power_w = pp->ram_watts_per_gib * r->ram_used_gib;
 		dev->source = PT_SRC_MODEL;
-	} else {
+	} else if (dev->source == PT_SRC_NONE) {
 		add_reason(missing, missing_size, "no RAM data");
 	}
+	set_src(dev, o->ram_src);
 	set_device_energy(dev, d);
 	r->ram_power_w = dev->power_w;
 	r->ram_energy_wh = dev->energy_wh;
+	r->ram_source = dev->source;
+	snprintf(r->ram_src, sizeof(r->ram_src), "%s", dev->src);
 
 	/* GPUs */
 	for (i = 0; i < o->ngpus; i++) {
@@ -367,6 +466,9 @@ static int model_node(struct pt_row *r, const struct pt_model_in *in, const stru
 		dev->util_pct = g->util * 100.0;
 		dev->source = device_power(&dev->power_w, in->prefer_measured, g->energy_j,
 				g->power_w, g->util, pp->gpu.idle_watts, dev->tdp_watts, d);
+		set_src(dev, g->src);
+		if (dev->source != PT_SRC_NONE)
+			add_name(r->gpu_src, sizeof(r->gpu_src), dev->src);
 		set_device_energy(dev, d);
 		if (isfinite(g->util)) {
 			gpu_util_sum += g->util;
@@ -403,9 +505,35 @@ static int model_node(struct pt_row *r, const struct pt_model_in *in, const stru
 	r->gpu_energy_wh = isfinite(gpu_power) ? gpu_power * d / PT_J_PER_WH : NAN;
 	r->gpu_source = gpu_model ? PT_SRC_MODEL : gpu_measured ? PT_SRC_MEASURED : PT_SRC_NONE;
 
-	/* Totals over the parts that have data; the status says what is missing. */
+	if (r->gpu_src[0] == '\0')
+		snprintf(r->gpu_src, sizeof(r->gpu_src), "none");
+
+	/* Totals over the parts that have data; the status says what is missing.
+	 * A wall meter makes the total its figure, and what the parts leave of
+	 * it "other" (negative when their model overestimates: shown as is). */
 	r->power_w = sum_known(sum_known(r->cpu_power_w, r->ram_power_w), r->gpu_power_w);
-	r->energy_wh = sum_known(sum_known(r->cpu_energy_wh, r->ram_energy_wh), r->gpu_energy_wh);
+	r->other_power_w = r->other_energy_wh = NAN;
+	snprintf(r->power_src, sizeof(r->power_src), "sum");
+	{
+		double wall = NAN;
+		if (device_power(&wall, in->prefer_measured, o->node_energy_j, o->node_power_w, NAN, 0,
+				NAN, d) == PT_SRC_MEASURED) {
+			if ((dev = add_device(r, "node", NULL)) == NULL)
+				goto oom;
+			dev->power_w = wall;
+			dev->source = PT_SRC_MEASURED;
+			set_src(dev, o->node_src);
+			set_device_energy(dev, d);
+			snprintf(r->power_src, sizeof(r->power_src), "%s", dev->src);
+			if (isfinite(r->power_w))
+				r->other_power_w = wall - r->power_w;
+			r->power_w = wall;
+			r->other_energy_wh = isfinite(r->other_power_w) ?
+				r->other_power_w * d / PT_J_PER_WH : NAN;
+		}
+	}
+	/* Parts' energies are their powers times the window, so the total's is too. */
+	r->energy_wh = isfinite(r->power_w) ? r->power_w * d / PT_J_PER_WH : NAN;
 	r->energy_j = r->energy_wh * PT_J_PER_WH;
 	r->co2_g = r->energy_wh / 1000.0 * r->pue * r->carbon_intensity;
 
@@ -419,6 +547,7 @@ static int model_node(struct pt_row *r, const struct pt_model_in *in, const stru
 		pt_status_set(&r->status, PT_STATUS_NO_DATA, "%s%s%s", nodata,
 				warned ? "; store warned: " : "", warned ? in->store_warning : "");
 		r->power_w = r->energy_wh = r->energy_j = r->co2_g = NAN;
+		r->other_power_w = r->other_energy_wh = NAN;
 		r->gpu_count = -1; /* unknown, not a CPU-only node */
 	} else if (missing[0] || notes[0] || warned) {
 		pt_status_set(&r->status, PT_STATUS_PARTIAL, "%s%s%s%s%s", missing,

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "config.h"
 #include "error.h"
+#include "queryset.h"
 #include "tables.h"
 
 #define PT_J_PER_WH 3600.0
@@ -38,6 +39,8 @@ enum pt_source { PT_SRC_NONE, PT_SRC_MODEL, PT_SRC_MEASURED };
 enum pt_tdp_source { PT_TDP_NONE, PT_TDP_CONFIG, PT_TDP_EXPORTER, PT_TDP_TABLE, PT_TDP_DEFAULT };
 
 const char *pt_source_name(enum pt_source s);         /* "none" "model" "measured" */
+/* Longest text of a source column + 1: GPU sources joined by '+'. */
+#define PT_SRC_TEXT 64
 const char *pt_tdp_source_name(enum pt_tdp_source s); /* "" "config" "exporter" "table" "default" */
 
 /* ---- observations: what Prometheus said about one node over one window ---- */
@@ -50,6 +53,8 @@ struct pt_gpu_obs {
 	double energy_j;        /* measured over the window */
 	double enforced_limit_w;
 	double limit_w;
+	char src[PT_SRC_NAME];  /* source of power_w / energy_j */
+	int pick[PT_Q_COUNT];   /* per quantity group: 1 + index of the entry chosen, 0 = none */
 };
 
 struct pt_node_obs {
@@ -60,6 +65,12 @@ struct pt_node_obs {
 	char *cpu_model;
 	double ram_used_bytes;  /* time-averaged */
 	double ram_total_bytes;
+	double ram_power_w;     /* measured DRAM average */
+	double ram_energy_j;    /* measured DRAM over the window */
+	double node_power_w;    /* measured wall (or platform) average */
+	double node_energy_j;   /* measured wall (or platform) over the window */
+	char cpu_src[PT_SRC_NAME], ram_src[PT_SRC_NAME], node_src[PT_SRC_NAME];
+	int pick[PT_Q_COUNT];   /* per quantity group: 1 + index of the entry chosen, 0 = none */
 	double up;              /* share of successful scrapes, NaN when unknown */
 	int up_n;               /* targets averaged into up */
 	double covered_s;       /* seconds the samples span (+ one interval), NaN when unknown */
@@ -74,6 +85,17 @@ void pt_node_obs_init(struct pt_node_obs *o);
 void pt_node_obs_clear(struct pt_node_obs *o); /* frees members; NULL ok */
 /* Finds or adds the GPU with this uuid. NULL on OOM. */
 struct pt_gpu_obs *pt_node_obs_gpu(struct pt_node_obs *o, const char *uuid);
+/* Puts the value v (canonical units) of quantity q from the entry with this
+ * priority (pt_query.prio) and source into o (g for device quantities), when
+ * no source earlier in the file already gave one of q's group
+ * (pt_quantity_group): the first source with data wins, whatever order values
+ * arrive in, and the figures of one group never mix sources. Not for up or
+ * info quantities. True when taken. */
+bool pt_node_obs_put(struct pt_node_obs *o, struct pt_gpu_obs *g, enum pt_quantity q, int index,
+		const char *source, double v);
+/* Whether an entry of q's group with this index may set an info value (a
+ * model name): true for the first source with one. Marks it chosen. */
+bool pt_node_obs_pick(struct pt_node_obs *o, struct pt_gpu_obs *g, enum pt_quantity q, int index);
 /* Puts o's GPUs in uuid order, as rows list them. */
 void pt_node_obs_sort_gpus(struct pt_node_obs *o);
 /* Puts n observations in node name order. */
@@ -106,6 +128,7 @@ struct pt_device_row {
 	double energy_wh;
 	double co2_g;           /* energy x PUE x the node's intensity (carbon.h: over time) */
 	enum pt_source source;
+	char src[PT_SRC_TEXT];  /* the source column: the meter's name, "model" or "none" */
 	struct pt_status status;
 };
 
@@ -117,14 +140,17 @@ struct pt_row {
 	double cpu_util_pct, ram_util_pct, ram_used_gib;
 	int gpu_count;
 	double gpu_util_pct;
-	double cpu_power_w, ram_power_w, gpu_power_w, power_w;
-	double cpu_energy_wh, ram_energy_wh, gpu_energy_wh, energy_wh, energy_j;
+	double cpu_power_w, ram_power_w, gpu_power_w, other_power_w, power_w;
+	double cpu_energy_wh, ram_energy_wh, gpu_energy_wh, other_energy_wh, energy_wh, energy_j;
 	double pue, carbon_intensity, co2_g;
-	enum pt_source cpu_source, gpu_source;
+	enum pt_source cpu_source, gpu_source, ram_source;
+	/* The source columns: the meter's name ("rapl", GPUs of several kinds
+	 * joined by '+'), "model" or "none"; power_src the wall meter or "sum". */
+	char cpu_src[PT_SRC_TEXT], ram_src[PT_SRC_TEXT], gpu_src[PT_SRC_TEXT], power_src[PT_SRC_TEXT];
 	double cpu_tdp_watts;   /* for the table view */
 	enum pt_tdp_source cpu_tdp_source;
 	struct pt_status status;
-	struct pt_device_row *devices; /* cpu, ram, then each GPU */
+	struct pt_device_row *devices; /* cpu, ram, each GPU, then "node" (the wall meter) */
 	size_t ndevices;
 };
 

@@ -18,6 +18,10 @@ static const char *const quantity_names[PT_Q_COUNT] = {
 	[PT_Q_CPU_INFO] = "cpu_info",
 	[PT_Q_RAM_USED] = "ram_used",
 	[PT_Q_RAM_TOTAL] = "ram_total",
+	[PT_Q_RAM_POWER] = "ram_power",
+	[PT_Q_RAM_ENERGY] = "ram_energy",
+	[PT_Q_NODE_POWER] = "node_power",
+	[PT_Q_NODE_ENERGY] = "node_energy",
 	[PT_Q_GPU_UTIL] = "gpu_util",
 	[PT_Q_GPU_POWER] = "gpu_power",
 	[PT_Q_GPU_ENERGY] = "gpu_energy",
@@ -38,6 +42,8 @@ static const struct {
 	{"percent", PT_UNIT_PERCENT, 0.01},
 	{"bytes", PT_UNIT_BYTES, 1.0},
 	{"watts", PT_UNIT_WATTS, 1.0},
+	{"milliwatts", PT_UNIT_MILLIWATTS, 1e-3},
+	{"microwatts", PT_UNIT_MICROWATTS, 1e-6},
 	{"joules", PT_UNIT_JOULES, 1.0},
 	{"millijoules", PT_UNIT_MILLIJOULES, 1e-3},
 	{"microjoules", PT_UNIT_MICROJOULES, 1e-6},
@@ -56,9 +62,10 @@ static enum unit_kind quantity_kind(enum pt_quantity q)
 	switch (q) {
 	case PT_Q_CPU_UTIL: case PT_Q_GPU_UTIL: case PT_Q_UP: return KIND_RATIO;
 	case PT_Q_RAM_USED: case PT_Q_RAM_TOTAL: return KIND_BYTES;
-	case PT_Q_CPU_POWER: case PT_Q_GPU_POWER:
+	case PT_Q_CPU_POWER: case PT_Q_GPU_POWER: case PT_Q_RAM_POWER: case PT_Q_NODE_POWER:
 	case PT_Q_GPU_POWER_LIMIT: case PT_Q_GPU_ENFORCED_LIMIT: return KIND_WATTS;
-	case PT_Q_CPU_ENERGY: case PT_Q_GPU_ENERGY: return KIND_ENERGY;
+	case PT_Q_CPU_ENERGY: case PT_Q_GPU_ENERGY: case PT_Q_RAM_ENERGY: case PT_Q_NODE_ENERGY:
+		return KIND_ENERGY;
 	case PT_Q_COVERED: return KIND_SECONDS;
 	case PT_Q_CARBON_INTENSITY: return KIND_INTENSITY;
 	default: return KIND_INFO;
@@ -70,7 +77,7 @@ static enum unit_kind unit_kind(enum pt_unit u)
 	switch (u) {
 	case PT_UNIT_RATIO: case PT_UNIT_PERCENT: return KIND_RATIO;
 	case PT_UNIT_BYTES: return KIND_BYTES;
-	case PT_UNIT_WATTS: return KIND_WATTS;
+	case PT_UNIT_WATTS: case PT_UNIT_MILLIWATTS: case PT_UNIT_MICROWATTS: return KIND_WATTS;
 	case PT_UNIT_JOULES: case PT_UNIT_MILLIJOULES: case PT_UNIT_MICROJOULES: return KIND_ENERGY;
 	case PT_UNIT_SECONDS: return KIND_SECONDS;
 	case PT_UNIT_G_PER_KWH: return KIND_INTENSITY;
@@ -81,6 +88,17 @@ static enum unit_kind unit_kind(enum pt_unit u)
 const char *pt_quantity_name(enum pt_quantity q)
 {
 	return (q >= 0 && q < PT_Q_COUNT) ? quantity_names[q] : "?";
+}
+
+enum pt_quantity pt_quantity_group(enum pt_quantity q)
+{
+	switch (q) {
+	case PT_Q_CPU_POWER: return PT_Q_CPU_ENERGY;
+	case PT_Q_RAM_POWER: return PT_Q_RAM_ENERGY;
+	case PT_Q_GPU_POWER: return PT_Q_GPU_ENERGY;
+	case PT_Q_NODE_POWER: return PT_Q_NODE_ENERGY;
+	default: return q;
+	}
 }
 
 bool pt_quantity_is_device(enum pt_quantity q)
@@ -109,6 +127,7 @@ void pt_queryset_free(struct pt_queryset *qs)
 		free(qs->items[i].model_label);
 		free(qs->items[i].node_label);
 		free(qs->items[i].tmpl);
+		free(qs->items[i].source);
 	}
 	free(qs->items);
 	free(qs->path);
@@ -245,7 +264,8 @@ static int parse_entry(struct qs_parse *p, yaml_node_t *n, struct pt_query *q, b
 					break;
 			if (units[i].name == NULL)
 				return qs_fail(p, v, "key 'unit': unknown unit '%s' (ratio, percent, bytes, "
-						"watts, joules, millijoules, microjoules, seconds, g_per_kwh)%s", val ? val : "", NULL);
+						"watts, milliwatts, microwatts, joules, millijoules, microjoules, "
+						"seconds, g_per_kwh)%s", val ? val : "", NULL);
 			q->unit = units[i].unit;
 			have_unit = true;
 		} else if (strcmp(key, "device_label") == 0 || strcmp(key, "model_label") == 0 ||
@@ -256,6 +276,18 @@ static int parse_entry(struct qs_parse *p, yaml_node_t *n, struct pt_query *q, b
 				return rc;
 			if (!valid_label(*dst))
 				return qs_fail(p, v, "key '%s': '%s' is not a valid label name", key, *dst);
+		} else if (strcmp(key, "source") == 0) {
+			const char *c;
+			if ((rc = dup_scalar(&q->source, p, v, key)) != PT_OK)
+				return rc;
+			for (c = q->source; *c; c++)
+				if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
+					break;
+			if (*c || strlen(q->source) >= PT_SRC_NAME || strcmp(q->source, "model") == 0 ||
+					strcmp(q->source, "none") == 0 || strcmp(q->source, "sum") == 0)
+				return qs_fail(p, v, "key 'source': '%s' is not a source name (lower-case "
+						"letters, digits and '_', at most 23; not model, none or sum)%s",
+						q->source, NULL);
 		} else if (strcmp(key, "query") == 0) {
 			if ((rc = dup_scalar(&q->tmpl, p, v, key)) != PT_OK)
 				return rc;
@@ -376,14 +408,48 @@ int pt_queryset_parse(struct pt_queryset **out, const char *text, size_t len, co
 		struct pt_query *q = &qs->items[qs->n++];
 		bool have_quantity = false;
 
+		size_t j;
+
+		q->index = (int)(qs->n - 1);
 		if ((rc = parse_entry(&p, n, q, &have_quantity)) != PT_OK)
 			goto out;
-		if (qs->q[q->quantity]) {
-			rc = pt_error_set(err, PT_EUSAGE, "%s:%d: quantity '%s' given twice (first at line %d)",
-					name, q->line, pt_quantity_name(q->quantity), qs->q[q->quantity]->line);
+		/* Several entries of a quantity are several sources, each named,
+		 * tried in file order: the same source twice is a mistake. */
+		for (j = 0; j + 1 < qs->n; j++) {
+			const struct pt_query *e = &qs->items[j];
+			if (e->quantity != q->quantity)
+				continue;
+			q->rank++;
+			if ((e->source && q->source && strcmp(e->source, q->source) == 0) ||
+					(e->source == NULL && q->source == NULL)) {
+				rc = pt_error_set(err, PT_EUSAGE, "%s:%d: quantity '%s' given twice%s%s%s "
+						"(first at line %d); several entries of a quantity each need "
+						"their own 'source'", name, q->line, pt_quantity_name(q->quantity),
+						q->source ? " for source '" : "", q->source ? q->source : "",
+						q->source ? "'" : "", e->line);
+				goto out;
+			}
+		}
+		if (q->rank >= PT_QS_MAX_SOURCES) {
+			rc = pt_error_set(err, PT_EUSAGE, "%s:%d: more than %d entries of quantity '%s'",
+					name, q->line, PT_QS_MAX_SOURCES, pt_quantity_name(q->quantity));
 			goto out;
 		}
-		qs->q[q->quantity] = q;
+		if (qs->q[q->quantity] == NULL)
+			qs->q[q->quantity] = q;
+		/* A source's power and energy of one part are one choice: the
+		 * first source in the file with either wins (then its energy
+		 * before its power, the model decides). */
+		q->prio = q->index;
+		for (j = 0; j + 1 < qs->n; j++) {
+			const struct pt_query *e = &qs->items[j];
+			if (pt_quantity_group(e->quantity) == pt_quantity_group(q->quantity) &&
+					((e->source == NULL && q->source == NULL) ||
+					(e->source && q->source && strcmp(e->source, q->source) == 0))) {
+				q->prio = e->prio;
+				break;
+			}
+		}
 	}
 	if (qs->q[PT_Q_CPU_UTIL] == NULL || qs->q[PT_Q_RAM_USED] == NULL) {
 		rc = qs_fail(&p, root, "query set needs at least 'cpu_util' and 'ram_used'%s%s", "", NULL);

@@ -17,6 +17,10 @@ enum pt_quantity {
 	PT_Q_CPU_INFO,           /* model name in model_label, node */
 	PT_Q_RAM_USED,           /* bytes, node, time-averaged */
 	PT_Q_RAM_TOTAL,          /* bytes, node */
+	PT_Q_RAM_POWER,          /* watts, node, measured DRAM average */
+	PT_Q_RAM_ENERGY,         /* energy over the window, node, measured DRAM */
+	PT_Q_NODE_POWER,         /* watts, node, measured wall (or platform) average */
+	PT_Q_NODE_ENERGY,        /* energy over the window, node, measured wall (or platform) */
 	PT_Q_GPU_UTIL,           /* ratio/percent, device */
 	PT_Q_GPU_POWER,          /* watts, device, measured average */
 	PT_Q_GPU_ENERGY,         /* energy over the window, device, measured */
@@ -37,6 +41,8 @@ enum pt_unit {
 	PT_UNIT_PERCENT,
 	PT_UNIT_BYTES,
 	PT_UNIT_WATTS,
+	PT_UNIT_MILLIWATTS,
+	PT_UNIT_MICROWATTS,
 	PT_UNIT_JOULES,
 	PT_UNIT_MILLIJOULES,
 	PT_UNIT_MICROJOULES,
@@ -44,8 +50,20 @@ enum pt_unit {
 	PT_UNIT_G_PER_KWH
 };
 
+/* Most entries (sources) of one quantity in a query set. */
+#define PT_QS_MAX_SOURCES 8
+/* Slots: one per (quantity, rank among the quantity's entries). */
+#define PT_QS_SLOTS (PT_Q_COUNT * PT_QS_MAX_SOURCES)
+/* Longest source name + 1. */
+#define PT_SRC_NAME 24
+
 struct pt_query {
 	enum pt_quantity quantity;
+	int rank;            /* among the entries of this quantity, in file order (0 = first) */
+	int index;           /* among all entries, in file order */
+	int prio;            /* which source wins: the index of the first entry of the same
+	                      * group (pt_quantity_group) and source; lower wins */
+	char *source;        /* the meter's name ("rapl", "ipmi", ...); NULL = unnamed */
 	enum pt_unit unit;
 	char *device_label;  /* required for gpu_* quantities */
 	char *model_label;   /* required for *_info quantities */
@@ -57,7 +75,7 @@ struct pt_query {
 struct pt_queryset {
 	char *path;
 	char *name;
-	struct pt_query *q[PT_Q_COUNT]; /* NULL where the set does not have it */
+	struct pt_query *q[PT_Q_COUNT]; /* the first entry of each quantity; NULL where none */
 	struct pt_query *items;
 	size_t n;
 };
@@ -74,9 +92,25 @@ int pt_queryset_parse(struct pt_queryset **out, const char *text, size_t len,
 void pt_queryset_free(struct pt_queryset *qs);
 
 const char *pt_quantity_name(enum pt_quantity q);
+/* The quantity whose entries compete with q's for one figure: measured
+ * power and energy of one part are one choice (cpu_power -> cpu_energy,
+ * ram_power -> ram_energy, gpu_power -> gpu_energy, node_power ->
+ * node_energy); any other quantity is its own. */
+enum pt_quantity pt_quantity_group(enum pt_quantity q);
+/* The entry's slot: quantity + PT_Q_COUNT * rank. */
+static inline int pt_query_slot(const struct pt_query *q)
+{
+	return (int)q->quantity + PT_Q_COUNT * q->rank;
+}
+/* The name a measured figure of this entry goes by: its source, or "measured". */
+static inline const char *pt_query_source(const struct pt_query *q)
+{
+	return q->source ? q->source : "measured";
+}
 bool pt_quantity_is_device(enum pt_quantity q);
 /* Factor that converts a value in `u` to the canonical unit of its kind
- * (ratio, bytes, watts, joules): percent 0.01, millijoules 1e-3, ... */
+ * (ratio, bytes, watts, joules): percent 0.01, millijoules 1e-3,
+ * microwatts 1e-6, ... */
 double pt_unit_scale(enum pt_unit u);
 
 struct pt_expand {

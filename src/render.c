@@ -63,10 +63,11 @@ static const struct tab_col node_view[] = {
 	{"cpu_power_w", "cpu W", " ", 9, 1, 0},
 	{"ram_power_w", "ram W", " ", 9, 1, 0},
 	{"gpu_power_w", "gpu W", " ", 9, 1, 0},
+	{"other_power_w", "other W", " ", 9, 1, 0},
 	{"power_w", "total W", " ", 9, 1, 0},
 	{"energy_wh", "energy Wh", " ", 10, 4, 0},
 	{"co2_g", "CO2 g", " ", 9, 2, 0},
-	{NULL, "cpu / gpu source", "  ", -1, 0, TAB_LEFT},
+	{NULL, "cpu / ram / gpu source", "  ", -1, 0, TAB_LEFT},
 	{"status", "status", "  ", 0, 0, TAB_LEFT},
 };
 
@@ -83,15 +84,22 @@ static const struct tab_col device_view[] = {
 	{"status", "status", " ", 0, 0, TAB_LEFT},
 };
 
-/* Where a node row's CPU and GPU figures came from, in words. */
+/* Where a node row's CPU, RAM and GPU figures came from, in words, and its
+ * wall meter when it has one. */
 static void source_text(char *src, size_t size, const struct pt_row *r)
 {
+	const char *gpu = r->gpu_src[0] ? r->gpu_src : pt_source_name(r->gpu_source);
+	const char *ram = r->ram_src[0] ? r->ram_src : pt_source_name(r->ram_source);
+	const char *wall = r->power_src[0] && strcmp(r->power_src, "sum") != 0 ? r->power_src : NULL;
+
 	if (r->cpu_source == PT_SRC_MODEL)
-		snprintf(src, size, "model(TDP %.0f W %s) / %s", r->cpu_tdp_watts,
-				pt_tdp_source_name(r->cpu_tdp_source), pt_source_name(r->gpu_source));
+		snprintf(src, size, "model(TDP %.0f W %s) / %s / %s%s%s", r->cpu_tdp_watts,
+				pt_tdp_source_name(r->cpu_tdp_source), ram, gpu, wall ? " / wall " : "",
+				wall ? wall : "");
 	else
-		snprintf(src, size, "%s / %s", pt_source_name(r->cpu_source),
-				pt_source_name(r->gpu_source));
+		snprintf(src, size, "%s / %s / %s%s%s", r->cpu_src[0] ? r->cpu_src :
+				pt_source_name(r->cpu_source), ram, gpu, wall ? " / wall " : "",
+				wall ? wall : "");
 }
 
 /* The text of a cell: labels and statuses with what a terminal would act on

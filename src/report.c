@@ -75,14 +75,15 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 	char node[256];
 
 	if (q->quantity == PT_Q_CARBON_INTENSITY && (value == NULL || *value == '\0')) {
-		set->carbon_intensity = v * pt_unit_scale(q->unit); /* the grid's, for every node */
+		if (isnan(set->carbon_intensity)) /* the first source with data: every node's */
+			set->carbon_intensity = v * pt_unit_scale(q->unit);
 		return PT_OK;
 	}
 	if (value == NULL || *value == '\0')
 		return PT_OK; /* a series that names no node cannot be billed to one */
 	pt_node_name(node, sizeof(node), value, cfg->strip_port);
 	if (q->quantity == PT_Q_CARBON_INTENSITY) {
-		if ((o = set_get(set, node, false)) != NULL)
+		if ((o = set_get(set, node, false)) != NULL && isnan(o->carbon_intensity))
 			o->carbon_intensity = v * pt_unit_scale(q->unit);
 		return PT_OK;
 	}
@@ -98,8 +99,9 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 			v *= pt_unit_scale(q->unit);
 			o->up = o->up_n ? (o->up * o->up_n + v) / (o->up_n + 1) : v;
 			o->up_n++;
-		} else
-			o->covered_s = v * pt_unit_scale(q->unit);
+		} else {
+			pt_node_obs_put(o, NULL, q->quantity, q->prio, NULL, v * pt_unit_scale(q->unit));
+		}
 		return PT_OK;
 	}
 	if ((o = set_get(set, node, !only_known)) == NULL)
@@ -113,26 +115,21 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 			return pt_error_oom(err);
 	}
 	v *= pt_unit_scale(q->unit);
+	/* Several sources of a quantity: the first entry in the file with data wins. */
 	switch (q->quantity) {
-	case PT_Q_CPU_UTIL: o->cpu_util = v; break;
-	case PT_Q_CPU_POWER: o->cpu_power_w = v; break;
-	case PT_Q_CPU_ENERGY: o->cpu_energy_j = v; break;
 	case PT_Q_CPU_INFO:
-		if (dup_into(&o->cpu_model, pt_series_label(s, q->model_label)) != 0)
+		if (pt_node_obs_pick(o, NULL, q->quantity, q->prio) &&
+				dup_into(&o->cpu_model, pt_series_label(s, q->model_label)) != 0)
 			return pt_error_oom(err);
 		break;
-	case PT_Q_RAM_USED: o->ram_used_bytes = v; break;
-	case PT_Q_RAM_TOTAL: o->ram_total_bytes = v; break;
-	case PT_Q_GPU_UTIL: g->util = v; break;
-	case PT_Q_GPU_POWER: g->power_w = v; break;
-	case PT_Q_GPU_ENERGY: g->energy_j = v; break;
-	case PT_Q_GPU_POWER_LIMIT: g->limit_w = v; break;
-	case PT_Q_GPU_ENFORCED_LIMIT: g->enforced_limit_w = v; break;
 	case PT_Q_GPU_INFO:
-		if (dup_into(&g->name, pt_series_label(s, q->model_label)) != 0)
+		if (pt_node_obs_pick(o, g, q->quantity, q->prio) &&
+				dup_into(&g->name, pt_series_label(s, q->model_label)) != 0)
 			return pt_error_oom(err);
 		break;
-	default: break;
+	default:
+		pt_node_obs_put(o, g, q->quantity, q->prio, pt_query_source(q), v);
+		break;
 	}
 	return PT_OK;
 }
@@ -161,10 +158,13 @@ struct observe {
 };
 
 /* up, covered and carbon_intensity only add to nodes the other quantities
- * found: absorbed once those are, whatever order the answers came in. */
+ * found, and of several sources of a model name the first in the file wins:
+ * these are absorbed once the others are, in file order, whatever order the
+ * answers came in (the other quantities' sources are ranked as they go in). */
 static bool absorbed_last(enum pt_quantity q)
 {
-	return q == PT_Q_UP || q == PT_Q_COVERED || q == PT_Q_CARBON_INTENSITY;
+	return q == PT_Q_UP || q == PT_Q_COVERED || q == PT_Q_CARBON_INTENSITY ||
+		q == PT_Q_CPU_INFO || q == PT_Q_GPU_INFO;
 }
 
 static void observe_done(struct pt_http_req *r, void *user)
@@ -219,6 +219,8 @@ static void observe_finish(struct node_set *set, const struct pt_window *w)
 		 * gauges give it (and batch does). */
 		if (isfinite(o->covered_s) && o->covered_s > 0 && o->covered_s < PT_COVER_MIN * d) {
 			o->cpu_energy_j *= d / o->covered_s;
+			o->ram_energy_j *= d / o->covered_s;
+			o->node_energy_j *= d / o->covered_s;
 			for (j = 0; j < o->ngpus; j++)
 				o->gpus[j].energy_j *= d / o->covered_s;
 		}
@@ -235,15 +237,14 @@ static int observe_many(struct pt_node_obs **outs, size_t *nouts, struct pt_ctx 
 	struct observe ob;
 	struct pt_http_req *reqs = NULL;
 	struct pt_buf *forms = NULL, url = {0};
-	size_t n = 0, i, k;
-	int rc = PT_OK, qi;
+	size_t n = 0, i, k, qi, pass;
+	int rc = PT_OK;
 
 	memset(&ob, 0, sizeof(ob));
 	ob.ctx = ctx;
 	ob.ws = ws;
 	ob.warnings = warnings;
-	for (qi = 0; qi < PT_Q_COUNT; qi++)
-		ob.nq += ctx->qs->q[qi] != NULL;
+	ob.nq = ctx->qs->n;
 	for (i = 0; i < nw; i++) {
 		outs[i] = NULL;
 		nouts[i] = 0;
@@ -271,12 +272,11 @@ static int observe_many(struct pt_node_obs **outs, size_t *nouts, struct pt_ctx 
 				goto out;
 			}
 		}
-		for (qi = 0; qi < PT_Q_COUNT; qi++) {
+		/* Every entry, in file order: absorb() lets the first source with data win. */
+		for (qi = 0; qi < ctx->qs->n; qi++) {
 			struct pt_buf promql = {0};
-			const struct pt_query *q = ctx->qs->q[qi];
+			const struct pt_query *q = &ctx->qs->items[qi];
 
-			if (q == NULL)
-				continue;
 			x.window_ms = pt_report_template_window(q, w->end_ms - w->start_ms);
 			rc = pt_queryset_expand(&promql, q, &x, err);
 			if (rc == PT_OK)
@@ -303,11 +303,18 @@ static int observe_many(struct pt_node_obs **outs, size_t *nouts, struct pt_ctx 
 			goto out;
 		}
 	}
-	for (i = 0; i < n && rc == PT_OK; i++) {
-		const struct pt_prom_result *res = ob.later[i];
-		for (k = 0; res && k < res->nseries && rc == PT_OK; k++)
-			rc = absorb(&ob.sets[i / ob.nq], ob.qs[i], &res->series[k], ctx->cfg,
-					ws[i / ob.nq].nnodes > 0, err);
+	/* Model names first, then what marks the nodes found (up, covered, intensity). */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n && rc == PT_OK; i++) {
+			const struct pt_prom_result *res = ob.later[i];
+			enum pt_quantity qn = ob.qs[i]->quantity;
+
+			if (res == NULL || (pass == 0) != (qn == PT_Q_CPU_INFO || qn == PT_Q_GPU_INFO))
+				continue;
+			for (k = 0; k < res->nseries && rc == PT_OK; k++)
+				rc = absorb(&ob.sets[i / ob.nq], ob.qs[i], &res->series[k], ctx->cfg,
+						ws[i / ob.nq].nnodes > 0, err);
+		}
 	}
 	if (rc != PT_OK)
 		goto out;

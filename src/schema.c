@@ -57,13 +57,15 @@ static void dev_energy_uj(const struct pt_rowref *r, struct pt_cell *c)
 
 TEXT_OF(row_task, r->row->task)
 TEXT_OF(row_node, r->row->node)
-TEXT_OF(row_cpu_source, pt_source_name(r->row->cpu_source))
-TEXT_OF(row_gpu_source, pt_source_name(r->row->gpu_source))
+TEXT_OF(row_cpu_source, r->row->cpu_src[0] ? r->row->cpu_src : pt_source_name(r->row->cpu_source))
+TEXT_OF(row_ram_source, r->row->ram_src[0] ? r->row->ram_src : pt_source_name(r->row->ram_source))
+TEXT_OF(row_gpu_source, r->row->gpu_src[0] ? r->row->gpu_src : pt_source_name(r->row->gpu_source))
+TEXT_OF(row_power_source, r->row->power_src[0] ? r->row->power_src : "sum")
 TEXT_OF(row_status, r->row->status.text)
 TEXT_OF(dev_device, r->dev->device)
 TEXT_OF(dev_model, r->dev->model)
 TEXT_OF(dev_tdp_source, r->dev->tdp_source ? pt_tdp_source_name(r->dev->tdp_source) : NULL)
-TEXT_OF(dev_source, pt_source_name(r->dev->source))
+TEXT_OF(dev_source, r->dev->src[0] ? r->dev->src : pt_source_name(r->dev->source))
 TEXT_OF(dev_status, r->dev->status.text)
 
 ROW(duration_s)
@@ -75,10 +77,12 @@ ROW(gpu_util_pct)
 ROW(cpu_power_w)
 ROW(ram_power_w)
 ROW(gpu_power_w)
+ROW(other_power_w)
 ROW(power_w)
 ROW(cpu_energy_wh)
 ROW(ram_energy_wh)
 ROW(gpu_energy_wh)
+ROW(other_energy_wh)
 ROW(energy_wh)
 ROW(energy_j)
 ROW(pue)
@@ -121,10 +125,12 @@ static const struct pt_column node_cols[] = {
 	N("cpu_power_w", "W", 3, row_cpu_power_w),
 	N("ram_power_w", "W", 3, row_ram_power_w),
 	N("gpu_power_w", "W", 3, row_gpu_power_w),
+	N("other_power_w", "W", 3, row_other_power_w),
 	N("power_w", "W", 3, row_power_w),
 	N("cpu_energy_wh", "Wh", 6, row_cpu_energy_wh),
 	N("ram_energy_wh", "Wh", 6, row_ram_energy_wh),
 	N("gpu_energy_wh", "Wh", 6, row_gpu_energy_wh),
+	N("other_energy_wh", "Wh", 6, row_other_energy_wh),
 	N("energy_wh", "Wh", 6, row_energy_wh),
 	N("energy_j", "J", 3, row_energy_j),
 	{"energy_uj", "µJ", PT_CELL_UJ, 0, 0, row_energy_uj},
@@ -132,7 +138,9 @@ static const struct pt_column node_cols[] = {
 	N("carbon_intensity_g_per_kwh", "g/kWh", 3, row_carbon_intensity),
 	N("co2_g", "g", 4, row_co2_g),
 	T("cpu_source", row_cpu_source, 0),
+	T("ram_source", row_ram_source, 0),
 	T("gpu_source", row_gpu_source, 0),
+	T("power_source", row_power_source, 0),
 	T("status", row_status, 0),
 };
 

@@ -134,7 +134,7 @@ void pt_slice_free(struct pt_slice *s)
 		free(t->cnt);
 	}
 	free(s->tracks);
-	for (i = 0; i < PT_Q_COUNT; i++)
+	for (i = 0; i < PT_QS_SLOTS; i++)
 		pt_strmap_free(&s->refine[i]);
 	pt_strmap_free(&s->keys);
 	pt_strmap_free(&s->nodes);
@@ -158,7 +158,7 @@ static size_t nblocks(const struct pt_slice *s, int64_t m)
 
 /* The track of (quantity, node, device, model), created empty when new:
  * points, or blocks of m points. */
-static struct pt_track *track_get(struct pt_slice *s, enum pt_quantity q, const char *node,
+static struct pt_track *track_get(struct pt_slice *s, const struct pt_query *qq, const char *node,
 		const char *device, const char *model, int64_t m, struct pt_error *err)
 {
 	struct pt_buf key = {0};
@@ -167,7 +167,7 @@ static struct pt_track *track_get(struct pt_slice *s, enum pt_quantity q, const 
 	double *vals;
 	bool added;
 
-	if (pt_buf_printf(&key, err, "%d\x1f%s\x1f%s\x1f%s", (int)q, node, device ? device : "",
+	if (pt_buf_printf(&key, err, "%d\x1f%s\x1f%s\x1f%s", pt_query_slot(qq), node, device ? device : "",
 			model ? model : "") != PT_OK)
 		return NULL;
 	idx = pt_strmap_put(&s->keys, key.data, &added);
@@ -191,7 +191,10 @@ static struct pt_track *track_get(struct pt_slice *s, enum pt_quantity q, const 
 	/* idx == ntracks: the map and the array grow together. */
 	t = &s->tracks[s->ntracks++];
 	memset(t, 0, sizeof(*t));
-	t->quantity = q;
+	t->quantity = qq->quantity;
+	t->slot = pt_query_slot(qq);
+	t->index = qq->prio;
+	snprintf(t->src, sizeof(t->src), "%s", qq->source ? qq->source : "");
 	t->next = PT_STRMAP_NONE;
 	if ((t->node = strdup(node)) == NULL || dup_opt(&t->device, device) != 0 ||
 			dup_opt(&t->model, model) != 0) {
@@ -226,7 +229,7 @@ static int absorb(struct pt_slice *s, const struct pt_query *q, const struct pt_
 	int64_t kend = m > 1 ? s->k0 + (int64_t)nblocks(s, m) * m : s->k1;
 	size_t i, j;
 
-	s->counter[q->quantity] = pt_series_is_counter(q->tmpl);
+	s->counter[pt_query_slot(q)] = pt_series_is_counter(q->tmpl);
 	if (res->nseries > s->max_series)
 		s->max_series = res->nseries;
 	for (i = 0; i < res->nseries; i++) {
@@ -264,7 +267,7 @@ static int absorb(struct pt_slice *s, const struct pt_query *q, const struct pt_
 					(k - s->k0 + 1) % m != 0)
 				continue;
 			/* A track only for a series with a point: its node has data. */
-			if (t == NULL && (t = track_get(s, q->quantity, node, dev, model, m, err)) == NULL)
+			if (t == NULL && (t = track_get(s, q, node, dev, model, m, err)) == NULL)
 				return err->code;
 			v = is_info(q->quantity) ? 1.0 : v * scale;
 			if (t->blk && m > 1)
@@ -501,19 +504,21 @@ int pt_slice_fetch_blocks(struct pt_slice **out, struct pt_ctx *ctx, const struc
 {
 	struct pt_slice *s = NULL;
 	struct plan p = {0};
-	int rc, qi;
+	size_t qi;
+	int rc;
 
 	*out = NULL;
 	if ((rc = pt_slice_new(&s, g, k0, k1, err)) != PT_OK)
 		return rc;
-	for (qi = 0; qi < PT_Q_COUNT && rc == PT_OK; qi++) {
-		const struct pt_query *q = ctx->qs->q[qi];
+	for (qi = 0; qi < ctx->qs->n && rc == PT_OK; qi++) {
+		const struct pt_query *q = &ctx->qs->items[qi];
+		int slot = pt_query_slot(q);
 
 		/* "covered" is a whole window's; the grid has it from its points. */
-		if (q == NULL || qi == PT_Q_COVERED)
+		if (q->quantity == PT_Q_COVERED)
 			continue;
-		s->block[qi] = block > 1 && pt_series_blockable(q) ? block : 1;
-		rc = plan_add(&p, ctx, s, q, nodes, nnodes, s->block[qi], NULL, err);
+		s->block[slot] = block > 1 && pt_series_blockable(q) ? block : 1;
+		rc = plan_add(&p, ctx, s, q, nodes, nnodes, s->block[slot], NULL, err);
 	}
 	if (rc == PT_OK && (rc = plan_run(&p, ctx, s, concurrency, err)) == PT_OK &&
 			(rc = pt_slice_finish(s, err)) == PT_OK) {
@@ -535,19 +540,20 @@ int pt_slice_fetch(struct pt_slice **out, struct pt_ctx *ctx, const struct pt_gr
 int pt_slice_refine(struct pt_slice *s, struct pt_ctx *ctx, int concurrency, struct pt_error *err)
 {
 	struct plan p = {0};
-	size_t i, n = (size_t)(s->k1 - s->k0), j;
-	int rc = PT_OK, qi;
+	size_t i, n = (size_t)(s->k1 - s->k0), j, qi;
+	int rc = PT_OK;
 
-	for (qi = 0; qi < PT_Q_COUNT && rc == PT_OK; qi++) {
-		const struct pt_query *q = ctx->qs->q[qi];
+	for (qi = 0; qi < ctx->qs->n && rc == PT_OK; qi++) {
+		const struct pt_query *q = &ctx->qs->items[qi];
+		int slot = pt_query_slot(q);
 
-		if (s->refine[qi].n == 0 || q == NULL)
+		if (s->refine[slot].n == 0)
 			continue;
 		/* The marked nodes' tracks of q become point tracks, empty until the answer fills them. */
 		for (i = 0; i < s->ntracks && rc == PT_OK; i++) {
 			struct pt_track *t = &s->tracks[i];
-			if (t->quantity != (enum pt_quantity)qi || t->blk == NULL ||
-					pt_strmap_get(&s->refine[qi], t->node) == PT_STRMAP_NONE)
+			if (t->slot != slot || t->blk == NULL ||
+					pt_strmap_get(&s->refine[slot], t->node) == PT_STRMAP_NONE)
 				continue;
 			if ((t->v = malloc(n * sizeof(*t->v))) == NULL) {
 				rc = pt_error_oom(err);
@@ -559,14 +565,13 @@ int pt_slice_refine(struct pt_slice *s, struct pt_ctx *ctx, int concurrency, str
 			t->blk = NULL;
 		}
 		if (rc == PT_OK)
-			rc = plan_add(&p, ctx, s, q, (const char *const *)s->refine[qi].keys,
-					s->refine[qi].n, 1, &s->refine[qi], err);
+			rc = plan_add(&p, ctx, s, q, (const char *const *)s->refine[slot].keys,
+					s->refine[slot].n, 1, &s->refine[slot], err);
 	}
 	if (rc == PT_OK && p.n > 0 && (rc = plan_run(&p, ctx, s, concurrency, err)) == PT_OK)
 		rc = pt_slice_finish(s, err);
 	plan_free(&p);
-	for (qi = 0; qi < PT_Q_COUNT; qi++)
+	for (qi = 0; qi < PT_QS_SLOTS; qi++)
 		pt_strmap_free(&s->refine[qi]);
 	return rc;
 }
-

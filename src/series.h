@@ -79,6 +79,9 @@ int64_t pt_grid_last(const struct pt_grid *g, int64_t t_ms);
  * ${window}); info quantities are 1 where the series exists. */
 struct pt_track {
 	enum pt_quantity quantity;
+	int slot;           /* the entry's slot (pt_query_slot): one per source of a quantity */
+	int index;          /* the entry's place in the file: earlier sources win */
+	char src[PT_SRC_NAME]; /* the entry's source name, "" when unnamed */
 	char *node;
 	char *device;       /* GPU quantities, else NULL */
 	char *model;        /* info quantities, else NULL */
@@ -94,9 +97,9 @@ struct pt_track {
 struct pt_slice {
 	struct pt_grid grid;
 	int64_t k0, k1;
-	bool counter[PT_Q_COUNT];   /* the quantity's template is a counter one */
-	int64_t block[PT_Q_COUNT];  /* points per block of the quantity's blocked tracks */
-	struct pt_strmap refine[PT_Q_COUNT]; /* nodes whose blocks do not settle a window */
+	bool counter[PT_QS_SLOTS];   /* the slot's template is a counter one */
+	int64_t block[PT_QS_SLOTS];  /* points per block of the slot's blocked tracks */
+	struct pt_strmap refine[PT_QS_SLOTS]; /* nodes whose blocks do not settle a window */
 	struct pt_track *tracks;
 	size_t ntracks, cap;
 	struct pt_strmap keys;    /* quantity/node/device/model -> track */
@@ -176,20 +179,28 @@ struct pt_qacc {
 	int64_t last_k;
 	bool counter;      /* from a counter template (energy: increase over step + scrape) */
 	bool any;
+	int index;         /* the entry's place in the file */
+	char src[PT_SRC_NAME];
+};
+
+/* Accumulators by slot (pt_query_slot), grown as slots get points. */
+struct pt_qaccs {
+	struct pt_qacc *q;
+	size_t n;
 };
 
 struct pt_gpu_acc {
 	char *uuid;
 	char *name;
 	int64_t name_k;
-	struct pt_qacc q[PT_Q_COUNT];
+	struct pt_qaccs q;
 	bool any;
 };
 
 /* What a node's tracks say about one window, gathered over one or more slices. */
 struct pt_node_acc {
 	char *node;
-	struct pt_qacc q[PT_Q_COUNT];
+	struct pt_qaccs q;
 	char *cpu_model;
 	int64_t cpu_model_k;
 	struct pt_gpu_acc *gpus;

@@ -393,7 +393,51 @@ static int sql_has(struct pt_buf *b, const struct pt_sink *s, const struct pt_sc
 	return rc == PT_OK ? pt_buf_printf(b, err, " LIMIT 1") : rc;
 }
 
-/* Creates the table of sc when missing (once). */
+/* A table made by an earlier version lacks the columns added since (CSV v2:
+ * other_power_w, ram_source, ...): they are added, empty in the old rows.
+ * PostgreSQL and MariaDB skip the ones there (ADD COLUMN IF NOT EXISTS);
+ * SQLite has no such clause, so each is tried and "duplicate column" is
+ * the answer for one that is there. Key columns were always there. */
+static int table_upgrade(struct pt_sink *s, const struct pt_schema *sc, struct pt_error *err)
+{
+	struct pt_buf sql = {0};
+	size_t i;
+	int rc = PT_OK;
+	bool first = true;
+
+	for (i = 0; i < sc->ncols && rc == PT_OK; i++) {
+		if (sc->cols[i].flags & PT_COL_KEY)
+			continue;
+		if (s->kind == PT_DB_SQLITE || first) {
+			pt_buf_reset(&sql);
+			if ((rc = pt_buf_printf(&sql, err, "ALTER TABLE ")) == PT_OK)
+				rc = table_name(&sql, s, sc, err);
+		} else {
+			rc = pt_buf_append(&sql, ",", 1, err);
+		}
+		first = false;
+		if (rc == PT_OK)
+			rc = pt_buf_printf(&sql, err, " ADD COLUMN %s", s->kind == PT_DB_SQLITE ? "" :
+					"IF NOT EXISTS ");
+		if (rc == PT_OK)
+			rc = ident(&sql, s, sc->cols[i].name, err);
+		if (rc == PT_OK)
+			rc = pt_buf_printf(&sql, err, " %s", col_type(s, &sc->cols[i]));
+		if (rc == PT_OK && s->kind == PT_DB_SQLITE) {
+			struct pt_error e = {0, ""};
+			if (s->ops->exec(s, sql.data, &e) != PT_OK && strstr(e.msg, "duplicate column") == NULL) {
+				*err = e;
+				rc = e.code;
+			}
+		}
+	}
+	if (rc == PT_OK && s->kind != PT_DB_SQLITE && !first)
+		rc = s->ops->exec(s, sql.data, err);
+	pt_buf_free(&sql);
+	return rc;
+}
+
+/* Creates the table of sc when missing, adds the columns it lacks (once). */
 static int table_ready(struct pt_sink *s, const struct pt_schema *sc, struct pt_error *err)
 {
 	struct pt_buf sql = {0};
@@ -403,6 +447,8 @@ static int table_ready(struct pt_sink *s, const struct pt_schema *sc, struct pt_
 		return PT_OK;
 	if ((rc = sql_create(&sql, s, sc, err)) == PT_OK)
 		rc = s->ops->exec(s, sql.data, err);
+	if (rc == PT_OK)
+		rc = table_upgrade(s, sc, err);
 	pt_buf_free(&sql);
 	if (rc == PT_OK) {
 		s->schema = sc;

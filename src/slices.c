@@ -39,8 +39,8 @@ void pt_slice_plan_init(struct pt_slice_plan *p, const struct pt_ctx *ctx, int64
 			p->chunk_points = PT_SERIES_MAX_POINTS;
 	}
 	p->min_points = min_points;
-	for (q = 0; q < PT_Q_COUNT; q++)
-		nq += ctx->qs->q[q] != NULL;
+	(void)q;
+	nq = ctx->qs->n;
 	p->points = (int64_t)(PT_SLICE_BUDGET_POINTS / ((nq ? nq : 1) * nn));
 }
 

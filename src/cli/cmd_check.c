@@ -7,19 +7,25 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "detect.h"
 #include "timefmt.h"
 
 static const char check_usage[] =
-	"usage: powertest check [--last DUR] [--node NAME]... [--offline]\n"
+	"usage: powertest check [--last DUR] [--node NAME]... [--offline | --detect]\n"
 	"\n"
 	"Loads and validates the configuration and the query set, prints the PromQL\n"
 	"it would send for a sample window (paste it into Grafana or the Prometheus\n"
-	"UI), and checks that Prometheus answers. Sends no energy queries.\n"
+	"UI), and checks that Prometheus answers. Sends no energy queries, unless\n"
+	"--detect.\n"
 	"\n"
 	"  --last DUR     sample window length (default 1h)\n"
 	"  --node NAME    sample node filter (repeatable)\n"
 	"  --offline      do not contact Prometheus (the token, password and CA\n"
 	"                 files are still read)\n"
+	"  --detect       run the query set over the window ending now and show,\n"
+	"                 per node (and GPU), which sources of each quantity have\n"
+	"                 data, and with '*' the one the node would use; where none\n"
+	"                 has, what stands in (the model, the sum of the parts)\n"
 	"  -h, --help     this help\n"
 	"\n"
 	"Exit: 0 valid (and Prometheus answers), 2 usage, config or query set,\n"
@@ -46,11 +52,12 @@ static int check_files(const struct pt_config *cfg, struct pt_error *err)
 
 int cmd_check(const struct pt_cli *cli, int argc, char **argv)
 {
-	enum { OPT_LAST = 256, OPT_NODE, OPT_OFFLINE };
+	enum { OPT_LAST = 256, OPT_NODE, OPT_OFFLINE, OPT_DETECT };
 	static const struct option longopts[] = {
 		{"last", required_argument, NULL, OPT_LAST},
 		{"node", required_argument, NULL, OPT_NODE},
 		{"offline", no_argument, NULL, OPT_OFFLINE},
+		{"detect", no_argument, NULL, OPT_DETECT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -60,7 +67,7 @@ int cmd_check(const struct pt_cli *cli, int argc, char **argv)
 	struct pt_ctx *ctx = NULL;
 	struct pt_buf q = {0};
 	struct pt_expand x;
-	bool offline = false;
+	bool offline = false, detect = false;
 	int64_t window;
 	char *version = NULL, shown[256];
 	int opt, rc, i;
@@ -78,6 +85,7 @@ int cmd_check(const struct pt_cli *cli, int argc, char **argv)
 			}
 			break;
 		case OPT_OFFLINE: offline = true; break;
+		case OPT_DETECT: detect = true; break;
 		case 'h': fputs(check_usage, stdout); rc = 0; goto out;
 		case ':': rc = pt_usage_error("check", "option '%s' needs a value", argv[optind - 1]); goto out;
 		default: rc = pt_usage_error("check", "unknown option '%s'", argv[optind - 1]); goto out;
@@ -89,6 +97,10 @@ int cmd_check(const struct pt_cli *cli, int argc, char **argv)
 	}
 	if (pt_duration_parse(&window, last, &err) != PT_OK) {
 		rc = pt_usage_error("check", "%s", err.msg);
+		goto out;
+	}
+	if (detect && offline) {
+		rc = pt_usage_error("check", "--detect asks Prometheus: not with --offline");
 		goto out;
 	}
 	path = pt_config_locate(cli->config_path);
@@ -129,19 +141,18 @@ int cmd_check(const struct pt_cli *cli, int argc, char **argv)
 	x.nodes = nodes.v;
 	x.nnodes = nodes.n;
 	x.strip_port = ctx->cfg->strip_port;
-	for (i = 0; i < PT_Q_COUNT; i++) {
-		const struct pt_query *qq = ctx->qs->q[i];
+	for (i = 0; i < (int)ctx->qs->n; i++) {
+		const struct pt_query *qq = &ctx->qs->items[i];
 
-		if (qq == NULL)
-			continue;
 		pt_buf_reset(&q);
 		x.window_ms = pt_report_template_window(qq, window); /* as report sends it */
 		if (pt_queryset_expand(&q, qq, &x, &err) != PT_OK) {
 			rc = pt_fail(&err);
 			goto out;
 		}
-		printf("\n# %s (%s:%d)\n%s\n", pt_quantity_name(qq->quantity), ctx->qs->path, qq->line,
-				q.data);
+		printf("\n# %s%s%s (%s:%d)\n%s\n", pt_quantity_name(qq->quantity),
+				qq->source ? " from " : "", qq->source ? qq->source : "", ctx->qs->path,
+				qq->line, q.data);
 	}
 	if (!offline) {
 		if (pt_prom_buildinfo(&version, ctx->prom, &err) != PT_OK) {
@@ -150,6 +161,24 @@ int cmd_check(const struct pt_cli *cli, int argc, char **argv)
 		}
 		pt_url_redact(shown, sizeof(shown), pt_prom_base_url(ctx->prom));
 		printf("\nPrometheus at %s answers (version %s)\n", shown, version);
+	}
+	if (detect) {
+		struct pt_detect_node *found = NULL;
+		struct pt_window w;
+		size_t nfound = 0;
+
+		memset(&w, 0, sizeof(w));
+		w.end_ms = pt_now_ms();
+		w.start_ms = w.end_ms - window;
+		w.nodes = (const char *const *)nodes.v;
+		w.nnodes = nodes.n;
+		if (pt_detect(&found, &nfound, ctx, &w, &err) != PT_OK) {
+			rc = pt_fail(&err);
+			goto out;
+		}
+		printf("\n");
+		pt_detect_print(stdout, ctx->qs, found, nfound, ctx->cfg->prefer_measured);
+		pt_detect_free(found, nfound);
 	}
 	rc = 0;
 out:

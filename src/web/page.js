@@ -378,8 +378,13 @@
 			Object.keys(seen).forEach(function (k) { ul.appendChild(el("li", null, k)); });
 		}
 		if (rows && colIndex(rows, "cpu_source") >= 0) {
-			var cs = colIndex(rows, "cpu_source"), gs = colIndex(rows, "gpu_source"), cnt = {};
-			rows.rows.forEach(function (r) { var k = "CPU " + r[cs] + ", GPU " + r[gs]; cnt[k] = (cnt[k] || 0) + 1; });
+			var cs = colIndex(rows, "cpu_source"), rs = colIndex(rows, "ram_source");
+			var gs = colIndex(rows, "gpu_source"), ps = colIndex(rows, "power_source"), cnt = {};
+			rows.rows.forEach(function (r) {
+				var k = "CPU " + r[cs] + (rs >= 0 ? ", RAM " + r[rs] : "") + ", GPU " + r[gs] +
+					(ps >= 0 && r[ps] !== "sum" && r[ps] !== "" ? ", wall meter " + r[ps] : "");
+				cnt[k] = (cnt[k] || 0) + 1;
+			});
 			Object.keys(cnt).forEach(function (k) {
 				ul.appendChild(el("li", null, "Power sources " + k + ": " + cnt[k] + " row" + (cnt[k] === 1 ? "" : "s")));
 			});

@@ -76,10 +76,11 @@ static void check_errors(void)
 static void print_row(const powertest_row *r)
 {
 	printf("measure: %s on %s: %.3f s, cpu %.1f %%, %d GPU(s), %.1f W, %.6f Wh = %.3f J = %lld uJ, "
-			"%.4f g CO2 (cpu %s, gpu %s), status %s\n",
+			"%.4f g CO2 (cpu %s, gpu %s; cpu %s, ram %s, gpu %s, total %s), status %s\n",
 			r->task ? r->task : "-", r->node, r->duration_s, r->cpu_util_pct, r->gpu_count,
 			r->power_w, r->energy_wh, r->energy_j, (long long)r->energy_uj, r->co2_g,
 			powertest_source_name(r->cpu_source), powertest_source_name(r->gpu_source),
+			r->cpu_source_name, r->ram_source_name, r->gpu_source_name, r->power_source_name,
 			r->status_text);
 }
 

@@ -286,7 +286,7 @@ resumecase() {
 HDR=$(head -n 1 "$PT_SOURCE_DIR/tests/fixtures/golden/report.csv")
 resumecase "not a powertest report" 'time,node\n'
 resumecase "not a powertest report" 'task,node,start\n'
-resumecase "3 fields where the header has 26" "$HDR\nt,n,x\n"
+resumecase "3 fields where the header has [0-9]+" "$HDR\nt,n,x\n"
 resumecase "a NUL byte" "$HDR\nt,n\0\n"
 resumecase "malformed CSV" "$HDR\n\"t,n\n"
 

@@ -237,7 +237,7 @@ assert_contains "$OUT" "carbon intensity: $PT_TMP/ci.csv (LCA), 8 rows, " "check
 # A configured intensity wins over the gauge; without any intensity data a row is partial, without CO2.
 printf 'prometheus: {url: %s}\nqueries: grid-queries.yaml\npower: {pue: 1.2, carbon_intensity_g_per_kwh: 300}\n' "$GRID_URL" >"$PT_TMP/grid-const.yaml"
 assert_exit 0 pt -c "$PT_TMP/grid-const.yaml" report --start "${WS[odd]}" --end "${WE[odd]}" -o "$PT_TMP/grid-const.csv"
-assert_eq "300.000 300.000 300.000" "$(cut -d, -f22 "$PT_TMP/grid-const.csv" | tail -n +2 | tr '\n' ' ' | sed 's/ $//')" "a configured intensity wins over the gauge"
+assert_eq "300.000 300.000 300.000" "$(python3 -c 'import csv, sys; print(" ".join(r["carbon_intensity_g_per_kwh"] for r in csv.DictReader(open(sys.argv[1]))))' "$PT_TMP/grid-const.csv")" "a configured intensity wins over the gauge"
 printf 'prometheus: {url: %s}\nqueries: grid-queries.yaml\n' "$PROM_URL" >"$PT_TMP/nogrid.yaml"
 assert_exit 1 pt -c "$PT_TMP/nogrid.yaml" report --start "${WS[odd]}" --end "${WE[odd]}"
 assert_contains "$OUT" "partial: no carbon intensity data" "no intensity data: partial"

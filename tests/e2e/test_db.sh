@@ -126,6 +126,35 @@ for k in pg my; do
 	fi
 done
 
+# A table written by an earlier version (without the CSV v2 columns) gains
+# them; its rows stay, the new ones are upserted beside them.
+V2COLS=(other_power_w other_energy_wh ram_source power_source)
+"${MY[@]}" -e "CREATE DATABASE old CHARACTER SET utf8mb4; GRANT ALL ON old.* TO 'powertest'@'127.0.0.1'"
+"${PG[@]}" -d postgres -c "CREATE DATABASE old OWNER powertest"
+declare -A OLD=([sqlite]="sqlite:$PT_TMP/old.db" [mysql]="${URI[mysql]%/*}/old" [pg]="${URI[pg]%/*}/old")
+for kind in sqlite mysql pg; do
+	half=$(head -7 "$PT_TMP/jobs.csv")
+	printf '%s\n' "$half" >"$PT_TMP/half-old.csv"
+	assert_exit 0 pt -c "$CFG" batch "$PT_TMP/half-old.csv" -o "${OLD[$kind]}"
+	drop=""
+	for c in "${V2COLS[@]}"; do drop+="ALTER TABLE powertest_report DROP COLUMN $c; "; done
+	case $kind in
+	sqlite) sqlite3 "$PT_TMP/old.db" "$drop"; n=$(sqlite3 "$PT_TMP/old.db" "SELECT count(*) FROM powertest_report") ;;
+	mysql) "${MY[@]}" old -e "$drop"; n=$(count mysql old) ;;
+	pg) "${PG[@]}" -d old -c "$drop" >/dev/null; "${PG[@]}" -d old -c "ALTER TABLE powertest_report OWNER TO powertest" >/dev/null; n=$(count pg old) ;;
+	esac
+	assert_exit 0 pt -c "$CFG" batch "$PT_TMP/jobs.csv" -o "${OLD[$kind]}"
+	case $kind in
+	sqlite) cols=$(sqlite3 "$PT_TMP/old.db" "SELECT group_concat(name) FROM pragma_table_info('powertest_report')"); m=$(sqlite3 "$PT_TMP/old.db" "SELECT count(*) FROM powertest_report") ;;
+	mysql) cols=$("${MY[@]}" -N -B old -e "SELECT group_concat(column_name) FROM information_schema.columns WHERE table_schema = 'old' AND table_name = 'powertest_report'"); m=$(count mysql old) ;;
+	pg) cols=$("${PG[@]}" -d old -t -A -c "SELECT string_agg(column_name, ',') FROM information_schema.columns WHERE table_name = 'powertest_report'"); m=$(count pg old) ;;
+	esac
+	missing=""
+	for c in "${V2COLS[@]}"; do [[ ,$cols, == *,$c,* ]] || missing+=" $c"; done
+	assert_eq "" "$missing" "$kind: an earlier version's table gains the v2 columns"
+	((n > 0)) && assert_eq "$REF_ROWS" "$m" "$kind: its $n rows kept, the others added" || fail "$kind: no rows before the upgrade"
+done
+
 # A server gone mid-batch: nothing of the command stays; --resume completes.
 "${MY[@]}" -e "CREATE DATABASE cut CHARACTER SET utf8mb4; GRANT ALL ON cut.* TO 'powertest'@'127.0.0.1'"
 "${PG[@]}" -d postgres -c "CREATE DATABASE cut OWNER powertest"

@@ -7,7 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 
 # The report CSV header (doc/reference.md §7.1), spelled out here.
-SPEC_HEADER=task,node,start,end,duration_s,cpu_util_pct,ram_util_pct,ram_used_gib,gpu_count,gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,power_w,cpu_energy_wh,ram_energy_wh,gpu_energy_wh,energy_wh,energy_j,energy_uj,pue,carbon_intensity_g_per_kwh,co2_g,cpu_source,gpu_source,status
+SPEC_HEADER=task,node,start,end,duration_s,cpu_util_pct,ram_util_pct,ram_used_gib,gpu_count,gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,other_power_w,power_w,cpu_energy_wh,ram_energy_wh,gpu_energy_wh,other_energy_wh,energy_wh,energy_j,energy_uj,pue,carbon_intensity_g_per_kwh,co2_g,cpu_source,ram_source,gpu_source,power_source,status
 
 # csv_check FILE ROWS NODE TASK SECONDS: prints "ok" when FILE has the spec's
 # header once, then ROWS rows, all for NODE and TASK, lasting about SECONDS,
@@ -137,6 +137,8 @@ assert_exit 0 env -u POWERTEST_DATA_DIR -u POWERTEST_CONFIG "$PT_TMP/measure-sha
 sed 's/^/    /' "$OUT_FILE"
 loop=$(sed -n 's/^measure: busy loop ran \([0-9.]*\) s.*/\1/p' "$OUT_FILE")
 assert_eq ok "$(csv_check "$PT_TMP/shared.csv" 1 "$node" api-measure "${loop:-0}" 2>&1)" "shared.csv: header, one row per node"
+assert_contains "$(cat "$OUT_FILE")" "(cpu model, gpu measured; cpu model, ram model, gpu nvidia_smi, total sum)" \
+	"the row's sources through the API: kinds and the CSV's names"
 assert_eq ok "$(csv_check "$PT_TMP/shared-append.csv" 2 "$node" api-measure "${loop:-0}" 2>&1)" "shared-append.csv: one header, two appended rows"
 # The library's own data lookup: where did it find its query set?
 libqs=$(sed -n 's/.* query set \(.*\)$/\1/p' "$OUT_FILE")

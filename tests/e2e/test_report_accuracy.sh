@@ -47,11 +47,12 @@ check_window() { # check_window NAME START END
 check_window aligned $((t0 + 600)) $((t0 + 4200))
 check_window odd $((t0 + 1234)).5 $((t0 + 3456))
 
-# Sources: GPU figures measured by default, modelled when asked; CPU from the model.
-src=$(cut -d, -f2,24,25 "$PT_TMP/aligned.csv" | sort | tr '\n' ' ')
-assert_eq "hosta,model,none hostb,model,measured hostc,model,measured node,cpu_source,gpu_source " "$src" "sources, measured"
-src=$(cut -d, -f2,24,25 "$PT_TMP/aligned-model.csv" | sort | tr '\n' ' ')
-assert_eq "hosta,model,none hostb,model,model hostc,model,model node,cpu_source,gpu_source " "$src" "sources, model"
+# Sources: GPU figures measured by default (named by the query set's source,
+# nvidia_smi), modelled when asked; CPU and RAM from the model; no wall meter.
+src=$(cut -d, -f2,26-29 "$PT_TMP/aligned.csv" | sort | tr '\n' ' ')
+assert_eq "hosta,model,model,none,sum hostb,model,model,nvidia_smi,sum hostc,model,model,nvidia_smi,sum node,cpu_source,ram_source,gpu_source,power_source " "$src" "sources, measured"
+src=$(cut -d, -f2,26-29 "$PT_TMP/aligned-model.csv" | sort | tr '\n' ' ')
+assert_eq "hosta,model,model,none,sum hostb,model,model,model,sum hostc,model,model,model,sum node,cpu_source,ram_source,gpu_source,power_source " "$src" "sources, model"
 
 # By device: TDP and where it came from.
 assert_exit 0 pt -c "$PT_TMP/cfg-model.yaml" report --start $((t0 + 600)) --end $((t0 + 4200)) --by device

@@ -73,7 +73,7 @@ python3 - "$PT_TMP/shared.csv" <<'PY' && ok "four whole rows" || { fail "rows"; 
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1])))
 assert len(rows) == 5, len(rows)
-assert all(len(r) == 26 for r in rows), [len(r) for r in rows]
+assert all(len(r) == 30 for r in rows), [len(r) for r in rows]
 assert sorted(r[0] for r in rows[1:]) == ["job1", "job2", "job3", "job4"]
 PY
 

@@ -55,7 +55,7 @@ expect_error() {
 	if [[ $(lines) == 1 && -n $BODY ]]; then ok "$2: one-line message ($BODY)"; else fail "$2: body is not one line: [$BODY]"; fi
 }
 
-header='task,node,start,end,duration_s,cpu_util_pct,ram_util_pct,ram_used_gib,gpu_count,gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,power_w,cpu_energy_wh,ram_energy_wh,gpu_energy_wh,energy_wh,energy_j,energy_uj,pue,carbon_intensity_g_per_kwh,co2_g,cpu_source,gpu_source,status'
+header='task,node,start,end,duration_s,cpu_util_pct,ram_util_pct,ram_used_gib,gpu_count,gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,other_power_w,power_w,cpu_energy_wh,ram_energy_wh,gpu_energy_wh,other_energy_wh,energy_wh,energy_j,energy_uj,pue,carbon_intensity_g_per_kwh,co2_g,cpu_source,ram_source,gpu_source,power_source,status'
 
 # ---- /report.csv: the same CSV as `powertest report` ----
 assert_exit 0 pt -c "$PT_TMP/cfg.yaml" report --start "$s" --end "$e" --task train

@@ -16,9 +16,10 @@ import json
 import sys
 
 HEADER = ("task,node,start,end,duration_s,cpu_util_pct,ram_util_pct,ram_used_gib,gpu_count,"
-          "gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,power_w,cpu_energy_wh,ram_energy_wh,"
-          "gpu_energy_wh,energy_wh,energy_j,energy_uj,pue,carbon_intensity_g_per_kwh,co2_g,"
-          "cpu_source,gpu_source,status").split(",")
+          "gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,other_power_w,power_w,cpu_energy_wh,"
+          "ram_energy_wh,gpu_energy_wh,other_energy_wh,energy_wh,energy_j,energy_uj,pue,"
+          "carbon_intensity_g_per_kwh,co2_g,cpu_source,ram_source,gpu_source,power_source,"
+          "status").split(",")
 
 
 def close(a, b, tol):
@@ -31,7 +32,7 @@ def main(argv):
     pue = float(argv[argv.index("--pue") + 1]) if "--pue" in argv else 1.0
     ci_arg = argv[argv.index("--ci") + 1] if "--ci" in argv else "475"
     expected = json.load(open(exp_path))
-    bad, checked, worst_co2 = [], 0, None
+    bad, checked, worst, worst_co2 = [], 0, 0.0, None
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
     if rows[0] != HEADER:
@@ -54,11 +55,16 @@ def main(argv):
             if v is None:
                 if row[k] != "":
                     bad.append("%s.%s: expected empty, got %s" % (node, k, row[k]))
+            elif isinstance(v, str):
+                if row[k] != v:
+                    bad.append("%s.%s: %r != %r" % (node, k, row[k], v))
             elif k == "gpu_count":
                 if int(row[k]) != v:
                     bad.append("%s.%s: %s != %s" % (node, k, row[k], v))
             elif row[k] == "" or not close(float(row[k]), v, tol):
                 bad.append("%s.%s: got %s, expected %.6g (tolerance %g)" % (node, k, row[k], v, tol))
+            elif abs(v) > 1e-9:
+                worst = max(worst, abs(float(row[k]) - v) / abs(v))
             if k == "co2_g" and v and row[k] != "":
                 d = abs(float(row[k]) - v) / abs(v)
                 worst_co2 = d if worst_co2 is None else max(worst_co2, d)
@@ -73,8 +79,9 @@ def main(argv):
             bad.append("%s: co2_g %s != %g" % (node, row["co2_g"], wh / 1000 * pue * ci))
     for line in bad:
         print("MISMATCH " + line)
-    print("compare: %d values checked, %d mismatches%s" % (checked, len(bad), "" if worst_co2 is None
-          else ", co2_g worst %.4f%% from the truth" % (100 * worst_co2)))
+    print("compare: %d values checked, %d mismatches, worst relative difference %.4f%%%s"
+          % (checked, len(bad), 100 * worst, "" if worst_co2 is None
+             else ", co2_g worst %.4f%% from the truth" % (100 * worst_co2)))
     return 1 if bad or checked == 0 else 0
 
 

@@ -69,7 +69,8 @@ MYSQL_REFUSED = re.compile(r"(?im)(\s*show\s+grants|[\s,]session_user\([^)]*\)|"
                            r"[\s,]current_user(\([^)]*\))?|[\s,]system_user\([^)]*\)|"
                            r"[\s,]user\([^)]*\))([\s,;]|$)")
 TIME_COLS = ("start", "end", "time")
-TEXT_COLS = ("task", "node", "device", "model", "tdp_source", "source", "cpu_source", "gpu_source",
+TEXT_COLS = ("task", "node", "device", "model", "tdp_source", "source", "cpu_source", "ram_source",
+             "gpu_source", "power_source",
              "status")
 # The rows a panel of each table covers: (time column in the range, $node
 # applies, $task applies).

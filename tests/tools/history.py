@@ -4,20 +4,35 @@
 Writes OpenMetrics text that `promtool tsdb create-blocks-from openmetrics`
 turns into TSDB blocks: node_exporter series (CPU seconds per CPU and mode,
 memory, cpu info) on HOST:9100 and nvidia_gpu_exporter series on HOST:9835,
-all piecewise constant per segment, scraped every STEP seconds. Because the
+all piecewise constant per segment, scraped every STEP seconds. A node may
+also have meters, with the exporters' real names: "rapl": "names" or "zone"
+(node_exporter's RAPL counters with or without --collector.rapl.enable-zone-
+label, package split over two sockets, a core zone that must not be added,
+dram from "ram_power"), "kepler": true (kepler_node_cpu_joules_total, from
+"kepler_cpu_power" / "kepler_ram_power"), "scaphandre": true (socket power
+from "scaph_cpu_power", PSYS from "wall_power"), "jetson": true (module input
+from "wall_power"), "wall": "ipmi", "ipmi_current" or "redfish" (from
+"wall_power"), "gpu_exporter": "dcgm", "amd" (ROCm device-metrics-exporter),
+"amd_smi" (amd_smi_exporter) or "intel" (XPU Manager) instead of
+nvidia_gpu_exporter. Because the
 utilisation and power of every segment are parameters, the expected report of
 any window can be computed here from the model's formulas (doc/reference.md §6), independently of
 powertest's C code.
 
   history.py write SPEC.json OUT.om [--ms]  write the OpenMetrics file (--ms: text
                                             format with ms timestamps, for VictoriaMetrics)
-  history.py expect SPEC.json START END [--no-measured] [--config CFG.json]
-                                            print expected per-node figures (JSON)
+  history.py expect SPEC.json START END [--no-measured] [--config CFG.json] [--sources]
+                                            print expected per-node figures (JSON;
+                                            --sources: with the source columns and
+                                            other_power_w)
+  history.py lab N_NODES T0 HOURS OUT.json [--meters]
+                                            make a SPEC for an N-node lab (--meters:
+                                            RAPL, Kepler, IPMI and Redfish on a
+                                            share of the nodes, see lab())
                                             [--intensity FILE [--node-intensity HOST=FILE]...
-                                             --pue P]  add co2_g: the energy of each hour
-                                            of the intensity file (and of each segment)
-                                            x PUE x that hour's intensity
-  history.py lab N_NODES T0 HOURS OUT.json  make a SPEC for an N-node lab
+                                             --pue P]  with expect: add co2_g, the energy
+                                            of each hour of the intensity file (and of
+                                            each segment) x PUE x that hour's intensity
   history.py intensity T0 HOURS OUT.csv [--em|--plain-unix] [--seed S]
                                             an hourly carbon intensity file from T0
                                             (Electricity Maps data-portal form with --em:
@@ -94,8 +109,12 @@ def write(spec, out, ms=False):
             [total] * len(times))
         add("node_memory_MemAvailable_bytes", "gauge", "node_memory_MemAvailable_bytes", inst,
             [total - seg_value(node["ram_used_gib"], seg, t0, t) * GIB for t in times])
+        write_meters(node, times, t0, seg, step, add, scrapes)
         if node.get("gpu_exporter") == "dcgm":
             write_dcgm(node, times, t0, seg, step, add)
+            continue
+        if node.get("gpu_exporter") in ("amd", "amd_smi", "intel"):
+            write_gpu_other(node, times, t0, seg, step, add, scrapes)
             continue
         ginst = {"instance": host + ":9835", "job": "gpu"}
         # "gpu_down": the same for the GPU exporter alone.
@@ -161,6 +180,121 @@ def write_dcgm(node, times, t0, seg, step, add):
             lab, energy)
 
 
+def counter(segments, times, t0, seg, step, scale=1.0, start=1.0e6):
+    """An energy counter from piecewise-constant power: each interval adds the
+    power at its start times its length (scale: joules to the unit)."""
+    out, e = [], start
+    for k, t in enumerate(times):
+        if k > 0:
+            e += scale * seg_value(segments, seg, t0, times[k - 1]) * step
+        out.append(e)
+    return out
+
+
+def write_meters(node, times, t0, seg, step, add, scrapes):
+    """RAPL (node_exporter), Kepler and wall meters of a node, as their exporters name them."""
+    host = node["host"]
+    inst = {"instance": host + ":9100", "job": "node"}
+    rapl = node.get("rapl")
+    if rapl:
+        # Two sockets sharing the package power, a core zone inside the
+        # package (never to be added), and DRAM when "ram_power" is given.
+        zones = [("package", node["cpu_power"], 0.5, "intel-rapl:%d"),
+                 ("core", node["cpu_power"], 0.3, "intel-rapl:%d:0")]
+        if node.get("ram_power"):
+            zones.append(("dram", node["ram_power"], 0.5, "intel-rapl:%d:1"))
+        for zone, power, share, path in zones:
+            for sock in range(2):
+                lab = dict(inst, index=str(sock), path=path % sock)
+                values = counter(power, times, t0, seg, step, share, 1.0e5 * (sock + 1))
+                if rapl == "zone":
+                    add("node_rapl_joules", "counter", "node_rapl_joules_total",
+                        dict(lab, rapl_zone=zone), values)
+                else:
+                    add("node_rapl_%s_joules" % zone, "counter", "node_rapl_%s_joules_total" % zone,
+                        lab, values)
+    if node.get("kepler"):
+        kinst = {"instance": host + "-kepler:28282", "job": "kepler", "node_name": host}
+        scrapes(kinst)
+        for zone, power, share in (("package", node["kepler_cpu_power"], 1.0),
+                                   ("core", node["kepler_cpu_power"], 0.4),
+                                   ("dram", node["kepler_ram_power"], 1.0)):
+            add("kepler_node_cpu_joules", "counter", "kepler_node_cpu_joules_total",
+                dict(kinst, zone=zone, path="/sys/class/powercap/intel-rapl:0"),
+                counter(power, times, t0, seg, step, share))
+    if node.get("scaphandre"):
+        # Scaphandre: socket power in microwatts (gauges), the PSYS counter in microjoules.
+        sinst = {"instance": host + ":8080", "job": "scaphandre"}
+        scrapes(sinst)
+        for sock in range(2):
+            add("scaph_socket_power_microwatts", "gauge", "scaph_socket_power_microwatts",
+                dict(sinst, socket_id=str(sock)),
+                [0.5e6 * seg_value(node["scaph_cpu_power"], seg, t0, t) for t in times])
+        add("scaph_host_rapl_psys_microjoules", "counter", "scaph_host_rapl_psys_microjoules", sinst,
+            counter(node["wall_power"], times, t0, seg, step, 1.0e6))
+    if node.get("jetson"):
+        # A jtop-based exporter: the module's total input in milliwatts.
+        jinst = {"instance": host + ":9401", "job": "jetson"}
+        scrapes(jinst)
+        add("jetson_power_total_mw", "gauge", "jetson_power_total_mw", dict(jinst, type="current"),
+            [1000.0 * seg_value(node["wall_power"], seg, t0, t) for t in times])
+        add("jetson_power_total_mw", "gauge", "jetson_power_total_mw", dict(jinst, type="average"),
+            [1.0] * len(times))
+    wall = node.get("wall")
+    if wall in ("ipmi", "ipmi_current"):
+        winst = {"instance": host + ":9290", "job": "ipmi"}
+        scrapes(winst)
+        name = "ipmi_dcmi_power_consumption_%swatts" % ("current_" if wall == "ipmi_current" else "")
+        add(name, "gauge", name, winst, [seg_value(node["wall_power"], seg, t0, t) for t in times])
+    elif wall == "redfish":
+        winst = {"instance": host + ":9610", "job": "redfish"}
+        scrapes(winst)
+        # The same draw under the system and its enclosure: the largest counts, not the sum.
+        for chassis in ("System.Embedded.1", "Enclosure.Internal.0-1"):
+            add("redfish_chassis_power_average_consumed_watts", "gauge",
+                "redfish_chassis_power_average_consumed_watts",
+                dict(winst, resource="power_wattage", chassis_id=chassis, power_id="0"),
+                [seg_value(node["wall_power"], seg, t0, t) for t in times])
+
+
+def write_gpu_other(node, times, t0, seg, step, add, scrapes):
+    """AMD device-metrics-exporter or Intel XPU Manager series."""
+    host = node["host"]
+    if node["gpu_exporter"] == "amd":
+        ginst = {"instance": host + ":5000", "job": "amd", "hostname": host}
+    elif node["gpu_exporter"] == "amd_smi":
+        ginst = {"instance": host + ":2021", "job": "amd_smi"}
+    else:
+        ginst = {"instance": host + ":29999", "job": "xpum"}
+    if node.get("gpus"):
+        scrapes(ginst)
+    for i, g in enumerate(node.get("gpus", [])):
+        util = [100.0 * seg_value(g["util"], seg, t0, t) for t in times]
+        power = [seg_value(g["power"], seg, t0, t) for t in times]
+        if node["gpu_exporter"] == "amd_smi":
+            # amd_smi_exporter: the GPU's index in a label named after the metric;
+            # power in microwatts.
+            add("amd_gpu_use_percent", "gauge", "amd_gpu_use_percent",
+                dict(ginst, gpu_use_percent=str(i), productname=g["name"]), util)
+            add("amd_gpu_power", "gauge", "amd_gpu_power",
+                dict(ginst, gpu_power=str(i), productname=g["name"]), [1e6 * p for p in power])
+            continue
+        if node["gpu_exporter"] == "amd":
+            lab = dict(ginst, gpu_id=str(i), serial_number=g["uuid"], card_model=g["name"],
+                       gpu_partition_id="0")
+            add("gpu_gfx_activity", "gauge", "gpu_gfx_activity", lab, util)
+            add("gpu_power_usage", "gauge", "gpu_power_usage", lab, power)
+            add("gpu_energy_consumed", "counter", "gpu_energy_consumed", lab,
+                counter(g["power"], times, t0, seg, step, 1.0e6))
+        else:
+            lab = dict(ginst, uuid=g["uuid"], dev_name=g["name"], pci_bdf="0000:%02x:00.0" % i,
+                       vendor="Intel(R) Corporation", pci_dev="0x56c0")
+            add("xpum_engine_ratio", "gauge", "xpum_engine_ratio", lab, util)
+            add("xpum_power_watts", "gauge", "xpum_power_watts", lab, power)
+            add("xpum_energy_joules", "counter", "xpum_energy_joules", lab,
+                counter(g["power"], times, t0, seg, step))
+
+
 def mean_over(segments, seg_len, t0, start, end, step):
     """Time-weighted mean of a piecewise-constant parameter over [start, end]."""
     total, t = 0.0, start
@@ -171,7 +305,7 @@ def mean_over(segments, seg_len, t0, start, end, step):
     return total / (end - start)
 
 
-def expect(spec, start, end, measured=True, cfg=None):
+def expect(spec, start, end, measured=True, cfg=None, sources=False):
     """Expected report per node, from doc/reference.md §6 with the spec's parameters."""
     cfg = cfg or {}
     cpu_default = cfg.get("cpu", {"tdp_watts": 120, "idle_watts": 0})
@@ -190,6 +324,18 @@ def expect(spec, start, end, measured=True, cfg=None):
             tdp, idle = node["cpu_tdp_table"], cpu_default.get("idle_watts", 0)
         cpu_w = idle + (tdp - idle) * u
         ram_w = w_per_gib * used
+        cpu_src = ram_src = "model"
+        if measured and node.get("rapl"):
+            cpu_w, cpu_src = mean_over(node["cpu_power"], seg, t0, start, end, step), "rapl"
+            if node.get("ram_power"):
+                ram_w, ram_src = mean_over(node["ram_power"], seg, t0, start, end, step), "rapl"
+        if measured and node.get("scaphandre") and cpu_src == "model":
+            cpu_w, cpu_src = mean_over(node["scaph_cpu_power"], seg, t0, start, end, step), "scaphandre"
+        if measured and node.get("kepler"):
+            if cpu_src == "model":
+                cpu_w, cpu_src = mean_over(node["kepler_cpu_power"], seg, t0, start, end, step), "kepler"
+            if ram_src == "model":
+                ram_w, ram_src = mean_over(node["kepler_ram_power"], seg, t0, start, end, step), "kepler"
         gpu_w, gutil = 0.0, []
         for g in node.get("gpus", []):
             gu = mean_over(g["util"], seg, t0, start, end, step)
@@ -199,7 +345,17 @@ def expect(spec, start, end, measured=True, cfg=None):
             else:
                 gidle = gpu_default.get("idle_watts", 0)
                 gpu_w += gidle + (g["limit"] - gidle) * gu
-        power = cpu_w + ram_w + gpu_w
+        parts = cpu_w + ram_w + gpu_w
+        power, other, power_src = parts, None, "sum"
+        wall = node.get("wall") or ("scaphandre" if node.get("scaphandre") else
+                                    "jetson" if node.get("jetson") else None)
+        if measured and wall:
+            power = mean_over(node["wall_power"], seg, t0, start, end, step)
+            other, power_src = power - parts, wall.replace("_current", "")
+        gpu_src = "none"
+        if gutil:
+            gpu_src = {"dcgm": "dcgm", "amd": "amd", "amd_smi": "amd_smi", "intel": "intel"}.get(
+                node.get("gpu_exporter"), "nvidia_smi") if measured else "model"
         out[node["host"]] = {
             "cpu_util_pct": 100 * u,
             "ram_used_gib": used,
@@ -213,6 +369,15 @@ def expect(spec, start, end, measured=True, cfg=None):
             "energy_wh": power * d / 3600.0,
             "energy_j": power * d,
         }
+        if sources:
+            out[node["host"]].update({
+                "other_power_w": other,
+                "other_energy_wh": other * d / 3600.0 if other is not None else None,
+                "cpu_energy_wh": cpu_w * d / 3600.0,
+                "ram_energy_wh": ram_w * d / 3600.0,
+                "cpu_source": cpu_src, "ram_source": ram_src, "gpu_source": gpu_src,
+                "power_source": power_src,
+            })
     return out
 
 
@@ -282,8 +447,10 @@ def intensity(t0, hours, out, form="plain", seed=3):
                 f.write("%s,%.2f\n" % (ts.strftime("%Y-%m-%dT%H:%M:%SZ"), lca))
 
 
-def lab(n, t0, hours, seed=7):
-    """A reproducible N-node lab: a third CPU-only, a third 1 GPU, a third 2 GPUs."""
+def lab(n, t0, hours, seed=7, meters=False):
+    """A reproducible N-node lab: a third CPU-only, a third 1 GPU, a third 2 GPUs.
+    With meters, of every five nodes: RAPL (names) + IPMI, RAPL (zone label)
+    + Redfish, Kepler, dcgm-exporter for the GPUs, and one model-only."""
     rnd = random.Random(seed)
     cpus = [("Intel(R) Xeon(R) Platinum 8380 CPU @ 2.30GHz", 270.0),
             ("AMD EPYC 7763 64-Core Processor", 280.0)]
@@ -300,6 +467,19 @@ def lab(n, t0, hours, seed=7):
             node["gpus"].append({"uuid": "GPU-%04d-%d" % (i, j), "name": name, "limit": limit,
                                  "util": [round(rnd.uniform(0, 1), 3) for _ in range(6)],
                                  "power": [round(rnd.uniform(0.1, 1) * limit, 1) for _ in range(6)]})
+        if meters:
+            cpu_w = [round(rnd.uniform(60, 250), 1) for _ in range(6)]
+            ram_w = [round(rnd.uniform(5, 30), 1) for _ in range(6)]
+            wall_w = [round(c + r + 150 + 100 * len(node["gpus"]), 1) for c, r in zip(cpu_w, ram_w)]
+            kind = i % 5
+            if kind in (0, 1):
+                node.update({"rapl": "names" if kind == 0 else "zone", "cpu_power": cpu_w,
+                             "ram_power": ram_w, "wall": "ipmi" if kind == 0 else "redfish",
+                             "wall_power": wall_w})
+            elif kind == 2:
+                node.update({"kepler": True, "kepler_cpu_power": cpu_w, "kepler_ram_power": ram_w})
+            elif kind == 3:
+                node["gpu_exporter"] = "dcgm"
         nodes.append(node)
     return {"t0": t0, "step": step, "segment": seg, "samples": int(hours * 3600 // step) + 1,
             "nodes": nodes}
@@ -314,7 +494,7 @@ def main(argv):
             cfg = json.load(open(argv[argv.index("--config") + 1]))
         spec, start, end = json.load(open(argv[2])), float(argv[3]), float(argv[4])
         measured = "--no-measured" not in argv
-        out = expect(spec, start, end, measured, cfg)
+        out = expect(spec, start, end, measured, cfg, "--sources" in argv)
         if "--intensity" in argv:
             pue = float(argv[argv.index("--pue") + 1]) if "--pue" in argv else 1.0
             files = {None: argv[argv.index("--intensity") + 1]}
@@ -334,8 +514,9 @@ def main(argv):
         form = "em" if "--em" in argv else "unix" if "--plain-unix" in argv else "plain"
         seed = int(argv[argv.index("--seed") + 1]) if "--seed" in argv else 3
         intensity(int(argv[2]), int(argv[3]), argv[4], form, seed)
-    elif len(argv) == 6 and argv[1] == "lab":
-        json.dump(lab(int(argv[2]), int(argv[3]), float(argv[4])), open(argv[5], "w"))
+    elif len(argv) in (6, 7) and argv[1] == "lab":
+        json.dump(lab(int(argv[2]), int(argv[3]), float(argv[4]), meters="--meters" in argv[6:]),
+                  open(argv[5], "w"))
     else:
         sys.stderr.write(__doc__)
         return 2

@@ -207,7 +207,7 @@ static void test_batch__prev_errors(void **state)
 	} cases[] = {
 		{"time,node\n", "out.csv:1: not a powertest report"},
 		{"task,node,start\n", "out.csv:1: not a powertest report"},
-		{NULL, "out.csv:3: 3 fields where the header has 26"},
+		{NULL, "out.csv:3: 3 fields where the header has 30"},
 	};
 	struct pt_batch_prev *p = NULL;
 	struct pt_error err = {0, ""};
@@ -220,7 +220,7 @@ static void test_batch__prev_errors(void **state)
 
 		if (text == NULL) {
 			assert_int_equal(pt_buf_printf(&b, &err, "%s%s\nt,n,x\n", pt_schema_header(&pt_schema_node),
-					"t,n,2026-01-01T00:00:00.000Z,2026-01-01T01:00:00.000Z,,,,,0,,,,,,,,,,,,1,475,,none,none,ok"),
+					"t,n,2026-01-01T00:00:00.000Z,2026-01-01T01:00:00.000Z,,,,,0,,,,,,,,,,,,,,1,475,,none,none,none,sum,ok"),
 					PT_OK);
 			text = b.data;
 		}
@@ -424,8 +424,8 @@ static void test_batch__run_fail_resume(void **state)
 	row_keys(keys, sizeof(keys), full);
 	assert_string_equal(keys, "a/n1 b/n1 b/ghost c/n1 d/");
 	line = "\na,n1,1970-01-01T00:16:40.000Z,1970-01-01T00:26:40.000Z,600.000,50.000,25.000,"
-		"1.0000,0,,60.000,0.375,,60.375,10.000000,0.062500,,10.062500,36225.000,36225000000,1.000,"
-		"475.000,4.7797,model,none,ok\n";
+		"1.0000,0,,60.000,0.375,,,60.375,10.000000,0.062500,,,10.062500,36225.000,36225000000,1.000,"
+		"475.000,4.7797,model,model,none,sum,ok\n";
 	if (strstr(full, line) == NULL)
 		fail_msg("row a not as expected:\n%s", full);
 	assert_non_null(strstr(full, "\nd,,1970-01-01T02:30:00.000Z,1970-01-01T02:31:40.000Z,"));
@@ -496,9 +496,9 @@ static void test_batch__resume_keeps_unmatched(void **state)
 		"task,start,end,nodes\n"
 		"x,0,60,\n"
 		"x,0,60,\n";
-	const char *row_x1 = "x,n1,1970-01-01T00:00:00.000Z,1970-01-01T00:01:00.000Z,60.000,,,,0,,,,,,,,,,,,1.000,475.000,,none,none,ok\n";
-	const char *row_x2 = "x,n2,1970-01-01T00:00:00.000Z,1970-01-01T00:01:00.000Z,60.000,,,,0,,,,,,,,,,,,1.000,475.000,,none,none,ok\n";
-	const char *row_y = "y,n1,1970-01-01T00:00:00.000Z,1970-01-01T00:01:00.000Z,60.000,,,,0,,,,,,,,,,,,1.000,475.000,,none,none,\"partial: no RAM data\"\n";
+	const char *row_x1 = "x,n1,1970-01-01T00:00:00.000Z,1970-01-01T00:01:00.000Z,60.000,,,,0,,,,,,,,,,,,,,1.000,475.000,,none,none,none,sum,ok\n";
+	const char *row_x2 = "x,n2,1970-01-01T00:00:00.000Z,1970-01-01T00:01:00.000Z,60.000,,,,0,,,,,,,,,,,,,,1.000,475.000,,none,none,none,sum,ok\n";
+	const char *row_y = "y,n1,1970-01-01T00:00:00.000Z,1970-01-01T00:01:00.000Z,60.000,,,,0,,,,,,,,,,,,,,1.000,475.000,,none,none,none,sum,\"partial: no RAM data\"\n";
 	struct pt_jobs *jobs = parse_ok(jobs_text2);
 	struct pt_batch_prev *prev = NULL;
 	struct pt_batch_result res;
@@ -557,7 +557,7 @@ static void test_batch__resume_long_names(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/out.csv", dir);
 	assert_int_equal(pt_buf_printf(&text, &err, "%s'%s,'%s,1970-01-01T00:00:00.000Z,"
-			"1970-01-01T00:01:00.000Z,60.000,,,,0,,,,,,,,,,,,1.000,475.000,,none,none,ok\n",
+			"1970-01-01T00:01:00.000Z,60.000,,,,0,,,,,,,,,,,,,,1.000,475.000,,none,none,none,sum,ok\n",
 			pt_schema_header(&pt_schema_node), name.data, node.data), PT_OK);
 	assert_int_equal(pt_batch_prev_parse(&prev, text.data, text.len, "out.csv", &err), PT_OK);
 	assert_int_equal(run_batch(&res, NULL, jobs, prev, 0, path, &err), PT_OK);

@@ -46,6 +46,7 @@ static void make_row(struct pt_row *r, const char *task, const char *node, bool 
 		r->cpu_util_pct = r->ram_util_pct = r->ram_used_gib = r->gpu_util_pct = NAN;
 		r->cpu_power_w = r->ram_power_w = r->gpu_power_w = r->power_w = NAN;
 		r->cpu_energy_wh = r->ram_energy_wh = r->gpu_energy_wh = r->energy_wh = NAN;
+		r->other_power_w = r->other_energy_wh = NAN;
 		r->energy_j = r->co2_g = NAN;
 		pt_status_set(&r->status, PT_STATUS_NO_DATA, "no series for this node in the window");
 		return;
@@ -58,15 +59,23 @@ static void make_row(struct pt_row *r, const char *task, const char *node, bool 
 	r->cpu_power_w = 60;
 	r->ram_power_w = 3;
 	r->gpu_power_w = 225;
-	r->power_w = 288;
+	/* A wall meter: 300 W, 12 W more than the parts. */
+	r->other_power_w = 12;
+	r->power_w = 300;
 	r->cpu_energy_wh = 60 * 90.25 / 3600;
 	r->ram_energy_wh = 3 * 90.25 / 3600;
 	r->gpu_energy_wh = 225 * 90.25 / 3600;
-	r->energy_wh = 288 * 90.25 / 3600;
-	r->energy_j = 288 * 90.25;
+	r->other_energy_wh = 12 * 90.25 / 3600;
+	r->energy_wh = 300 * 90.25 / 3600;
+	r->energy_j = 300 * 90.25;
 	r->co2_g = r->energy_wh / 1000 * 1.2 * 475;
 	r->cpu_source = PT_SRC_MODEL;
 	r->gpu_source = PT_SRC_MEASURED;
+	r->ram_source = PT_SRC_MODEL;
+	strcpy(r->cpu_src, "model");
+	strcpy(r->ram_src, "model");
+	strcpy(r->gpu_src, "nvidia_smi");
+	strcpy(r->power_src, "ipmi");
 	pt_status_ok(&r->status);
 }
 

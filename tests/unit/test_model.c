@@ -283,6 +283,66 @@ static void test_model__measured_preferred(void **state)
 	pt_node_obs_clear(&o);
 }
 
+/* Measured DRAM before the RAM model; a wall meter makes the total and
+ * "other" = wall - parts, negative when the parts' model overestimates. */
+static void test_model__meters(void **state)
+{
+	struct pt_power_params pp;
+	struct pt_node_obs o;
+	struct pt_gpu_obs *g;
+	struct pt_row r;
+	size_t i;
+	const struct pt_device_row *node = NULL;
+
+	(void)state;
+	default_power(&pp);
+	pt_node_obs_init(&o);
+	o.node = strdup("w");
+	o.any = true;
+	o.cpu_util = 0.5;
+	o.ram_used_bytes = 64.0 * 1024 * 1024 * 1024;  /* the model would say 24 W */
+	assert_true(pt_node_obs_put(&o, NULL, PT_Q_CPU_ENERGY, 0, "rapl", 20000)); /* 200 W */
+	assert_true(pt_node_obs_put(&o, NULL, PT_Q_RAM_ENERGY, 0, "rapl", 1000));  /* 10 W */
+	assert_true(pt_node_obs_put(&o, NULL, PT_Q_NODE_POWER, 5, "ipmi", 450));
+	g = pt_node_obs_gpu(&o, "GPU-a");
+	g->util = 0.5;
+	assert_true(pt_node_obs_put(&o, g, PT_Q_GPU_POWER, 7, "dcgm", 150));
+	g = pt_node_obs_gpu(&o, "GPU-b");
+	g->util = 0.5;                          /* no meter: the model, 125 W */
+	run_model(&r, &o, &pp, true, 1, 475, 100 * 1000);
+	assert_double_equal(r.cpu_power_w, 200, 1e-9);
+	assert_string_equal(r.cpu_src, "rapl");
+	assert_double_equal(r.ram_power_w, 10, 1e-9);
+	assert_int_equal(r.ram_source, PT_SRC_MEASURED);
+	assert_string_equal(r.ram_src, "rapl");
+	assert_double_equal(r.gpu_power_w, 275, 1e-9);
+	assert_string_equal(r.gpu_src, "dcgm+model");
+	assert_double_equal(r.power_w, 450, 1e-9);
+	assert_string_equal(r.power_src, "ipmi");
+	assert_double_equal(r.other_power_w, 450 - 200 - 10 - 275, 1e-9);  /* -35: kept */
+	assert_double_equal(r.other_energy_wh, -35 * 100 / 3600.0, 1e-9);
+	assert_double_equal(r.energy_wh, 450 * 100 / 3600.0, 1e-9);
+	for (i = 0; i < r.ndevices; i++)
+		if (strcmp(r.devices[i].device, "node") == 0)
+			node = &r.devices[i];
+	assert_non_null(node);
+	assert_double_equal(node->power_w, 450, 1e-9);
+	assert_string_equal(node->src, "ipmi");
+	assert_int_equal(r.ndevices, 5);
+	pt_row_clear(&r);
+
+	/* prefer_measured off: no meter counts, the wall's neither. */
+	run_model(&r, &o, &pp, false, 1, 475, 100 * 1000);
+	assert_string_equal(r.cpu_src, "model");
+	assert_string_equal(r.ram_src, "model");
+	assert_double_equal(r.ram_power_w, 24, 1e-9);
+	assert_string_equal(r.power_src, "sum");
+	assert_true(isnan(r.other_power_w));
+	assert_int_equal(r.ndevices, 4);
+	pt_row_clear(&r);
+	pt_node_obs_clear(&o);
+}
+
 static void test_model__no_data_is_not_zero(void **state)
 {
 	struct pt_power_params pp;
@@ -480,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_model__cpu_only_node),
 		cmocka_unit_test(test_model__gpu_tdp_precedence),
 		cmocka_unit_test(test_model__measured_preferred),
+		cmocka_unit_test(test_model__meters),
 		cmocka_unit_test(test_model__no_data_is_not_zero),
 		cmocka_unit_test(test_model__failed_scrapes),
 		cmocka_unit_test(test_model__store_warning),

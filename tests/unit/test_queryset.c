@@ -1,4 +1,5 @@
 /* test_queryset.c - query-set loading, validation errors with lines, template expansion, node names. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 
 #include "pt_test.h"
 
+#include "model.h"
 #include "queryset.h"
 
 static void test_queryset__shipped_sets_load(void **state)
@@ -63,6 +65,24 @@ static void test_queryset__errors_name_line(void **state)
 		/* 65 levels: refused before libyaml builds the document. */
 		{"queries:\n  - quantity: cpu_util\n    unit: ratio\n    query: x\n    x: "
 			"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", "t.yaml:5: nesting deeper than 64 levels"},
+		/* Sources: a name as the source columns show it, once per quantity. */
+		{"queries:\n  - quantity: cpu_energy\n    source: RAPL!\n    unit: joules\n    query: x\n",
+			"t.yaml:3: key 'source': 'RAPL!' is not a source name"},
+		{"queries:\n  - quantity: cpu_energy\n    source: model\n    unit: joules\n    query: x\n",
+			"t.yaml:3: key 'source': 'model' is not a source name"},
+		{"queries:\n  - quantity: cpu_energy\n    source: rapl\n    unit: joules\n    query: a\n"
+			"  - quantity: cpu_energy\n    source: rapl\n    unit: joules\n    query: b\n",
+			"t.yaml:6: quantity 'cpu_energy' given twice for source 'rapl' (first at line 2)"},
+		{"queries:\n  - quantity: node_power\n    unit: joules\n    query: x\n",
+			"t.yaml:2: entry 'node_power': unit does not fit"},
+		{"queries:\n  - quantity: ram_energy\n    unit: microwatts\n    query: x\n",
+			"t.yaml:2: entry 'ram_energy': unit does not fit"},
+		{"queries:\n  - quantity: cpu_power\n    sauce: rapl\n    unit: watts\n    query: x\n",
+			"t.yaml:3: unknown key 'sauce'"},
+		{"queries:\n  - quantity: wall_power\n    unit: watts\n    query: x\n",
+			"t.yaml:2: key 'quantity': unknown quantity 'wall_power'"},
+		{"queries:\n  - quantity: node_power\n    unit: kilowatts\n    query: x\n",
+			"t.yaml:3: key 'unit': unknown unit 'kilowatts'"},
 		{NULL, NULL}
 	};
 	size_t i;
@@ -77,6 +97,78 @@ static void test_queryset__errors_name_line(void **state)
 			fail_msg("case %zu: rc %d, message '%s', expected '%s'", i, rc, err.msg, cases[i].expect);
 		assert_null(qs);
 	}
+}
+
+/* Several sources of a quantity: file order, ranks, the same source's power
+ * and energy as one choice, and the new units. */
+static void test_queryset__sources(void **state)
+{
+	static const char yaml[] =
+		"queries:\n"
+		"  - quantity: cpu_util\n    unit: ratio\n    query: u\n"
+		"  - quantity: ram_used\n    unit: bytes\n    query: r\n"
+		"  - quantity: cpu_energy\n    source: rapl\n    unit: joules\n    query: a\n"
+		"  - quantity: cpu_energy\n    source: kepler\n    unit: joules\n    query: b\n"
+		"  - quantity: cpu_power\n    source: scaphandre\n    unit: microwatts\n    query: c\n"
+		"  - quantity: cpu_power\n    source: rapl\n    unit: milliwatts\n    query: d\n"
+		"  - quantity: node_power\n    source: ipmi\n    unit: watts\n    query: e\n";
+	struct pt_queryset *qs = NULL;
+	struct pt_error err = {0, ""};
+	const struct pt_query *it;
+
+	(void)state;
+	assert_int_equal(pt_queryset_parse(&qs, yaml, strlen(yaml), "t", &err), PT_OK);
+	assert_int_equal(qs->n, 7);
+	it = qs->items;
+	assert_ptr_equal(qs->q[PT_Q_CPU_ENERGY], &it[2]);
+	assert_string_equal(it[3].source, "kepler");
+	assert_int_equal(it[3].rank, 1);
+	assert_int_equal(pt_query_slot(&it[3]), PT_Q_CPU_ENERGY + PT_Q_COUNT);
+	/* Priorities: rapl's power goes with rapl's energy (entry 2). */
+	assert_int_equal(it[2].prio, 2);
+	assert_int_equal(it[3].prio, 3);
+	assert_int_equal(it[4].prio, 4);
+	assert_int_equal(it[5].prio, 2);
+	assert_int_equal(pt_quantity_group(PT_Q_CPU_POWER), PT_Q_CPU_ENERGY);
+	assert_int_equal(pt_quantity_group(PT_Q_NODE_POWER), PT_Q_NODE_ENERGY);
+	assert_true(pt_unit_scale(it[4].unit) == 1e-6);
+	assert_true(pt_unit_scale(it[5].unit) == 1e-3);
+	assert_string_equal(pt_query_source(&it[6]), "ipmi");
+	assert_string_equal(pt_query_source(&it[0]), "measured");
+	pt_queryset_free(qs);
+}
+
+/* The first source in the file with data wins, whatever order values come in. */
+static void test_queryset__obs_put(void **state)
+{
+	struct pt_node_obs o;
+	struct pt_gpu_obs *g;
+
+	(void)state;
+	pt_node_obs_init(&o);
+	/* kepler (entry 3) first, then rapl (entry 2): rapl replaces it. */
+	assert_true(pt_node_obs_put(&o, NULL, PT_Q_CPU_ENERGY, 3, "kepler", 100));
+	assert_true(pt_node_obs_put(&o, NULL, PT_Q_CPU_ENERGY, 2, "rapl", 200));
+	assert_true(o.cpu_energy_j == 200);
+	assert_string_equal(o.cpu_src, "rapl");
+	/* A later source's power does not mix in; the same source's does. */
+	assert_false(pt_node_obs_put(&o, NULL, PT_Q_CPU_POWER, 4, "scaphandre", 7));
+	assert_true(isnan(o.cpu_power_w));
+	assert_true(pt_node_obs_put(&o, NULL, PT_Q_CPU_POWER, 2, "rapl", 9));
+	assert_true(o.cpu_power_w == 9 && o.cpu_energy_j == 200);
+	/* An earlier source's power drops a later source's energy. */
+	assert_true(pt_node_obs_put(&o, NULL, PT_Q_CPU_POWER, 1, "ipmi", 5));
+	assert_true(isnan(o.cpu_energy_j) && o.cpu_power_w == 5);
+	/* Per device. */
+	g = pt_node_obs_gpu(&o, "GPU-0");
+	assert_non_null(g);
+	assert_true(pt_node_obs_put(&o, g, PT_Q_GPU_POWER, 9, "dcgm", 300));
+	assert_true(pt_node_obs_put(&o, g, PT_Q_GPU_POWER, 8, "nvidia_smi", 310));
+	assert_false(pt_node_obs_put(&o, g, PT_Q_GPU_ENERGY, 9, "dcgm", 1e6));
+	assert_string_equal(g->src, "nvidia_smi");
+	assert_true(g->power_w == 310 && isnan(g->energy_j));
+	assert_true(isnan(o.node_power_w));
+	pt_node_obs_clear(&o);
 }
 
 static void test_queryset__expand(void **state)
@@ -181,6 +273,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queryset__shipped_sets_load),
 		cmocka_unit_test(test_queryset__errors_name_line),
+		cmocka_unit_test(test_queryset__sources),
+		cmocka_unit_test(test_queryset__obs_put),
 		cmocka_unit_test(test_queryset__expand),
 		cmocka_unit_test(test_queryset__node_name),
 		cmocka_unit_test(test_queryset__units),

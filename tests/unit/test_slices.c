@@ -22,6 +22,7 @@ static void fake_ctx_init(struct fake_ctx *f, int nq)
 	memset(f, 0, sizeof(*f));
 	for (i = 0; i < nq && i < PT_Q_COUNT; i++)
 		f->qs.q[i] = &f->q;
+	f->qs.n = (size_t)nq;
 	f->ctx.qs = &f->qs;
 }
 
