@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report.h"
 #include "strmap.h"
 
 struct dset {
@@ -93,97 +94,68 @@ static int cmp_dev(const void *a, const void *b)
 			((const struct pt_detect_dev *)b)->device);
 }
 
+struct detect {
+	struct pt_ctx *ctx;
+	const struct pt_window *w;
+	struct dset *set;
+	size_t nitems;
+};
+
+/* Which nodes (and devices) one entry's answer has data for. */
+static int detect_one(void *user, const struct pt_query *q, const struct pt_prom_result *res,
+		struct pt_error *err)
+{
+	struct detect *dt = user;
+	const char *label = q->node_label ? q->node_label : dt->ctx->cfg->node_label;
+	size_t k;
+	int rc = PT_OK;
+
+	for (k = 0; k < res->nseries && rc == PT_OK; k++) {
+		const struct pt_series *s = &res->series[k];
+		const char *value = pt_series_label(s, label), *dev;
+		struct pt_detect_node *d;
+		struct pt_detect_dev *v;
+		char node[256];
+
+		if (value == NULL || *value == '\0' || s->nsamples == 0)
+			continue;
+		pt_node_name(node, sizeof(node), value, dt->ctx->cfg->strip_port);
+		if ((d = node_get(dt->set, node, dt->w->nnodes == 0)) == NULL) {
+			if (dt->w->nnodes == 0)
+				rc = pt_error_oom(err);
+			continue;
+		}
+		if (!pt_quantity_is_device(q->quantity)) {
+			d->has[q->index] = true;
+			continue;
+		}
+		if ((dev = pt_series_label(s, q->device_label)) == NULL || *dev == '\0')
+			continue;
+		if ((v = dev_get(d, dev, dt->nitems)) == NULL)
+			rc = pt_error_oom(err);
+		else
+			v->has[q->index] = true;
+	}
+	return rc;
+}
+
 int pt_detect(struct pt_detect_node **out, size_t *nout, struct pt_ctx *ctx,
 		const struct pt_window *w, struct pt_error *err)
 {
-	struct pt_expand x = {w->end_ms - w->start_ms, ctx->cfg->node_label, w->nodes, w->nnodes,
-		ctx->cfg->strip_port};
-	size_t nitems = ctx->qs->n, nq = 0, i, k;
-	struct pt_http_req *reqs = calloc(nitems ? nitems : 1, sizeof(*reqs));
-	const struct pt_query **qs = calloc(nitems ? nitems : 1, sizeof(*qs));
-	struct pt_buf *forms = calloc(nitems ? nitems : 1, sizeof(*forms)), url = {0};
+	size_t nitems = ctx->qs->n, i;
 	struct dset set = {{0}, NULL, 0, 0, nitems};
+	struct detect dt = {ctx, w, &set, nitems};
 	int rc = PT_OK;
 
 	*out = NULL;
 	*nout = 0;
-	if (reqs == NULL || qs == NULL || forms == NULL) {
-		rc = pt_error_oom(err);
-		goto out;
-	}
 	for (i = 0; i < w->nnodes; i++)
 		if (node_get(&set, w->nodes[i], true) == NULL) {
 			rc = pt_error_oom(err);
 			goto out;
 		}
-	if ((rc = pt_prom_url(&url, ctx->prom, "/api/v1/query", err)) != PT_OK)
+	if ((rc = pt_report_ask(ctx, w, false, detect_one, &dt, err)) != PT_OK)
 		goto out;
-	for (i = 0; i < nitems; i++) {
-		const struct pt_query *q = &ctx->qs->items[i];
-		struct pt_buf promql = {0};
-
-		if (q->quantity == PT_Q_UP || q->quantity == PT_Q_COVERED)
-			continue;
-		rc = pt_queryset_expand(&promql, q, &x, err);
-		if (rc == PT_OK)
-			rc = pt_prom_query_form(&forms[nq], promql.data, w->end_ms, err);
-		pt_buf_free(&promql);
-		if (rc != PT_OK)
-			goto out;
-		qs[nq] = q;
-		reqs[nq].url = url.data;
-		reqs[nq].form = forms[nq].data;
-		nq++;
-	}
-	if ((rc = pt_http_multi(pt_prom_http(ctx->prom), reqs, nq, (int)nq, NULL, NULL, err)) != PT_OK)
-		goto out;
-	for (i = 0; i < nq; i++) {
-		const struct pt_query *q = qs[i];
-		const char *label = q->node_label ? q->node_label : ctx->cfg->node_label;
-		struct pt_prom_result *res = NULL;
-
-		if (reqs[i].err.code != PT_OK) {
-			*err = reqs[i].err;
-			rc = err->code;
-			goto out;
-		}
-		if ((rc = pt_prom_decode(&res, reqs[i].body.data, reqs[i].body.len, reqs[i].status,
-				err)) != PT_OK) {
-			char detail[sizeof(err->msg)];
-			memcpy(detail, err->msg, sizeof(detail));
-			pt_error_set(err, rc, "query for %s: %s", pt_quantity_name(q->quantity), detail);
-			goto out;
-		}
-		for (k = 0; k < res->nseries && rc == PT_OK; k++) {
-			const struct pt_series *s = &res->series[k];
-			const char *value = pt_series_label(s, label), *dev;
-			struct pt_detect_node *d;
-			struct pt_detect_dev *v;
-			char node[256];
-
-			if (value == NULL || *value == '\0' || s->nsamples == 0)
-				continue;
-			pt_node_name(node, sizeof(node), value, ctx->cfg->strip_port);
-			if ((d = node_get(&set, node, w->nnodes == 0)) == NULL) {
-				if (w->nnodes == 0)
-					rc = pt_error_oom(err);
-				continue;
-			}
-			if (!pt_quantity_is_device(q->quantity)) {
-				d->has[q->index] = true;
-				continue;
-			}
-			if ((dev = pt_series_label(s, q->device_label)) == NULL || *dev == '\0')
-				continue;
-			if ((v = dev_get(d, dev, nitems)) == NULL)
-				rc = pt_error_oom(err);
-			else
-				v->has[q->index] = true;
-		}
-		pt_prom_result_free(res);
-		if (rc != PT_OK)
-			goto out;
-	}
 	for (i = 0; i < set.n; i++)
 		if (set.nodes[i].ndevs > 1)
 			qsort(set.nodes[i].devs, set.nodes[i].ndevs, sizeof(*set.nodes[i].devs), cmp_dev);
@@ -196,14 +168,6 @@ int pt_detect(struct pt_detect_node **out, size_t *nout, struct pt_ctx *ctx,
 out:
 	pt_detect_free(set.nodes, set.n);
 	pt_strmap_free(&set.names);
-	for (i = 0; i < nitems && forms && reqs; i++) {
-		pt_buf_free(&forms[i]);
-		pt_buf_free(&reqs[i].body);
-	}
-	free(forms);
-	free(reqs);
-	free(qs);
-	pt_buf_free(&url);
 	return rc;
 }
 

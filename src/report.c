@@ -2,7 +2,6 @@
 #include "report.h"
 
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,76 +143,147 @@ int64_t pt_report_template_window(const struct pt_query *q, int64_t window_ms)
 	return window_ms > 1 && !pt_series_is_counter(q->tmpl) ? window_ms - 1 : window_ms;
 }
 
-/* Several windows' instant queries in one pool (carbon over time asks for
- * the pieces of a window), each answer absorbed into its window's nodes as
- * it arrives and then dropped, so only the bodies in flight are held. */
+/* "up", "covered" and "carbon_intensity" add to the nodes the other
+ * quantities found: asked with marks, handed on last. */
+static bool is_mark(enum pt_quantity q)
+{
+	return q == PT_Q_UP || q == PT_Q_COVERED || q == PT_Q_CARBON_INTENSITY;
+}
+
+int pt_report_ask(struct pt_ctx *ctx, const struct pt_window *w, bool marks,
+		int (*fn)(void *user, const struct pt_query *q, const struct pt_prom_result *res,
+			struct pt_error *err), void *user, struct pt_error *err)
+{
+	struct pt_expand x = {w->end_ms - w->start_ms, ctx->cfg->node_label, w->nodes, w->nnodes,
+		ctx->cfg->strip_port};
+	size_t nitems = ctx->qs->n, nq = 0, i, j;
+	struct pt_http_req *reqs = calloc(nitems ? nitems : 1, sizeof(*reqs));
+	const struct pt_query **qs = calloc(nitems ? nitems : 1, sizeof(*qs));
+	struct pt_buf *forms = calloc(nitems ? nitems : 1, sizeof(*forms)), url = {0};
+	int rc = PT_OK;
+
+	if (reqs == NULL || forms == NULL || qs == NULL) {
+		rc = pt_error_oom(err);
+		goto out;
+	}
+	if ((rc = pt_prom_url(&url, ctx->prom, "/api/v1/query", err)) != PT_OK)
+		goto out;
+	/* Every entry, in file order (the first source with data wins). */
+	for (i = 0; i < nitems; i++) {
+		const struct pt_query *q = &ctx->qs->items[i];
+		struct pt_buf promql = {0};
+
+		if (!marks && is_mark(q->quantity))
+			continue;
+		x.window_ms = pt_report_template_window(q, w->end_ms - w->start_ms);
+		rc = pt_queryset_expand(&promql, q, &x, err);
+		if (rc == PT_OK)
+			rc = pt_prom_query_form(&forms[nq], promql.data, w->end_ms, err);
+		pt_buf_free(&promql);
+		if (rc != PT_OK)
+			goto out;
+		qs[nq] = q;
+		reqs[nq].url = url.data;
+		reqs[nq].form = forms[nq].data;
+		nq++;
+	}
+	/* All at once over keep-alive connections. */
+	if ((rc = pt_http_multi(pt_prom_http(ctx->prom), reqs, nq, (int)nq, NULL, NULL, err)) != PT_OK)
+		goto out;
+	/* Each answer decoded, handed on and freed in turn; "up" and "covered"
+	 * last: they mark the nodes the others found. */
+	for (j = 0; j < 2 * nq && rc == PT_OK; j++) {
+		struct pt_prom_result *res = NULL;
+		bool mark;
+
+		i = j % nq;
+		mark = is_mark(qs[i]->quantity);
+		if (mark != (j >= nq))
+			continue;
+		if (reqs[i].err.code != PT_OK) {
+			*err = reqs[i].err;
+			rc = err->code;
+			break;
+		}
+		if ((rc = pt_prom_decode(&res, reqs[i].body.data, reqs[i].body.len, reqs[i].status,
+				err)) != PT_OK) {
+			char detail[sizeof(err->msg)];
+			memcpy(detail, err->msg, sizeof(detail));
+			pt_error_set(err, rc, "query for %s: %s", pt_quantity_name(qs[i]->quantity),
+					detail);
+			break;
+		}
+		/* The body is decoded: its memory goes back to the budget now. */
+		pt_buf_free(&reqs[i].body);
+		rc = fn(user, qs[i], res, err);
+		pt_prom_result_free(res);
+	}
+out:
+	for (i = 0; i < nitems && forms && reqs; i++) {
+		pt_buf_free(&forms[i]);
+		pt_buf_free(&reqs[i].body);
+	}
+	free(forms);
+	free(reqs);
+	free(qs);
+	pt_buf_free(&url);
+	return rc;
+}
+
 struct observe {
 	struct pt_ctx *ctx;
-	const struct pt_window *ws;
-	struct node_set *sets;  /* one per window */
-	const struct pt_query **qs; /* per request */
-	struct pt_prom_result **later; /* per request: answers absorbed after the others */
-	size_t nq;              /* requests per window */
-	struct pt_buf *warnings; /* the store's warnings on any answer, or NULL */
+	const struct pt_window *w;
+	struct node_set *set;
+	struct pt_buf *warnings;
 };
 
-/* up, covered and carbon_intensity only add to nodes the other quantities
- * found, and of several sources of a model name the first in the file wins:
- * these are absorbed once the others are, in file order, whatever order the
- * answers came in (the other quantities' sources are ranked as they go in). */
-static bool absorbed_last(enum pt_quantity q)
-{
-	return q == PT_Q_UP || q == PT_Q_COVERED || q == PT_Q_CARBON_INTENSITY ||
-		q == PT_Q_CPU_INFO || q == PT_Q_GPU_INFO;
-}
-
-static void observe_done(struct pt_http_req *r, void *user)
+static int observe_one(void *user, const struct pt_query *q, const struct pt_prom_result *res,
+		struct pt_error *err)
 {
 	struct observe *ob = user;
-	size_t i = (size_t)(uintptr_t)r->user, wi = i / ob->nq, j;
-	const struct pt_query *q = ob->qs[i];
-	struct pt_prom_result *res = NULL;
-	struct pt_error e = {0, ""};
-	int rc;
+	struct pt_ctx *ctx = ob->ctx;
+	int rc = PT_OK;
 
-	if (r->err.code == PT_OK) {
-		if ((rc = pt_prom_decode(&res, r->body.data ? r->body.data : "", r->body.len, r->status,
-				&e)) != PT_OK)
-			pt_error_set(&r->err, rc, "query for %s: %s", pt_quantity_name(q->quantity), e.msg);
-		/* A partial answer (a store down behind Thanos or Mimir) is not
-		 * whole: the rows say so, never silently. */
-		for (j = 0; res && j < res->nwarnings && ob->warnings && r->err.code == PT_OK; j++) {
-			bool added;
-			if (pt_prom_warning_join(ob->warnings, res->warnings[j], &added, &e) != PT_OK)
-				r->err = e;
-			else if (added && ob->ctx->on_store_warning)
-				ob->ctx->on_store_warning(ob->ctx->on_store_warning_user, res->warnings[j]);
-		}
-		if (res && absorbed_last(q->quantity)) {
-			ob->later[i] = res;
-			res = NULL;
-		}
-		for (j = 0; res && j < res->nseries && r->err.code == PT_OK; j++)
-			if (absorb(&ob->sets[wi], q, &res->series[j], ob->ctx->cfg, ob->ws[wi].nnodes > 0,
-					&e) != PT_OK)
-				r->err = e;
+	/* A partial answer (a store down behind Thanos or Mimir) is not whole:
+	 * the rows say so, never silently. */
+	for (size_t k = 0; k < res->nwarnings && ob->warnings && rc == PT_OK; k++) {
+		bool added;
+		if ((rc = pt_prom_warning_join(ob->warnings, res->warnings[k], &added, err)) == PT_OK &&
+				added && ctx->on_store_warning)
+			ctx->on_store_warning(ctx->on_store_warning_user, res->warnings[k]);
 	}
-	pt_prom_result_free(res);
-	pt_buf_free(&r->body);
+	for (size_t k = 0; k < res->nseries && rc == PT_OK; k++)
+		rc = absorb(ob->set, q, &res->series[k], ctx->cfg, ob->w->nnodes > 0, err);
+	return rc;
 }
 
-/* The observations of set (window w) as pt_report_observe gives them. */
-static void observe_finish(struct node_set *set, const struct pt_window *w)
+int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx,
+		const struct pt_window *w, struct pt_buf *warnings, struct pt_error *err)
 {
-	double d = (double)(w->end_ms - w->start_ms) / 1000.0;
+	struct node_set set = {0};
+	struct observe ob = {ctx, w, &set, warnings};
 	size_t i, j;
+	int rc = PT_OK;
 
-	for (i = 0; i < set->n; i++) {
-		struct pt_node_obs *o = &set->obs[i];
+	*out = NULL;
+	*nout = 0;
+	set.carbon_intensity = NAN;
+	/* Requested nodes come first, in the order asked, each with a row even without data. */
+	for (i = 0; i < w->nnodes; i++) {
+		if (set_get(&set, w->nodes[i], true) == NULL) {
+			rc = pt_error_oom(err);
+			goto out;
+		}
+	}
+	if ((rc = pt_report_ask(ctx, w, true, observe_one, &ob, err)) != PT_OK)
+		goto out;
+	for (i = 0; i < set.n; i++) {
+		struct pt_node_obs *o = &set.obs[i];
+		double d = (double)(w->end_ms - w->start_ms) / 1000.0;
 
 		pt_node_obs_sort_gpus(o);
 		if (isnan(o->carbon_intensity))
-			o->carbon_intensity = set->carbon_intensity;
+			o->carbon_intensity = set.carbon_intensity;
 		/* An energy counter's increase() covers the time with data: over
 		 * a partly covered window, its mean power times the window, as the
 		 * gauges give it (and batch does). */
@@ -226,135 +296,15 @@ static void observe_finish(struct node_set *set, const struct pt_window *w)
 		}
 	}
 	if (w->nnodes == 0)
-		pt_node_obs_sort(set->obs, set->n);
-}
-
-/* pt_report_observe for nw windows at once, at most as many requests in
- * flight as one window has quantities. outs[i], nouts[i]: window i's. */
-static int observe_many(struct pt_node_obs **outs, size_t *nouts, struct pt_ctx *ctx,
-		const struct pt_window *ws, size_t nw, struct pt_buf *warnings, struct pt_error *err)
-{
-	struct observe ob;
-	struct pt_http_req *reqs = NULL;
-	struct pt_buf *forms = NULL, url = {0};
-	size_t n = 0, i, k, qi, pass;
-	int rc = PT_OK;
-
-	memset(&ob, 0, sizeof(ob));
-	ob.ctx = ctx;
-	ob.ws = ws;
-	ob.warnings = warnings;
-	ob.nq = ctx->qs->n;
-	for (i = 0; i < nw; i++) {
-		outs[i] = NULL;
-		nouts[i] = 0;
-	}
-	if ((ob.sets = calloc(nw ? nw : 1, sizeof(*ob.sets))) == NULL ||
-			(reqs = calloc(nw * ob.nq + 1, sizeof(*reqs))) == NULL ||
-			(forms = calloc(nw * ob.nq + 1, sizeof(*forms))) == NULL ||
-			(ob.qs = calloc(nw * ob.nq + 1, sizeof(*ob.qs))) == NULL ||
-			(ob.later = calloc(nw * ob.nq + 1, sizeof(*ob.later))) == NULL) {
-		rc = pt_error_oom(err);
-		goto out;
-	}
-	if ((rc = pt_prom_url(&url, ctx->prom, "/api/v1/query", err)) != PT_OK)
-		goto out;
-	for (i = 0; i < nw; i++) {
-		const struct pt_window *w = &ws[i];
-		struct pt_expand x = {w->end_ms - w->start_ms, ctx->cfg->node_label, w->nodes, w->nnodes,
-			ctx->cfg->strip_port};
-
-		ob.sets[i].carbon_intensity = NAN;
-		/* Requested nodes come first, in the order asked, each with a row even without data. */
-		for (k = 0; k < w->nnodes; k++) {
-			if (set_get(&ob.sets[i], w->nodes[k], true) == NULL) {
-				rc = pt_error_oom(err);
-				goto out;
-			}
-		}
-		/* Every entry, in file order: absorb() lets the first source with data win. */
-		for (qi = 0; qi < ctx->qs->n; qi++) {
-			struct pt_buf promql = {0};
-			const struct pt_query *q = &ctx->qs->items[qi];
-
-			x.window_ms = pt_report_template_window(q, w->end_ms - w->start_ms);
-			rc = pt_queryset_expand(&promql, q, &x, err);
-			if (rc == PT_OK)
-				rc = pt_prom_query_form(&forms[n], promql.data, w->end_ms, err);
-			pt_buf_free(&promql);
-			if (rc != PT_OK)
-				goto out;
-			ob.qs[n] = q;
-			reqs[n].url = url.data;
-			reqs[n].form = forms[n].data;
-			reqs[n].user = (void *)(uintptr_t)n;
-			n++;
-		}
-	}
-	/* All quantities at once over keep-alive connections. */
-	if ((rc = pt_http_multi(pt_prom_http(ctx->prom), reqs, n, (int)(ob.nq ? ob.nq : 1),
-			observe_done, &ob, err)) != PT_OK)
-		goto out;
-	/* The first failure in request order: the same message however they raced. */
-	for (i = 0; i < n; i++) {
-		if (reqs[i].err.code != PT_OK) {
-			*err = reqs[i].err;
-			rc = err->code;
-			goto out;
-		}
-	}
-	/* Model names first, then what marks the nodes found (up, covered, intensity). */
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < n && rc == PT_OK; i++) {
-			const struct pt_prom_result *res = ob.later[i];
-			enum pt_quantity qn = ob.qs[i]->quantity;
-
-			if (res == NULL || (pass == 0) != (qn == PT_Q_CPU_INFO || qn == PT_Q_GPU_INFO))
-				continue;
-			for (k = 0; k < res->nseries && rc == PT_OK; k++)
-				rc = absorb(&ob.sets[i / ob.nq], ob.qs[i], &res->series[k], ctx->cfg,
-						ws[i / ob.nq].nnodes > 0, err);
-		}
-	}
-	if (rc != PT_OK)
-		goto out;
-	for (i = 0; i < nw; i++) {
-		observe_finish(&ob.sets[i], &ws[i]);
-		outs[i] = ob.sets[i].obs;
-		nouts[i] = ob.sets[i].n;
-		ob.sets[i].obs = NULL;
-		ob.sets[i].n = 0;
-	}
+		pt_node_obs_sort(set.obs, set.n);
+	*out = set.obs;
+	*nout = set.n;
+	set.obs = NULL;
+	set.n = 0;
 out:
-	for (i = 0; ob.sets && i < nw; i++) {
-		pt_obs_free(ob.sets[i].obs, ob.sets[i].n);
-		pt_strmap_free(&ob.sets[i].names);
-	}
-	if (rc != PT_OK)
-		for (i = 0; i < nw; i++) {
-			pt_obs_free(outs[i], nouts[i]);
-			outs[i] = NULL;
-			nouts[i] = 0;
-		}
-	for (i = 0; forms && i < n; i++)
-		pt_buf_free(&forms[i]);
-	for (i = 0; reqs && i < n; i++)
-		pt_buf_free(&reqs[i].body);
-	for (i = 0; ob.later && i < n; i++)
-		pt_prom_result_free(ob.later[i]);
-	free(ob.later);
-	free(ob.sets);
-	free(ob.qs);
-	free(reqs);
-	free(forms);
-	pt_buf_free(&url);
+	pt_obs_free(set.obs, set.n);
+	pt_strmap_free(&set.names);
 	return rc;
-}
-
-int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx,
-		const struct pt_window *w, struct pt_buf *warnings, struct pt_error *err)
-{
-	return observe_many(out, nout, ctx, w, 1, warnings, err);
 }
 
 int pt_report_model(struct pt_row **out, size_t *nout, const struct pt_ctx *ctx,
@@ -408,9 +358,9 @@ int pt_report_model(struct pt_row **out, size_t *nout, const struct pt_ctx *ctx,
 		in.carbon_intensity = ci;
 		in.tables = ctx->tables;
 		in.window_note = window_note;
-		in.store_warning = w->store_warning;
 		in.interval_s = (double)(w->step_ms > w->scrape_interval_ms ? w->step_ms :
 				w->scrape_interval_ms) / 1000.0;
+		in.store_warning = w->store_warning;
 		/* A name copied from `targets` ("gpu01:9100") is no node when ports are stripped. */
 		pt_node_name(name, sizeof(name), obs[i].node, ctx->cfg->strip_port);
 		if (!obs[i].any && strcmp(name, obs[i].node) != 0) {
@@ -471,7 +421,7 @@ static int check_coverage(const struct pt_ctx *ctx, const struct pt_window *w,
 }
 
 /* Intensity over time: the window and its pieces (cut at the files' hours)
- * observed in one request pool, each piece's energy by the same queries and
+ * observed one after another, each piece's energy by the same queries and
  * model as the window's, CO2 as the sum of energy x PUE x intensity over the
  * pieces (pt_carbon_apply). One piece (a window inside one hour) is the
  * window itself. */
@@ -503,8 +453,10 @@ static int window_carbon(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
 		ws[p].start_ms = bounds[p - 1];
 		ws[p].end_ms = bounds[p];
 	}
-	if ((rc = observe_many(obs, nobs, ctx, ws, nw, &warnings, err)) != PT_OK)
-		goto out;
+	/* The whole window and each piece, by the same queries. */
+	for (p = 0; p < nw; p++)
+		if ((rc = pt_report_observe(&obs[p], &nobs[p], ctx, &ws[p], &warnings, err)) != PT_OK)
+			goto out;
 	/* A warning on any piece's answer makes the rows partial too. */
 	for (p = 0; p < nw && warnings.len; p++)
 		ws[p].store_warning = warnings.data;

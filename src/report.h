@@ -33,6 +33,14 @@ int64_t pt_report_template_window(const struct pt_query *q, int64_t window_ms);
  * were requested, then in their order. Caller frees with pt_obs_free.
  * warnings (may be NULL) gets the store's warnings on the answers, joined
  * with pt_prom_warning_join; each new one also goes to ctx->on_store_warning. */
+/* Asks every entry of the query set (with marks, also "up" and "covered")
+ * for the window, all at once, evaluated at its end, and hands each decoded
+ * answer to fn in the set's order ("up" and "covered" last), freeing it
+ * after. Stops at the first error: a failed query (named), or fn's. */
+int pt_report_ask(struct pt_ctx *ctx, const struct pt_window *w, bool marks,
+		int (*fn)(void *user, const struct pt_query *q, const struct pt_prom_result *res,
+			struct pt_error *err), void *user, struct pt_error *err) PT_WUR;
+
 int pt_report_observe(struct pt_node_obs **out, size_t *n, struct pt_ctx *ctx,
 		const struct pt_window *w, struct pt_buf *warnings, struct pt_error *err) PT_WUR;
 void pt_obs_free(struct pt_node_obs *obs, size_t n);
