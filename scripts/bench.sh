@@ -3,7 +3,7 @@
 # A benchmark, not a test: it prints ratios and says whether each target is met;
 # it exits 0 unless something could not be measured.
 #
-#   scripts/bench.sh [--only report|batch|export|db] [--nodes N] [--repeat K]
+#   scripts/bench.sh [--only report|batch|export|db|carbon] [--nodes N] [--repeat K]
 #
 # report: a 200-node lab (a third CPU-only, a third 1 GPU, a third 2 GPUs; RAPL,
 #   Kepler, IPMI, Redfish and dcgm-exporter on a share of them) with
@@ -18,6 +18,10 @@
 #   method, peak memory under 64 MiB. It also prints the data floor: curl
 #   fetching every sample the jobs cover in the cheapest form, which bounds
 #   what any exact method can gain over the seed on this machine.
+# carbon: the batch lab and jobs again, batch with an hourly carbon intensity
+#   file (power.carbon_intensity_file) against batch without one, best of K
+#   runs each, and one 6-hour report with and without. Target: batch with the
+#   file within 1.2x of batch without.
 # db: about 100,000 export rows into SQLite, MariaDB and PostgreSQL against
 #   writing them as CSV: seconds, rows per second, ratio.
 #
@@ -130,11 +134,9 @@ bench_report() {
 # ratio A B: A / B with two decimals
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
-bench_batch() {
-	local nodes=60 jobs=400
-	echo "== batch and export: $nodes nodes, 6 h of history, $jobs jobs"
-	start_lab batch "$nodes" 6
-	python3 - "$WORK/batch.json" "$jobs" >"$WORK/jobs.csv" <<'PY'
+# batch_jobs N: N jobs of 5 to 90 minutes over the batch lab, into $WORK/jobs.csv
+batch_jobs() {
+	python3 - "$WORK/batch.json" "$1" >"$WORK/jobs.csv" <<'PY'
 import json, random, sys
 spec, n = json.load(open(sys.argv[1])), int(sys.argv[2])
 rnd = random.Random(11)
@@ -147,6 +149,53 @@ for i in range(n):
     nodes = ";".join(rnd.sample(hosts, rnd.randint(1, 3)))
     print("job%03d,%d,%d,%s,someone" % (i, start, start + dur, nodes))
 PY
+}
+
+bench_carbon() {
+	local nodes=60 jobs=400 t_plain t_file r_plain r_file
+	echo "== carbon over time: batch of $jobs jobs on $nodes nodes, 6 h, with and without an hourly intensity file"
+	start_lab carbon "$nodes" 6
+	cp "$WORK/carbon.json" "$WORK/batch.json"
+	batch_jobs "$jobs"
+	python3 "$ROOT/tests/tools/history.py" intensity $((T0 - 3600)) 9 "$WORK/ci.csv" --em
+	printf 'prometheus: {url: %s}\n' "$URL" >"$WORK/plain.yaml"
+	printf 'prometheus: {url: %s}\npower: {carbon_intensity_file: ci.csv}\n' "$URL" >"$WORK/file.yaml"
+	# Interleaved, best of K each, wall and CPU time: the machine's load
+	# changes between runs, and interleaving spreads it over both.
+	read -r t_plain t_file c_plain c_file kib < <(python3 - "$REPEAT" "$PT" "$WORK" <<'PY'
+import os, resource, subprocess, sys, time
+repeat, pt, work = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+best = {"plain": (1e9, 1e9), "file": (1e9, 1e9)}
+for _ in range(repeat):
+    for kind in ("plain", "file"):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.perf_counter()
+        rc = subprocess.call([pt, "-c", "%s/%s.yaml" % (work, kind), "batch", work + "/jobs.csv",
+                              "-o", "%s/%s.csv" % (work, kind)])
+        dt = time.perf_counter() - t
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if rc not in (0, 1):
+            sys.exit("batch failed (%d)" % rc)
+        cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+        best[kind] = (min(best[kind][0], dt), min(best[kind][1], cpu))
+print("%.4f %.4f %.4f %.4f %d" % (best["plain"][0], best["file"][0], best["plain"][1], best["file"][1],
+      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+PY
+)
+	printf '  batch without a file: %.3f s (CPU %.3f s); with the hourly file: %.3f s (CPU %.3f s) = %sx wall, %sx CPU (target <= 1.2x: %s); peak memory %.1f MiB\n' \
+		"$t_plain" "$c_plain" "$t_file" "$c_file" "$(ratio "$t_file" "$t_plain")" "$(ratio "$c_file" "$c_plain")" \
+		"$(verdict "$t_file <= 1.2 * $t_plain")" "$(awk -v k="$kib" 'BEGIN { print k / 1024 }')"
+	read -r r_plain _ < <(measure "$WORK/o" "$PT" -c "$WORK/plain.yaml" report --start $((T0 + 60)) --end $((T0 + 6 * 3600 - 60)))
+	read -r r_file _ < <(measure "$WORK/o" "$PT" -c "$WORK/file.yaml" report --start $((T0 + 60)) --end $((T0 + 6 * 3600 - 60)))
+	printf '  report of all nodes over 6 h (split at its hours): %.3f s without, %.3f s with (%sx)\n' \
+		"$r_plain" "$r_file" "$(ratio "$r_file" "$r_plain")"
+}
+
+bench_batch() {
+	local nodes=60 jobs=400
+	echo "== batch and export: $nodes nodes, 6 h of history, $jobs jobs"
+	start_lab batch "$nodes" 6
+	batch_jobs "$jobs"
 	# The seed's method: three instant queries per job, one job after another.
 	cat >"$WORK/seed.py" <<'PY'
 import csv, sys, urllib.parse, urllib.request
@@ -285,6 +334,9 @@ case $ONLY in
 esac
 case $ONLY in
 "" | batch | export) bench_batch ;;
+esac
+case $ONLY in
+"" | carbon) bench_carbon ;;
 esac
 case $ONLY in
 "" | db) bench_db ;;

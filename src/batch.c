@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carbon.h"
 #include "schema.h"
 #include "scrape.h"
 #include "series.h"
@@ -34,8 +35,21 @@ struct bjob {
 	struct pt_node_acc *accs;
 	size_t nacc, acap;
 	struct pt_strmap accmap; /* all: node -> acc */
+	/* Carbon over time (carbon.h): the window's pieces at the intensity
+	 * files' boundaries; per acc, an accumulator per piece while its points
+	 * come in, and the energy-weighted sums of the pieces done, so memory
+	 * holds only the pieces the current slice touches. */
+	int64_t *bounds;
+	size_t npieces;     /* > 1 when the window crosses a boundary, else 0 */
+	size_t pdone;       /* pieces finished: their sums are taken */
+	struct piece_accs *pcs; /* parallel to accs */
 	struct pt_buf text; /* its rows, ready to write */
 	struct pt_buf warnings; /* the store's warnings on the slices it was computed from */
+};
+
+struct piece_accs {
+	struct pt_node_acc **p;   /* npieces, NULL until the piece has a point */
+	struct pt_carbon_sums sums;
 };
 
 struct run {
@@ -50,12 +64,33 @@ struct run {
 	size_t cursor;      /* next job to write */
 };
 
+static void piece_free(struct piece_accs *pc, size_t p)
+{
+	if (pc->p && pc->p[p]) {
+		pt_node_acc_clear(pc->p[p]);
+		free(pc->p[p]);
+		pc->p[p] = NULL;
+	}
+}
+
 static void bjob_free_accs(struct bjob *bj)
 {
-	size_t i;
+	size_t i, p;
 
-	for (i = 0; i < bj->nacc; i++)
+	for (i = 0; i < bj->nacc; i++) {
 		pt_node_acc_clear(&bj->accs[i]);
+		if (bj->pcs == NULL)
+			continue;
+		for (p = 0; p < bj->npieces; p++)
+			piece_free(&bj->pcs[i], p);
+		free(bj->pcs[i].p);
+		pt_carbon_sums_clear(&bj->pcs[i].sums);
+	}
+	free(bj->pcs);
+	bj->pcs = NULL;
+	free(bj->bounds);
+	bj->bounds = NULL;
+	bj->npieces = bj->pdone = 0;
 	free(bj->accs);
 	bj->accs = NULL;
 	bj->nacc = bj->acap = 0;
@@ -219,6 +254,129 @@ static int write_ready(struct run *run, bool flush, struct pt_error *err)
 	return PT_OK;
 }
 
+/* Grid points holding piece p's window (as a job's ka, kb). */
+static void piece_points(const struct run *run, const struct bjob *bj, size_t p, int64_t *ka,
+		int64_t *kb)
+{
+	*ka = pt_grid_first(&run->grid, bj->bounds[p] - run->grid.scrape_ms);
+	*kb = pt_grid_last(&run->grid, bj->bounds[p + 1]);
+}
+
+/* Piece p is complete: each node's row over it, by the same rules as the
+ * window's, adds its energy x intensity to the node's sums; its
+ * accumulators go. */
+static int finish_piece(struct run *run, struct bjob *bj, size_t p, struct pt_error *err)
+{
+	struct pt_node_obs *obs = NULL;
+	struct pt_row *rows = NULL;
+	size_t *idx = NULL, nobs = 0, nrows = 0, i;
+	struct pt_window pw;
+	int rc = PT_OK;
+
+	if ((obs = calloc(bj->nacc ? bj->nacc : 1, sizeof(*obs))) == NULL ||
+			(idx = calloc(bj->nacc ? bj->nacc : 1, sizeof(*idx))) == NULL) {
+		rc = pt_error_oom(err);
+		goto out;
+	}
+	memset(&pw, 0, sizeof(pw));
+	pw.task = bj->job->task;
+	pw.start_ms = bj->bounds[p];
+	pw.end_ms = bj->bounds[p + 1];
+	pw.scrape_interval_ms = run->grid.scrape_ms;
+	pw.step_ms = run->grid.step_ms;
+	for (i = 0; i < bj->nacc && rc == PT_OK; i++) {
+		const struct pt_node_acc *a = bj->pcs[i].p ? bj->pcs[i].p[p] : NULL;
+		if (a == NULL || !a->any)
+			continue;
+		if ((rc = pt_node_acc_obs(&obs[nobs], a, &run->grid, pw.start_ms, pw.end_ms,
+				run->ctx->qs->q[PT_Q_COVERED] != NULL, err)) == PT_OK)
+			idx[nobs++] = i;
+	}
+	if (rc == PT_OK)
+		rc = pt_report_model(&rows, &nrows, run->ctx, &pw, obs, nobs, err);
+	for (i = 0; i < nrows && rc == PT_OK; i++) {
+		double g;
+		rc = pt_carbon_piece_g(&g, run->ctx, rows[i].node, &rows[i], pw.start_ms, pw.end_ms, err);
+		if (rc == PT_OK)
+			rc = pt_carbon_sums_add(&bj->pcs[idx[i]].sums, &rows[i], g, err);
+	}
+out:
+	pt_rows_free(rows, nrows);
+	for (i = 0; obs && i < nobs; i++)
+		pt_node_obs_clear(&obs[i]);
+	free(obs);
+	free(idx);
+	for (i = 0; bj->pcs && i < bj->nacc; i++)
+		piece_free(&bj->pcs[i], p);
+	return rc;
+}
+
+/* Finishes the pieces whose points all lie before grid point k1. */
+static int finish_pieces(struct run *run, struct bjob *bj, int64_t k1, struct pt_error *err)
+{
+	int64_t ka, kb;
+	int rc;
+
+	while (bj->pdone < bj->npieces) {
+		piece_points(run, bj, bj->pdone, &ka, &kb);
+		if (kb >= k1)
+			break;
+		if ((rc = finish_piece(run, bj, bj->pdone, err)) != PT_OK)
+			return rc;
+		bj->pdone++;
+	}
+	return PT_OK;
+}
+
+/* The accumulator of the node of a row of the job, or NONE. */
+static size_t acc_of(const struct bjob *bj, size_t i, const char *node)
+{
+	if (bj->all)
+		return pt_strmap_get(&bj->accmap, node);
+	if (i < bj->nacc && strcmp(bj->accs[i].node, node) == 0)
+		return i;
+	for (i = 0; i < bj->nacc; i++)
+		if (strcmp(bj->accs[i].node, node) == 0)
+			return i;
+	return PT_STRMAP_NONE;
+}
+
+/* CO2 over time (carbon.h): each row's intensity weighted by its pieces'
+ * energies (the sums finish_piece took). */
+static int job_carbon(struct run *run, struct bjob *bj, struct pt_row *rows, size_t nrows,
+		struct pt_error *err)
+{
+	const struct pt_job *job = bj->job;
+	int64_t whole[2];
+	size_t i, ai;
+	int rc;
+
+	if (bj->npieces <= 1) {
+		whole[0] = job->start_ms;
+		whole[1] = job->end_ms;
+		return pt_carbon_apply(rows, nrows, run->ctx, whole, 1, &rows, &nrows, err);
+	}
+	if ((rc = finish_pieces(run, bj, INT64_MAX, err)) != PT_OK)
+		return rc;
+	for (i = 0; i < nrows; i++) {
+		const struct pt_intensity *t = pt_carbon_table(run->ctx, rows[i].node);
+		double mean = rows[i].carbon_intensity;
+
+		if (t == NULL && !pt_carbon_node_varies(run->ctx, rows[i].node))
+			continue;
+		if (t && (rc = pt_intensity_mean(t, job->start_ms, job->end_ms, &mean, err)) != PT_OK)
+			return rc;
+		if ((ai = acc_of(bj, i, rows[i].node)) == PT_STRMAP_NONE) {
+			struct pt_carbon_sums none;
+			memset(&none, 0, sizeof(none));
+			pt_carbon_sums_apply(&none, &rows[i], mean);
+		} else {
+			pt_carbon_sums_apply(&bj->pcs[ai].sums, &rows[i], mean);
+		}
+	}
+	return PT_OK;
+}
+
 /* Rows of a job whose last slice is done. */
 static int finish_job(struct run *run, struct bjob *bj, struct pt_error *err)
 {
@@ -266,6 +424,8 @@ static int finish_job(struct run *run, struct bjob *bj, struct pt_error *err)
 	} else if ((rc = pt_report_model(&rows, &nrows, run->ctx, &w, obs, nobs, err)) != PT_OK) {
 		goto out;
 	}
+	if (pt_carbon_varies(run->ctx) && (rc = job_carbon(run, bj, rows, nrows, err)) != PT_OK)
+		goto out;
 	if ((rc = job_text(run, bj, rows, nrows, err)) != PT_OK)
 		goto out;
 	bj->done = true;
@@ -280,37 +440,120 @@ out:
 	return rc;
 }
 
-static int start_job(struct bjob *bj, struct pt_error *err)
+/* The piece slots of acc ai (when the window has pieces). */
+static int init_pieces(struct bjob *bj, size_t ai, struct pt_error *err)
 {
-	size_t i;
+	if (bj->npieces <= 1)
+		return PT_OK;
+	if ((bj->pcs[ai].p = calloc(bj->npieces, sizeof(*bj->pcs[ai].p))) == NULL)
+		return pt_error_oom(err);
+	return PT_OK;
+}
+
+/* Room for cap accumulators (and their pieces). */
+static int grow_accs(struct bjob *bj, size_t cap, struct pt_error *err)
+{
+	struct pt_node_acc *a = realloc(bj->accs, cap * sizeof(*a));
+
+	if (a == NULL)
+		return pt_error_oom(err);
+	bj->accs = a;
+	if (bj->npieces > 1) {
+		struct piece_accs *pc = realloc(bj->pcs, cap * sizeof(*pc));
+		if (pc == NULL)
+			return pt_error_oom(err);
+		memset(pc + bj->acap, 0, (cap - bj->acap) * sizeof(*pc));
+		bj->pcs = pc;
+	}
+	bj->acap = cap;
+	return PT_OK;
+}
+
+static int start_job(struct run *run, struct bjob *bj, struct pt_error *err)
+{
+	size_t i, nb = 0;
 	int rc;
 
+	if (pt_carbon_varies(run->ctx)) {
+		if ((rc = pt_carbon_bounds(&bj->bounds, &nb, run->ctx, bj->job->start_ms,
+				bj->job->end_ms, err)) != PT_OK)
+			return rc;
+		bj->npieces = nb - 1 > 1 ? nb - 1 : 0;
+	}
 	if (bj->all)
 		return PT_OK;
-	if ((bj->accs = calloc(bj->nneed, sizeof(*bj->accs))) == NULL)
-		return pt_error_oom(err);
-	bj->acap = bj->nneed;
+	if ((rc = grow_accs(bj, bj->nneed ? bj->nneed : 1, err)) != PT_OK)
+		return rc;
 	for (i = 0; i < bj->nneed; i++) {
 		if ((rc = pt_node_acc_init(&bj->accs[i], bj->need[i], err)) != PT_OK)
 			return rc;
 		bj->nacc++;
+		if ((rc = init_pieces(bj, i, err)) != PT_OK)
+			return rc;
 	}
 	return PT_OK;
 }
 
-static int add_node_tracks(struct pt_node_acc *acc, const struct pt_slice *s, size_t ni,
-		const struct pt_job *job, struct pt_error *err)
+/* Track t into acc ai for the window and each of its pieces. */
+static int add_track(struct run *run, struct bjob *bj, size_t ai, const struct pt_slice *s, size_t t,
+		struct pt_error *err)
 {
-	size_t t;
+	const struct pt_job *job = bj->job;
+	size_t p;
 	int rc;
 
-	for (t = s->node_first[ni]; t != PT_STRMAP_NONE; t = s->tracks[t].next)
-		if ((rc = pt_node_acc_add(acc, s, &s->tracks[t], job->start_ms, job->end_ms, err)) != PT_OK)
+	if ((rc = pt_node_acc_add(&bj->accs[ai], s, &s->tracks[t], job->start_ms, job->end_ms,
+			err)) != PT_OK)
+		return rc;
+	/* The pieces this slice has points of (earlier ones are done). */
+	for (p = bj->pdone; p < bj->npieces; p++) {
+		struct pt_node_acc **slot = &bj->pcs[ai].p[p];
+		int64_t ka, kb;
+
+		piece_points(run, bj, p, &ka, &kb);
+		if (kb < s->k0)
+			continue;
+		if (ka >= s->k1)
+			break;
+		if (*slot == NULL) {
+			if ((*slot = malloc(sizeof(**slot))) == NULL)
+				return pt_error_oom(err);
+			if ((rc = pt_node_acc_init(*slot, bj->accs[ai].node, err)) != PT_OK) {
+				free(*slot);
+				*slot = NULL;
+				return rc;
+			}
+		}
+		if ((rc = pt_node_acc_add(*slot, s, &s->tracks[t], bj->bounds[p], bj->bounds[p + 1],
+				err)) != PT_OK)
 			return rc;
+	}
 	return PT_OK;
 }
 
-static int accumulate(struct bjob *bj, const struct pt_slice *s, struct pt_error *err)
+static int add_node_tracks(struct run *run, struct bjob *bj, size_t ai, const struct pt_slice *s, size_t ni,
+		struct pt_error *err)
+{
+	size_t t, gi;
+	bool own_ci = false;
+	int rc;
+
+	for (t = s->node_first[ni]; t != PT_STRMAP_NONE; t = s->tracks[t].next) {
+		own_ci = own_ci || s->tracks[t].quantity == PT_Q_CARBON_INTENSITY;
+		if ((rc = add_track(run, bj, ai, s, t, err)) != PT_OK)
+			return rc;
+	}
+	/* The grid's intensity without a node (node "") where the node has none. */
+	if (!own_ci && *s->nodes.keys[ni] && (gi = pt_strmap_get(&s->nodes, "")) != PT_STRMAP_NONE)
+		for (t = s->node_first[gi]; t != PT_STRMAP_NONE; t = s->tracks[t].next)
+			if (s->tracks[t].quantity == PT_Q_CARBON_INTENSITY &&
+					(rc = add_track(run, bj, ai, s, t, err)) != PT_OK)
+				return rc;
+	return PT_OK;
+}
+
+static int accumulate(struct run *run, struct bjob *bj, const struct pt_slice *s,
+		struct pt_error *err)
 {
 	size_t i, ni;
 	int rc;
@@ -324,7 +567,7 @@ static int accumulate(struct bjob *bj, const struct pt_slice *s, struct pt_error
 		for (i = 0; i < bj->nneed; i++) {
 			if ((ni = pt_strmap_get(&s->nodes, bj->need[i])) == PT_STRMAP_NONE)
 				continue;
-			if ((rc = add_node_tracks(&bj->accs[i], s, ni, bj->job, err)) != PT_OK)
+			if ((rc = add_node_tracks(run, bj, i, s, ni, err)) != PT_OK)
 				return rc;
 		}
 		return PT_OK;
@@ -336,19 +579,16 @@ static int accumulate(struct bjob *bj, const struct pt_slice *s, struct pt_error
 		if (ai == PT_STRMAP_NONE)
 			return pt_error_oom(err);
 		if (added) {
-			if (bj->nacc == bj->acap) {
-				size_t cap = bj->acap ? bj->acap * 2 : 16;
-				struct pt_node_acc *a = realloc(bj->accs, cap * sizeof(*a));
-				if (a == NULL)
-					return pt_error_oom(err);
-				bj->accs = a;
-				bj->acap = cap;
-			}
+			if (bj->nacc == bj->acap &&
+					(rc = grow_accs(bj, bj->acap ? bj->acap * 2 : 16, err)) != PT_OK)
+				return rc;
 			if ((rc = pt_node_acc_init(&bj->accs[bj->nacc], s->nodes.keys[ni], err)) != PT_OK)
 				return rc;
 			bj->nacc++;
+			if ((rc = init_pieces(bj, bj->nacc - 1, err)) != PT_OK)
+				return rc;
 		}
-		if ((rc = add_node_tracks(&bj->accs[ai], s, ni, bj->job, err)) != PT_OK)
+		if ((rc = add_node_tracks(run, bj, ai, s, ni, err)) != PT_OK)
 			return rc;
 	}
 	return PT_OK;
@@ -507,6 +747,34 @@ static int slice_nodes(struct pt_strmap *u, bool *all, struct bjob *b, const siz
 	return PT_OK;
 }
 
+/* Every window to compute against the intensity file of each node it names
+ * (the top level's for jobs over every node): an uncovered one is an error
+ * before anything is fetched. Files of nodes found only later are checked
+ * when their rows are made (job_carbon). */
+static int check_coverage(struct run *run, struct pt_error *err)
+{
+	const struct pt_intensity *top = pt_ctx_intensity(run->ctx, &run->ctx->cfg->power);
+	size_t i, j;
+	int rc;
+
+	for (i = 0; i < run->jobs->n && run->ctx->nintensities > 0; i++) {
+		const struct bjob *bj = &run->b[i];
+		const struct pt_job *job = bj->job;
+
+		if (!bj->compute)
+			continue;
+		if (bj->all && top &&
+				(rc = pt_intensity_check(top, job->start_ms, job->end_ms, err)) != PT_OK)
+			return rc;
+		for (j = 0; j < bj->nneed; j++) {
+			const struct pt_intensity *t = pt_carbon_table(run->ctx, bj->need[j]);
+			if (t && (rc = pt_intensity_check(t, job->start_ms, job->end_ms, err)) != PT_OK)
+				return rc;
+		}
+	}
+	return PT_OK;
+}
+
 int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct pt_jobs *jobs,
 		const struct pt_batch_opts *opts, struct pt_out *out, struct pt_error *err)
 {
@@ -541,6 +809,9 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 	res->jobs_computed = ncompute;
 	if (ncompute == 0)
 		goto flush;
+	/* Windows an intensity file does not cover: before any query. */
+	if ((rc = check_coverage(&run, err)) != PT_OK)
+		goto out;
 
 	/* The grid: step and the data's sample interval (see series.h). */
 	if ((order = malloc(ncompute * sizeof(*order))) == NULL ||
@@ -616,7 +887,7 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 		if (k1 > segs[seg][1] + 1)
 			k1 = segs[seg][1] + 1;
 		for (; j < ncompute && run.b[order[j]].ka < k1; j++) {
-			if ((rc = start_job(&run.b[order[j]], err)) != PT_OK)
+			if ((rc = start_job(&run, &run.b[order[j]], err)) != PT_OK)
 				goto out;
 			active[nactive++] = order[j];
 		}
@@ -639,8 +910,12 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 			goto out;
 		res->slices++;
 		res->requests += s->requests;
-		for (i = 0; i < nactive && rc == PT_OK; i++)
-			rc = accumulate(&run.b[active[i]], s, err);
+		for (i = 0; i < nactive && rc == PT_OK; i++) {
+			rc = accumulate(&run, &run.b[active[i]], s, err);
+			/* Pieces whose points are all in: their sums, and their memory back. */
+			if (rc == PT_OK)
+				rc = finish_pieces(&run, &run.b[active[i]], k1, err);
+		}
 		/* The next slice's size: as many points as the budget allows for the
 		 * tracks this one had. */
 		pt_slice_plan_done(&plan, s->ntracks);

@@ -130,10 +130,12 @@ void pt_config_free(struct pt_config *cfg)
 	free(cfg->queries_path);
 	free(cfg->output_password_file);
 	free(cfg->power.country);
+	free(cfg->power.carbon_file);
 	pt_strmap_free(&cfg->override_index);
 	for (i = 0; i < cfg->noverrides; i++) {
 		free(cfg->overrides[i].node);
 		free(cfg->overrides[i].power.country);
+		free(cfg->overrides[i].power.carbon_file);
 	}
 	free(cfg->overrides);
 	free(cfg);
@@ -464,7 +466,7 @@ static int on_ram(struct loader *ld, const char *key, yaml_node_t *value, const 
 
 struct power_ctx {
 	struct pt_power_params *p;
-	const yaml_node_t *carbon, *country;
+	const yaml_node_t *carbon, *country, *file;
 };
 
 static int on_power(struct loader *ld, const char *key, yaml_node_t *value, const char *path,
@@ -474,7 +476,7 @@ static int on_power(struct loader *ld, const char *key, yaml_node_t *value, cons
 static int load_power(struct loader *ld, yaml_node_t *value, const char *path,
 		const char *const *keys, struct pt_power_params *p)
 {
-	struct power_ctx pc = {p, NULL, NULL};
+	struct power_ctx pc = {p, NULL, NULL, NULL};
 	char child[KEY_PATH_MAX];
 
 	if (pt_cfg_walk_mapping(ld, value, path, keys, on_power, &pc) != PT_OK)
@@ -483,6 +485,11 @@ static int load_power(struct loader *ld, yaml_node_t *value, const char *path,
 		snprintf(child, sizeof(child), "%s.country", path);
 		return pt_cfg_key_error(ld, pc.country, child,
 				"set carbon_intensity_g_per_kwh or country, not both");
+	}
+	if (pc.file != NULL && (pc.carbon != NULL || pc.country != NULL)) {
+		snprintf(child, sizeof(child), "%s.carbon_intensity_file", path);
+		return pt_cfg_key_error(ld, pc.file, child, "set carbon_intensity_file or %s, not both",
+				pc.carbon ? "carbon_intensity_g_per_kwh" : "country");
 	}
 	return PT_OK;
 }
@@ -494,7 +501,7 @@ static int on_override(struct loader *ld, const char *key, yaml_node_t *value, c
 		void *ctx)
 {
 	static const char *const keys[] = {"pue", "carbon_intensity_g_per_kwh", "country",
-		"cpu", "gpu", "ram", NULL};
+		"carbon_intensity_file", "carbon_intensity_column", "cpu", "gpu", "ram", NULL};
 	struct pt_config *cfg = ld->cfg;
 	struct pt_node_override *grown, *ov;
 
@@ -570,6 +577,20 @@ static int on_power(struct loader *ld, const char *key, yaml_node_t *value, cons
 		p->country_line = pt_cfg_line_of(value);
 		return get_country(ld, value, path, &p->country);
 	}
+	if (strcmp(key, "carbon_intensity_file") == 0) {
+		pc->file = value;
+		return pt_cfg_get_path(ld, value, path, &p->carbon_file);
+	}
+	if (strcmp(key, "carbon_intensity_column") == 0) {
+		const char *v;
+		if (pt_cfg_get_text(ld, value, path, "lca or direct", &v) != PT_OK)
+			return ld->err->code;
+		if (strcasecmp(v, "lca") != 0 && strcasecmp(v, "direct") != 0)
+			return pt_cfg_want_error(ld, value, path, "lca or direct");
+		p->carbon_column = strcasecmp(v, "direct") == 0;
+		p->has_carbon_column = true;
+		return PT_OK;
+	}
 	if (strcmp(key, "cpu") == 0)
 		return load_device(ld, value, path, &p->cpu);
 	if (strcmp(key, "gpu") == 0)
@@ -600,7 +621,8 @@ static int on_top(struct loader *ld, const char *key, yaml_node_t *value, const 
 	static const char *const nodes_keys[] = {"label", "strip_port", NULL};
 	static const char *const outputs_keys[] = {"password_file", NULL};
 	static const char *const power_keys[] = {"prefer_measured", "pue",
-		"carbon_intensity_g_per_kwh", "country", "cpu", "gpu", "ram", "nodes", NULL};
+		"carbon_intensity_g_per_kwh", "country", "carbon_intensity_file",
+		"carbon_intensity_column", "cpu", "gpu", "ram", "nodes", NULL};
 
 	(void)ctx;
 	if (strcmp(key, "prometheus") == 0) {
@@ -856,8 +878,18 @@ void pt_config_node_power(const struct pt_config *cfg, const char *node,
 		out->carbon_intensity = ov->carbon_intensity;
 		out->has_carbon_intensity = true;
 		out->country = NULL;
+		out->carbon_file = NULL;
 	} else if (ov->country != NULL) {
 		out->country = ov->country;
 		out->has_carbon_intensity = false;
+		out->carbon_file = NULL;
+	} else if (ov->carbon_file != NULL) {
+		out->carbon_file = ov->carbon_file;
+		out->has_carbon_intensity = false;
+		out->country = NULL;
+	}
+	if (ov->has_carbon_column) {
+		out->carbon_column = ov->carbon_column;
+		out->has_carbon_column = true;
 	}
 }

@@ -28,6 +28,9 @@ struct pt_power_params {
 	bool has_carbon_intensity;
 	char *country;           /* ISO alpha-2 or alpha-3, or NULL */
 	unsigned long country_line; /* where the file sets it, for messages */
+	char *carbon_file;       /* hourly intensity CSV (intensity.h), resolved path, or NULL */
+	int carbon_column;       /* enum pt_ci_column: 0 LCA, 1 direct */
+	bool has_carbon_column;
 };
 
 /* An extra parameter sent with every query and query_range request. */

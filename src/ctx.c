@@ -2,15 +2,21 @@
 #include "ctx.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "client.h"
 #include "datadir.h"
 
 void pt_ctx_free(struct pt_ctx *ctx)
 {
+	size_t i;
+
 	if (ctx == NULL)
 		return;
 	pt_prom_free(ctx->prom);
+	for (i = 0; i < ctx->nintensities; i++)
+		pt_intensity_free(ctx->intensities[i]);
+	free(ctx->intensities);
 	pt_tables_free(ctx->tables);
 	pt_queryset_free(ctx->qs);
 	pt_config_free(ctx->cfg);
@@ -30,6 +36,49 @@ static int check_country(const struct pt_ctx *ctx, const struct pt_power_params 
 			"(ISO 3166 alpha-2 or alpha-3 in the carbon table, e.g. FR or FRA)",
 			ctx->cfg->path ? ctx->cfg->path : "(config)", p->country_line, node ? "nodes." : "",
 			node ? node : "", node ? "." : "", p->country);
+}
+
+/* The column a file is read with: the node's choice, else the top level's. */
+static int file_column(const struct pt_config *cfg, const struct pt_power_params *p)
+{
+	if (p->has_carbon_column)
+		return p->carbon_column;
+	return cfg->power.carbon_column;
+}
+
+const struct pt_intensity *pt_ctx_intensity(const struct pt_ctx *ctx,
+		const struct pt_power_params *p)
+{
+	int col;
+	size_t i;
+
+	if (p->carbon_file == NULL)
+		return NULL;
+	col = file_column(ctx->cfg, p);
+	for (i = 0; i < ctx->nintensities; i++)
+		if ((int)ctx->intensities[i]->column == col &&
+				strcmp(ctx->intensities[i]->name, p->carbon_file) == 0)
+			return ctx->intensities[i];
+	return NULL;
+}
+
+/* Loads p's intensity file unless it is loaded already (each file and column once). */
+static int load_intensity(struct pt_ctx *ctx, const struct pt_power_params *p, struct pt_error *err)
+{
+	struct pt_intensity **grown;
+	int rc;
+
+	if (p->carbon_file == NULL || pt_ctx_intensity(ctx, p) != NULL)
+		return PT_OK;
+	grown = realloc(ctx->intensities, (ctx->nintensities + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return pt_error_oom(err);
+	ctx->intensities = grown;
+	if ((rc = pt_intensity_load(&ctx->intensities[ctx->nintensities], p->carbon_file,
+			(enum pt_ci_column)file_column(ctx->cfg, p), err)) != PT_OK)
+		return rc;
+	ctx->nintensities++;
+	return PT_OK;
 }
 
 static int ctx_open(struct pt_ctx **out, const char *config_path, const char *url_override,
@@ -70,6 +119,16 @@ static int ctx_open(struct pt_ctx **out, const char *config_path, const char *ur
 			goto out;
 	if ((rc = pt_model_carbon(&ctx->carbon_intensity, &ctx->cfg->power, ctx->tables, err)) != PT_OK)
 		goto out;
+	/* Every intensity file once, so `check` finds a malformed one too. */
+	for (i = 0; i <= ctx->cfg->noverrides; i++) {
+		struct pt_power_params pp;
+		if (i == 0)
+			pp = ctx->cfg->power;
+		else
+			pt_config_node_power(ctx->cfg, ctx->cfg->overrides[i - 1].node, &pp, NULL, NULL);
+		if ((rc = load_intensity(ctx, &pp, err)) != PT_OK)
+			goto out;
+	}
 	if (online)
 		rc = pt_client_open(&ctx->prom, ctx->cfg, url_override, err);
 out:

@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "intensity.h"
 #include "model.h"
 #include "prom.h"
 #include "queryset.h"
@@ -15,6 +16,9 @@ struct pt_ctx {
 	struct pt_tables *tables;
 	struct pt_prom *prom;      /* NULL when opened offline */
 	double carbon_intensity;   /* resolved default */
+	struct pt_intensity **intensities; /* every carbon_intensity_file (and column) the
+	                                      configuration names, loaded once */
+	size_t nintensities;
 	/* Called with each distinct warning a store sent with an answer (the
 	 * rows say so in their status too); NULL = not told. The CLI sets it
 	 * for -v. serve may call it from several threads at once. */
@@ -24,6 +28,7 @@ struct pt_ctx {
 
 /* Loads config (path may be NULL), applies url_override, loads the query set
  * and tables, checks every configured country against the carbon table,
+ * loads and checks every carbon intensity file,
  * reads secrets, opens the Prometheus client (sends no request). Caller
  * frees with pt_ctx_free. */
 int pt_ctx_open(struct pt_ctx **out, const char *config_path, const char *url_override,
@@ -31,5 +36,10 @@ int pt_ctx_open(struct pt_ctx **out, const char *config_path, const char *url_ov
 /* Same, without a Prometheus client (check --offline, unit tests). */
 int pt_ctx_open_offline(struct pt_ctx **out, const char *config_path, struct pt_error *err) PT_WUR;
 void pt_ctx_free(struct pt_ctx *ctx);
+
+/* The loaded intensity file of effective parameters p (pt_config_node_power),
+ * or NULL when p has none. */
+const struct pt_intensity *pt_ctx_intensity(const struct pt_ctx *ctx,
+		const struct pt_power_params *p);
 
 #endif

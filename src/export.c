@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carbon.h"
 #include "schema.h"
 #include "scrape.h"
 #include "series.h"
@@ -30,6 +31,7 @@ static int cmp_str(const void *a, const void *b)
 
 struct node_state {
 	double energy_wh;  /* cumulative since start */
+	double co2_g;      /* the same for CO2 */
 	bool seen;
 };
 
@@ -66,6 +68,14 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 		end_ms = opts->start_ms;
 	nsteps = (end_ms - opts->start_ms) / g.step_ms + 1; /* points 0 .. n, t_n <= end */
 	res->steps = (size_t)nsteps;
+	/* The intensity files the rows will need, before any query. */
+	for (i = 0; i < (opts->nnodes ? opts->nnodes : 1) && ctx->nintensities > 0; i++) {
+		const struct pt_intensity *t = opts->nnodes ? pt_carbon_table(ctx, opts->nodes[i]) :
+			pt_ctx_intensity(ctx, &ctx->cfg->power);
+		if (t && (rc = pt_intensity_check(t, opts->start_ms, opts->start_ms +
+				(nsteps - 1) * g.step_ms, err)) != PT_OK)
+			return rc;
+	}
 
 	for (i = 0; i < opts->nnodes; i++)
 		if (pt_strmap_put(&known, opts->nodes[i], NULL) == PT_STRMAP_NONE) {
@@ -166,6 +176,11 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 			}
 			if (rc == PT_OK)
 				rc = pt_report_model(&rows, &nrows, ctx, &w, obs, n, err);
+			/* Intensity over time: the point's step at its mean (point 0, the
+			 * step before start, adds nothing: at start). */
+			if (rc == PT_OK && pt_carbon_varies(ctx))
+				rc = pt_carbon_apply_mean(rows, nrows, ctx, k > 0 ? w.start_ms : w.end_ms,
+						w.end_ms, err);
 			for (i = 0; i < nrows && rc == PT_OK; i++) {
 				struct node_state *ns = &st[pt_strmap_get(&known, order[i])];
 				bool has = obs[i].any && isfinite(rows[i].power_w);
@@ -175,10 +190,13 @@ int pt_export_run(struct pt_export_result *res, struct pt_ctx *ctx,
 					/* Point 0 is the step before start: no energy since start yet. */
 					if (k > 0 && isfinite(rows[i].energy_wh))
 						ns->energy_wh += rows[i].energy_wh;
+					if (k > 0 && isfinite(rows[i].co2_g))
+						ns->co2_g += rows[i].co2_g;
 				}
 				ref.row = &rows[i];
 				ref.has = has;
 				ref.cum_wh = ns->energy_wh;
+				ref.cum_co2_g = ns->co2_g;
 				rc = opts->sink ? pt_sink_put(opts->sink, &ref, err)
 					: pt_csv_row(&b, &pt_schema_export, &ref, err);
 				res->rows++;

@@ -362,7 +362,16 @@ int pt_html_notes(char ***notes, size_t *n, const struct pt_ctx *ctx, struct pt_
 
 	*notes = NULL;
 	*n = 0;
-	if (p->has_carbon_intensity)
+	if (p->carbon_file)
+		rc = note_add(notes, n, err, "Carbon intensity over time: %s (%s), hour by hour; "
+				"each row's intensity is the mean weighted by its energy.", p->carbon_file,
+				p->carbon_column ? "direct" : "life-cycle");
+	else if (!p->has_carbon_intensity && p->country == NULL &&
+			ctx->qs->q[PT_Q_CARBON_INTENSITY] != NULL)
+		rc = note_add(notes, n, err, "Carbon intensity over time: the query set's "
+				"carbon_intensity from Prometheus, hour by hour; each row's intensity is "
+				"the mean weighted by its energy.");
+	else if (p->has_carbon_intensity)
 		rc = note_add(notes, n, err, "Carbon intensity %.3f g/kWh: "
 				"power.carbon_intensity_g_per_kwh in the configuration.", ctx->carbon_intensity);
 	else if (p->country)

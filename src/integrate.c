@@ -378,8 +378,8 @@ int pt_node_acc_add(struct pt_node_acc *acc, const struct pt_slice *s, const str
 		return pt_error_oom(err);
 	qa->index = t->index;
 	memcpy(qa->src, t->src, sizeof(qa->src));
-	if (t->quantity != PT_Q_UP)
-		acc->any = true; /* "up" alone is not data */
+	if (t->quantity != PT_Q_UP && t->quantity != PT_Q_CARBON_INTENSITY)
+		acc->any = true; /* "up" (or the grid's intensity) alone is not data */
 	qa->counter = counter;
 	if (t->blk)
 		return add_blocks(acc, ga, qa, t, &st, kb, err);
@@ -390,7 +390,8 @@ int pt_node_acc_add(struct pt_node_acc *acc, const struct pt_slice *s, const str
 
 	/* The node's first and last points wholly inside the window (the
 	 * samples an instant query over it has), from its node-level series. */
-	if (kind == KIND_MEAN && !t->device && t->quantity != PT_Q_UP) {
+	if (kind == KIND_MEAN && !t->device && t->quantity != PT_Q_UP &&
+			t->quantity != PT_Q_CARBON_INTENSITY) {
 		int64_t f = ilo > ka ? ilo : ka, l = ihi < kb ? ihi : kb, hi = l;
 		while (f <= hi && isnan(t->v[f - s->k0]))
 			f++;
@@ -494,7 +495,7 @@ int pt_node_acc_obs(struct pt_node_obs *o, const struct pt_node_acc *acc, const 
 	if (covered && acc->span) {
 		double n = 0;
 		for (i = 0; i < acc->q.n; i++)
-			if (i % PT_Q_COUNT != PT_Q_UP &&
+			if (i % PT_Q_COUNT != PT_Q_UP && i % PT_Q_COUNT != PT_Q_CARBON_INTENSITY &&
 					kind_of((enum pt_quantity)(i % PT_Q_COUNT)) == KIND_MEAN &&
 					acc->q.q[i].w / (double)g->step_ms > n)
 				n = acc->q.q[i].w / (double)g->step_ms;
@@ -557,6 +558,10 @@ int pt_slice_point_obs(struct pt_node_obs *o, const struct pt_slice *s, const ch
 			o->up = v; /* not data by itself */
 			continue;
 		}
+		if (tr->quantity == PT_Q_CARBON_INTENSITY) {
+			o->carbon_intensity = v; /* nor is this */
+			continue;
+		}
 		o->any = true;
 		if (tr->device && (g = pt_node_obs_gpu(o, tr->device)) == NULL)
 			goto oom;
@@ -578,6 +583,11 @@ int pt_slice_point_obs(struct pt_node_obs *o, const struct pt_slice *s, const ch
 			break;
 		}
 	}
+	/* The grid's intensity without a node (node "") where the node has none. */
+	if (isnan(o->carbon_intensity) && (ni = pt_strmap_get(&s->nodes, "")) != PT_STRMAP_NONE)
+		for (t = s->node_first[ni]; t != PT_STRMAP_NONE; t = s->tracks[t].next)
+			if (s->tracks[t].quantity == PT_Q_CARBON_INTENSITY && s->tracks[t].v)
+				o->carbon_intensity = s->tracks[t].v[k - s->k0];
 	pt_node_obs_sort_gpus(o);
 	return PT_OK;
 oom:

@@ -65,6 +65,7 @@ void pt_node_obs_init(struct pt_node_obs *o)
 	o->cpu_util = o->cpu_power_w = o->cpu_energy_j = NAN;
 	o->ram_used_bytes = o->ram_total_bytes = o->up = o->covered_s = NAN;
 	o->ram_power_w = o->ram_energy_j = o->node_power_w = o->node_energy_j = NAN;
+	o->carbon_intensity = NAN;
 }
 
 /* Where quantity q of o (g) goes, its group's other member, and its source name. */
@@ -86,6 +87,7 @@ static bool obs_slot(struct pt_node_obs *o, struct pt_gpu_obs *g, enum pt_quanti
 	case PT_Q_NODE_ENERGY:
 		*val = &o->node_energy_j; *other = &o->node_power_w; *src = o->node_src; break;
 	case PT_Q_COVERED: *val = &o->covered_s; break;
+	case PT_Q_CARBON_INTENSITY: *val = &o->carbon_intensity; break;
 	case PT_Q_GPU_UTIL: if (!g) return false; *val = &g->util; break;
 	case PT_Q_GPU_POWER: if (!g) return false; *val = &g->power_w; *other = &g->energy_j; *src = g->src; break;
 	case PT_Q_GPU_ENERGY: if (!g) return false; *val = &g->energy_j; *other = &g->power_w; *src = g->src; break;
@@ -250,7 +252,7 @@ static struct pt_device_row *add_device(struct pt_row *r, const char *device, co
 	struct pt_device_row *d = &r->devices[r->ndevices];
 
 	memset(d, 0, sizeof(*d));
-	d->util_pct = d->tdp_watts = d->power_w = d->energy_wh = NAN;
+	d->util_pct = d->tdp_watts = d->power_w = d->energy_wh = d->co2_g = NAN;
 	if ((d->device = strdup(device)) == NULL)
 		return NULL;
 	if (model && (d->model = strdup(model)) == NULL)
@@ -496,6 +498,8 @@ static int model_node(struct pt_row *r, const struct pt_model_in *in, const stru
 	}
 	if (in->window_note)
 		add_reason(notes, sizeof(notes), in->window_note);
+	if (isnan(in->carbon_intensity))
+		add_reason(missing, missing_size, "no carbon intensity data");
 	r->gpu_util_pct = gpu_util_n ? gpu_util_sum / (double)gpu_util_n * 100.0 : NAN;
 	r->gpu_power_w = gpu_power;
 	r->gpu_energy_wh = isfinite(gpu_power) ? gpu_power * d / PT_J_PER_WH : NAN;
@@ -556,6 +560,7 @@ static int model_node(struct pt_row *r, const struct pt_model_in *in, const stru
 	/* Devices: their own data, the node's notes. */
 	for (i = 0; i < r->ndevices; i++) {
 		struct pt_device_row *dr = &r->devices[i];
+		dr->co2_g = nodata ? NAN : dr->energy_wh / 1000.0 * r->pue * r->carbon_intensity;
 		if (dr->source == PT_SRC_NONE || nodata)
 			pt_status_set(&dr->status, PT_STATUS_NO_DATA, "%s%s%s",
 					nodata ? nodata : "no series for this device in the window",

@@ -74,6 +74,7 @@ struct pt_node_obs {
 	double up;              /* share of successful scrapes, NaN when unknown */
 	int up_n;               /* targets averaged into up */
 	double covered_s;       /* seconds the samples span (+ one interval), NaN when unknown */
+	double carbon_intensity; /* g/kWh from the query set's carbon_intensity, NaN when none */
 	struct pt_gpu_obs *gpus;
 	size_t ngpus;
 	size_t gpus_cap;
@@ -125,6 +126,7 @@ struct pt_device_row {
 	enum pt_tdp_source tdp_source;
 	double power_w;
 	double energy_wh;
+	double co2_g;           /* energy x PUE x the node's intensity (carbon.h: over time) */
 	enum pt_source source;
 	char src[PT_SRC_TEXT];  /* the source column: the meter's name, "model" or "none" */
 	struct pt_status status;
@@ -169,7 +171,7 @@ struct pt_model_in {
 	bool prefer_measured;
 	const struct pt_power_params *power; /* effective for this node */
 	bool cpu_tdp_from_override, gpu_tdp_from_override;
-	double pue, carbon_intensity;
+	double pue, carbon_intensity; /* carbon_intensity NaN: unknown (row partial, no CO2) */
 	const struct pt_tables *tables;
 	const char *window_note; /* e.g. "window shorter than two scrape intervals"; NULL = none */
 	double interval_s;       /* sample interval behind obs->covered_s (scrapes, or a

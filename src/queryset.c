@@ -30,6 +30,7 @@ static const char *const quantity_names[PT_Q_COUNT] = {
 	[PT_Q_GPU_INFO] = "gpu_info",
 	[PT_Q_UP] = "up",
 	[PT_Q_COVERED] = "covered",
+	[PT_Q_CARBON_INTENSITY] = "carbon_intensity",
 };
 
 static const struct {
@@ -47,12 +48,14 @@ static const struct {
 	{"millijoules", PT_UNIT_MILLIJOULES, 1e-3},
 	{"microjoules", PT_UNIT_MICROJOULES, 1e-6},
 	{"seconds", PT_UNIT_SECONDS, 1.0},
+	{"g_per_kwh", PT_UNIT_G_PER_KWH, 1.0},
 	{NULL, PT_UNIT_NONE, 1.0}
 };
 
 /* Which units make sense for each quantity: a set of watts labelled as a
  * utilisation is a mistake worth catching at load time. */
-enum unit_kind { KIND_INFO, KIND_RATIO, KIND_BYTES, KIND_WATTS, KIND_ENERGY, KIND_SECONDS };
+enum unit_kind { KIND_INFO, KIND_RATIO, KIND_BYTES, KIND_WATTS, KIND_ENERGY, KIND_SECONDS,
+	KIND_INTENSITY };
 
 static enum unit_kind quantity_kind(enum pt_quantity q)
 {
@@ -64,6 +67,7 @@ static enum unit_kind quantity_kind(enum pt_quantity q)
 	case PT_Q_CPU_ENERGY: case PT_Q_GPU_ENERGY: case PT_Q_RAM_ENERGY: case PT_Q_NODE_ENERGY:
 		return KIND_ENERGY;
 	case PT_Q_COVERED: return KIND_SECONDS;
+	case PT_Q_CARBON_INTENSITY: return KIND_INTENSITY;
 	default: return KIND_INFO;
 	}
 }
@@ -76,6 +80,7 @@ static enum unit_kind unit_kind(enum pt_unit u)
 	case PT_UNIT_WATTS: case PT_UNIT_MILLIWATTS: case PT_UNIT_MICROWATTS: return KIND_WATTS;
 	case PT_UNIT_JOULES: case PT_UNIT_MILLIJOULES: case PT_UNIT_MICROJOULES: return KIND_ENERGY;
 	case PT_UNIT_SECONDS: return KIND_SECONDS;
+	case PT_UNIT_G_PER_KWH: return KIND_INTENSITY;
 	default: return KIND_INFO;
 	}
 }
@@ -260,7 +265,7 @@ static int parse_entry(struct qs_parse *p, yaml_node_t *n, struct pt_query *q, b
 			if (units[i].name == NULL)
 				return qs_fail(p, v, "key 'unit': unknown unit '%s' (ratio, percent, bytes, "
 						"watts, milliwatts, microwatts, joules, millijoules, microjoules, "
-						"seconds)%s", val ? val : "", NULL);
+						"seconds, g_per_kwh)%s", val ? val : "", NULL);
 			q->unit = units[i].unit;
 			have_unit = true;
 		} else if (strcmp(key, "device_label") == 0 || strcmp(key, "model_label") == 0 ||

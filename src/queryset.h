@@ -30,6 +30,8 @@ enum pt_quantity {
 	PT_Q_UP,                 /* ratio of successful scrapes of the node's targets (flags gaps) */
 	PT_Q_COVERED,            /* seconds from the node's first sample in the window to its last,
 	                          * plus one interval (flags windows reaching past the data) */
+	PT_Q_CARBON_INTENSITY,   /* g/kWh, node, or every node when the series has no node
+	                          * label: the grid's intensity, time-averaged (carbon.h) */
 	PT_Q_COUNT
 };
 
@@ -44,7 +46,8 @@ enum pt_unit {
 	PT_UNIT_JOULES,
 	PT_UNIT_MILLIJOULES,
 	PT_UNIT_MICROJOULES,
-	PT_UNIT_SECONDS
+	PT_UNIT_SECONDS,
+	PT_UNIT_G_PER_KWH
 };
 
 /* Most entries (sources) of one quantity in a query set. */

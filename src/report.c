@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carbon.h"
 #include "series.h"
 #include "strmap.h"
 
@@ -17,6 +18,7 @@ struct node_set {
 	struct pt_strmap names;
 	struct pt_node_obs *obs;
 	size_t n, cap;
+	double carbon_intensity; /* a carbon_intensity series without a node: every node's */
 };
 
 static struct pt_node_obs *set_get(struct node_set *set, const char *node, bool create)
@@ -71,9 +73,19 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 	struct pt_gpu_obs *g = NULL;
 	char node[256];
 
+	if (q->quantity == PT_Q_CARBON_INTENSITY && (value == NULL || *value == '\0')) {
+		if (isnan(set->carbon_intensity)) /* the first source with data: every node's */
+			set->carbon_intensity = v * pt_unit_scale(q->unit);
+		return PT_OK;
+	}
 	if (value == NULL || *value == '\0')
 		return PT_OK; /* a series that names no node cannot be billed to one */
 	pt_node_name(node, sizeof(node), value, cfg->strip_port);
+	if (q->quantity == PT_Q_CARBON_INTENSITY) {
+		if ((o = set_get(set, node, false)) != NULL && isnan(o->carbon_intensity))
+			o->carbon_intensity = v * pt_unit_scale(q->unit);
+		return PT_OK;
+	}
 	if (q->quantity == PT_Q_UP || q->quantity == PT_Q_COVERED) {
 		/* Every scraped target has "up", Prometheus itself too: these mark
 		 * the nodes the other quantities found (absorbed before), add none. */
@@ -131,6 +143,13 @@ int64_t pt_report_template_window(const struct pt_query *q, int64_t window_ms)
 	return window_ms > 1 && !pt_series_is_counter(q->tmpl) ? window_ms - 1 : window_ms;
 }
 
+/* "up", "covered" and "carbon_intensity" add to the nodes the other
+ * quantities found: asked with marks, handed on last. */
+static bool is_mark(enum pt_quantity q)
+{
+	return q == PT_Q_UP || q == PT_Q_COVERED || q == PT_Q_CARBON_INTENSITY;
+}
+
 int pt_report_ask(struct pt_ctx *ctx, const struct pt_window *w, bool marks,
 		int (*fn)(void *user, const struct pt_query *q, const struct pt_prom_result *res,
 			struct pt_error *err), void *user, struct pt_error *err)
@@ -154,7 +173,7 @@ int pt_report_ask(struct pt_ctx *ctx, const struct pt_window *w, bool marks,
 		const struct pt_query *q = &ctx->qs->items[i];
 		struct pt_buf promql = {0};
 
-		if (!marks && (q->quantity == PT_Q_UP || q->quantity == PT_Q_COVERED))
+		if (!marks && is_mark(q->quantity))
 			continue;
 		x.window_ms = pt_report_template_window(q, w->end_ms - w->start_ms);
 		rc = pt_queryset_expand(&promql, q, &x, err);
@@ -178,7 +197,7 @@ int pt_report_ask(struct pt_ctx *ctx, const struct pt_window *w, bool marks,
 		bool mark;
 
 		i = j % nq;
-		mark = qs[i]->quantity == PT_Q_UP || qs[i]->quantity == PT_Q_COVERED;
+		mark = is_mark(qs[i]->quantity);
 		if (mark != (j >= nq))
 			continue;
 		if (reqs[i].err.code != PT_OK) {
@@ -248,6 +267,7 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 
 	*out = NULL;
 	*nout = 0;
+	set.carbon_intensity = NAN;
 	/* Requested nodes come first, in the order asked, each with a row even without data. */
 	for (i = 0; i < w->nnodes; i++) {
 		if (set_get(&set, w->nodes[i], true) == NULL) {
@@ -262,6 +282,8 @@ int pt_report_observe(struct pt_node_obs **out, size_t *nout, struct pt_ctx *ctx
 		double d = (double)(w->end_ms - w->start_ms) / 1000.0;
 
 		pt_node_obs_sort_gpus(o);
+		if (isnan(o->carbon_intensity))
+			o->carbon_intensity = set.carbon_intensity;
 		/* An energy counter's increase() covers the time with data: over
 		 * a partly covered window, its mean power times the window, as the
 		 * gauges give it (and batch does). */
@@ -323,6 +345,9 @@ int pt_report_model(struct pt_row **out, size_t *nout, const struct pt_ctx *ctx,
 			pt_rows_free(rows, i);
 			return rc;
 		}
+		/* The query set's intensity where nothing else is configured. */
+		if (pt_carbon_node_observed(ctx, &pp))
+			ci = obs[i].carbon_intensity;
 		in.obs = &obs[i];
 		in.task = w->task;
 		in.start_ms = w->start_ms;
@@ -353,7 +378,8 @@ int pt_report_model(struct pt_row **out, size_t *nout, const struct pt_ctx *ctx,
 	return PT_OK;
 }
 
-int pt_report_window(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
+/* Rows of one window, without carbon over time. */
+static int window_rows(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
 		const struct pt_window *w, struct pt_error *err)
 {
 	struct pt_node_obs *obs = NULL;
@@ -372,6 +398,114 @@ int pt_report_window(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
 	pt_obs_free(obs, nobs);
 	pt_buf_free(&warnings);
 	return rc;
+}
+
+/* The intensity files the window will need, before any query: those of the
+ * nodes asked for, or the top level's. */
+static int check_coverage(const struct pt_ctx *ctx, const struct pt_window *w,
+		struct pt_error *err)
+{
+	const struct pt_intensity *t;
+	size_t i;
+	int rc;
+
+	if (w->nnodes == 0) {
+		t = pt_ctx_intensity(ctx, &ctx->cfg->power);
+		return t ? pt_intensity_check(t, w->start_ms, w->end_ms, err) : PT_OK;
+	}
+	for (i = 0; i < w->nnodes; i++)
+		if ((t = pt_carbon_table(ctx, w->nodes[i])) != NULL &&
+				(rc = pt_intensity_check(t, w->start_ms, w->end_ms, err)) != PT_OK)
+			return rc;
+	return PT_OK;
+}
+
+/* Intensity over time: the window and its pieces (cut at the files' hours)
+ * observed one after another, each piece's energy by the same queries and
+ * model as the window's, CO2 as the sum of energy x PUE x intensity over the
+ * pieces (pt_carbon_apply). One piece (a window inside one hour) is the
+ * window itself. */
+static int window_carbon(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
+		const struct pt_window *w, struct pt_error *err)
+{
+	int64_t *bounds = NULL;
+	size_t nb = 0, nw, p, i;
+	struct pt_row **prow = NULL;
+	size_t *pn = NULL, *nobs = NULL;
+	struct pt_node_obs **obs = NULL;
+	struct pt_window *ws = NULL;
+	struct pt_buf warnings = {0};
+	int rc;
+
+	if ((rc = pt_carbon_bounds(&bounds, &nb, ctx, w->start_ms, w->end_ms, err)) != PT_OK)
+		return rc;
+	/* Window 0 is the whole one; 1 .. nb - 1 the pieces when there are several. */
+	nw = nb - 1 > 1 ? nb : 1;
+	if ((ws = calloc(nw, sizeof(*ws))) == NULL || (obs = calloc(nw, sizeof(*obs))) == NULL ||
+			(nobs = calloc(nw, sizeof(*nobs))) == NULL ||
+			(prow = calloc(nw, sizeof(*prow))) == NULL || (pn = calloc(nw, sizeof(*pn))) == NULL) {
+		rc = pt_error_oom(err);
+		goto out;
+	}
+	ws[0] = *w;
+	for (p = 1; p < nw; p++) {
+		ws[p] = *w;
+		ws[p].start_ms = bounds[p - 1];
+		ws[p].end_ms = bounds[p];
+	}
+	/* The whole window and each piece, by the same queries. */
+	for (p = 0; p < nw; p++)
+		if ((rc = pt_report_observe(&obs[p], &nobs[p], ctx, &ws[p], &warnings, err)) != PT_OK)
+			goto out;
+	/* A warning on any piece's answer makes the rows partial too. */
+	for (p = 0; p < nw && warnings.len; p++)
+		ws[p].store_warning = warnings.data;
+	for (p = 0; p < nw; p++)
+		if ((rc = pt_report_model(&prow[p], &pn[p], ctx, &ws[p], obs[p], nobs[p], err)) != PT_OK)
+			goto out;
+	/* Files of nodes found only now (per-node files, every node asked for). */
+	for (i = 0; i < pn[0]; i++) {
+		const struct pt_intensity *t = pt_carbon_table(ctx, prow[0][i].node);
+		if (t && (rc = pt_intensity_check(t, w->start_ms, w->end_ms, err)) != PT_OK)
+			goto out;
+	}
+	if (nw == 1)
+		rc = pt_carbon_apply(prow[0], pn[0], ctx, bounds, 1, prow, pn, err);
+	else
+		rc = pt_carbon_apply(prow[0], pn[0], ctx, bounds, nw - 1, prow + 1, pn + 1, err);
+	if (rc == PT_OK) {
+		*out = prow[0];
+		*n = pn[0];
+		prow[0] = NULL;
+		pn[0] = 0;
+	}
+out:
+	for (p = 0; prow && p < nw; p++)
+		pt_rows_free(prow[p], pn[p]);
+	for (p = 0; obs && p < nw; p++)
+		pt_obs_free(obs[p], nobs[p]);
+	free(prow);
+	free(pn);
+	free(obs);
+	free(nobs);
+	free(ws);
+	free(bounds);
+	pt_buf_free(&warnings);
+	return rc;
+}
+
+int pt_report_window(struct pt_row **out, size_t *n, struct pt_ctx *ctx,
+		const struct pt_window *w, struct pt_error *err)
+{
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!pt_carbon_varies(ctx))
+		return window_rows(out, n, ctx, w, err);
+	if (ctx->nintensities > 0 && (rc = check_coverage(ctx, w, err)) != PT_OK)
+		return rc;
+	return window_carbon(out, n, ctx, w, err);
 }
 
 bool pt_rows_missing(const struct pt_row *rows, size_t n)

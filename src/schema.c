@@ -93,6 +93,7 @@ DEV(util_pct)
 DEV(tdp_watts)
 DEV(power_w)
 DEV(energy_wh)
+DEV(co2_g)
 NUM_OF(dev_energy_j, r->dev->energy_wh * PT_J_PER_WH)
 
 PT(cpu_util_pct)
@@ -103,6 +104,7 @@ PT(ram_power_w)
 PT(gpu_power_w)
 PT(power_w)
 NUM_OF(pt_energy_wh, r->has ? r->cum_wh : NAN)
+NUM_OF(pt_co2_g, r->has ? r->cum_co2_g : NAN)
 
 /* ---- the tables ---- */
 
@@ -157,6 +159,7 @@ static const struct pt_column device_cols[] = {
 	N("energy_wh", "Wh", 6, dev_energy_wh),
 	N("energy_j", "J", 3, dev_energy_j),
 	{"energy_uj", "µJ", PT_CELL_UJ, 0, 0, dev_energy_uj},
+	N("co2_g", "g", 4, dev_co2_g),
 	T("source", dev_source, 0),
 	T("status", dev_status, 0),
 };
@@ -172,6 +175,7 @@ static const struct pt_column export_cols[] = {
 	N("gpu_power_w", "W", 3, pt_gpu_power_w),
 	N("power_w", "W", 3, pt_power_w),
 	N("energy_wh", "Wh", 6, pt_energy_wh),
+	N("co2_g", "g", 4, pt_co2_g),
 };
 
 #define SCHEMA(name, cols) {name, cols, sizeof(cols) / sizeof(cols[0])}

@@ -31,6 +31,7 @@ struct pt_rowref {
 	const struct pt_device_row *dev;
 	int64_t time_ms;
 	double cum_wh;
+	double cum_co2_g;  /* export: CO2 since the export's start */
 	bool has;        /* export: the point has data; its cells are empty otherwise */
 };
 

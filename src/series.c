@@ -238,7 +238,10 @@ static int absorb(struct pt_slice *s, const struct pt_query *q, const struct pt_
 		struct pt_track *t;
 		char node[256];
 
-		if (value == NULL || *value == '\0')
+		/* The grid's intensity without a node is every node's: node "". */
+		if (q->quantity == PT_Q_CARBON_INTENSITY && value == NULL)
+			value = "";
+		else if (value == NULL || *value == '\0')
 			continue; /* a series that names no node cannot be billed to one */
 		if (is_gpu(q->quantity)) {
 			dev = pt_series_label(se, q->device_label);
@@ -251,7 +254,7 @@ static int absorb(struct pt_slice *s, const struct pt_query *q, const struct pt_
 		if (q->quantity == PT_Q_UP)
 			dev = value;
 		pt_node_name(node, sizeof(node), value, cfg->strip_port);
-		if (only && pt_strmap_get(only, node) == PT_STRMAP_NONE)
+		if (only && *node && pt_strmap_get(only, node) == PT_STRMAP_NONE)
 			continue;
 		t = NULL;
 		for (j = 0; j < se->nsamples; j++) {
@@ -326,7 +329,7 @@ bool pt_slice_node_has_data(const struct pt_slice *s, size_t ni)
 	size_t t;
 
 	for (t = s->node_first[ni]; t != PT_STRMAP_NONE; t = s->tracks[t].next)
-		if (s->tracks[t].quantity != PT_Q_UP)
+		if (s->tracks[t].quantity != PT_Q_UP && s->tracks[t].quantity != PT_Q_CARBON_INTENSITY)
 			return true;
 	return false;
 }

@@ -116,9 +116,25 @@ int cmd_check(const struct pt_cli *cli, int argc, char **argv)
 	}
 	printf("config: %s\n", ctx->cfg->path ? ctx->cfg->path : "(built-in defaults)");
 	printf("query set: %s (%s)\n", ctx->qs->path, ctx->qs->name ? ctx->qs->name : "unnamed");
-	printf("carbon intensity: %.3f g/kWh, PUE %.3f, prefer measured: %s\n",
-			ctx->carbon_intensity, ctx->cfg->power.has_pue ? ctx->cfg->power.pue : 1.0,
-			ctx->cfg->prefer_measured ? "yes" : "no");
+	if (ctx->cfg->power.carbon_file) {
+		const struct pt_intensity *t = pt_ctx_intensity(ctx, &ctx->cfg->power);
+		char a[32], e[32];
+		pt_time_format(a, sizeof(a), t->t_ms[0]);
+		pt_time_format(e, sizeof(e), t->end_ms);
+		printf("carbon intensity: %s (%s), %zu rows, %s .. %s; PUE %.3f, prefer measured: %s\n",
+				t->name, t->column == PT_CI_DIRECT ? "direct" : "LCA", t->n, a, e,
+				ctx->cfg->power.has_pue ? ctx->cfg->power.pue : 1.0,
+				ctx->cfg->prefer_measured ? "yes" : "no");
+	} else if (!ctx->cfg->power.has_carbon_intensity && ctx->cfg->power.country == NULL &&
+			ctx->qs->q[PT_Q_CARBON_INTENSITY] != NULL) {
+		printf("carbon intensity: the query set's carbon_intensity, hour by hour; PUE %.3f, "
+				"prefer measured: %s\n", ctx->cfg->power.has_pue ? ctx->cfg->power.pue : 1.0,
+				ctx->cfg->prefer_measured ? "yes" : "no");
+	} else {
+		printf("carbon intensity: %.3f g/kWh, PUE %.3f, prefer measured: %s\n",
+				ctx->carbon_intensity, ctx->cfg->power.has_pue ? ctx->cfg->power.pue : 1.0,
+				ctx->cfg->prefer_measured ? "yes" : "no");
+	}
 	printf("\nPromQL for a %s window (evaluated at its end):\n", last);
 	x.window_ms = window;
 	x.node_label = ctx->cfg->node_label;

@@ -1,4 +1,4 @@
-/* cmd_export.c - powertest export: utilisation, power and cumulative energy per step and node, for Grafana. */
+/* cmd_export.c - powertest export: utilisation, power, cumulative energy and CO2 per step and node, for Grafana. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +16,9 @@
 static const char export_usage[] =
 	"usage: powertest export (--start T --end T | --last DUR) [options]\n"
 	"\n"
-	"Time series for Grafana: one row per (step, node) with utilisation, power\n"
-	"and energy_wh cumulative from the start, through the same model as report.\n"
+	"Time series for Grafana: one row per (step, node) with utilisation, power,\n"
+	"and energy_wh and co2_g cumulative from the start, through the same model\n"
+	"as report (CO2 from each step's carbon intensity).\n"
 	"Fetched and written in slices (each range query under Prometheus' 11,000\n"
 	"points per series), so long spans do not need much memory.\n"
 	"\n"

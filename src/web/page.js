@@ -98,11 +98,16 @@
 		var energy = NaN, co2 = NaN, dur = NaN, ei, ni, ti, si, ee, di, seen;
 		clear(box);
 		if (schema === "export") {
-			/* The energy is cumulative: each node's last value. */
+			/* Energy and CO2 are cumulative: each node's last value. */
 			ei = colIndex(t, "energy_wh"); ni = colIndex(t, "node"); ti = colIndex(t, "time");
-			var last = {};
-			t.rows.forEach(function (r) { var v = num(r[ei]); if (isFinite(v)) last[r[ni]] = v; });
+			var ci = colIndex(t, "co2_g"), last = {}, lastc = {};
+			t.rows.forEach(function (r) {
+				var v = num(r[ei]), c = ci >= 0 ? num(r[ci]) : NaN;
+				if (isFinite(v)) last[r[ni]] = v;
+				if (isFinite(c)) lastc[r[ni]] = c;
+			});
 			Object.keys(last).forEach(function (k) { energy = (isFinite(energy) ? energy : 0) + last[k]; });
+			Object.keys(lastc).forEach(function (k) { co2 = (isFinite(co2) ? co2 : 0) + lastc[k]; });
 			if (t.rows.length > 1)
 				dur = (Date.parse(t.rows[t.rows.length - 1][ti]) - Date.parse(t.rows[0][ti])) / 1000;
 		} else {
@@ -121,8 +126,7 @@
 			});
 		}
 		list.push(["energy_wh", "Energy", fixed(energy, colInfo(schema, "energy_wh")[1]), "Wh"]);
-		if (schema !== "export" && schema !== "device")
-			list.push(["co2_g", "CO2", fixed(co2, colInfo("report", "co2_g")[1]), "g"]);
+		list.push(["co2_g", "CO2", fixed(co2, colInfo("report", "co2_g")[1]), "g"]);
 		list.push(["duration_s", "Duration", fixed(dur, 3), "s"]);
 		list.push(["rows", "Rows", String(t.rows.length), ""]);
 		list.forEach(function (x) {
@@ -153,11 +157,11 @@
 		charts.push(new uPlot(opts, dat, box));
 	}
 
-	/* Lines over time from export rows: power and cumulative energy per node. */
+	/* Lines over time from export rows: power, cumulative energy and CO2 per node. */
 	function timeCharts(t) {
 		var ti = colIndex(t, "time"), ni = colIndex(t, "node");
-		var pi = colIndex(t, "power_w"), ei = colIndex(t, "energy_wh");
-		var times = [], tpos = {}, nodes = [], npos = {}, p = [], e = [];
+		var pi = colIndex(t, "power_w"), ei = colIndex(t, "energy_wh"), ci = colIndex(t, "co2_g");
+		var times = [], tpos = {}, nodes = [], npos = {}, p = [], e = [], g = [], list;
 		t.rows.forEach(function (r) {
 			if (!(r[ti] in tpos)) { tpos[r[ti]] = times.length; times.push(Date.parse(r[ti]) / 1000); }
 			if (!(r[ni] in npos)) { npos[r[ni]] = nodes.length; nodes.push(r[ni]); }
@@ -165,13 +169,19 @@
 		nodes.forEach(function () {
 			p.push(new Array(times.length).fill(null));
 			e.push(new Array(times.length).fill(null));
+			g.push(new Array(times.length).fill(null));
 		});
 		t.rows.forEach(function (r) {
 			var k = npos[r[ni]], j = tpos[r[ti]], a = num(r[pi]), b = num(r[ei]);
+			var c = ci >= 0 ? num(r[ci]) : NaN;
 			p[k][j] = isFinite(a) ? a : null;
 			e[k][j] = isFinite(b) ? b : null;
+			g[k][j] = isFinite(c) ? c : null;
 		});
-		[["Power per node", "W", p], ["Energy per node since the start", "Wh", e]].forEach(function (c) {
+		list = [["Power per node", "W", p], ["Energy per node since the start", "Wh", e]];
+		if (ci >= 0)
+			list.push(["CO2 per node since the start", "g", g]);
+		list.forEach(function (c) {
 			var series = [{}];
 			nodes.forEach(function (n, i) {
 				series.push({ label: n, stroke: color(i), width: 1.5 });
@@ -208,31 +218,39 @@
 		}, [xs, values]);
 	}
 
-	/* Per node from rows: energy summed, power averaged over the rows. */
+	/* Per node from rows: energy and CO2 summed, power averaged over the rows. */
 	function nodeBars(t, schema) {
 		var ni = colIndex(t, "node"), ei = colIndex(t, "energy_wh"), pi = colIndex(t, "power_w");
-		var nodes = [], pos = {}, e = [], p = [], c = [];
+		var gi = colIndex(t, "co2_g"), nodes = [], pos = {}, e = [], p = [], c = [], g = [];
 		t.rows.forEach(function (r) {
-			var k = r[ni], a = num(r[ei]), b = num(r[pi]);
-			if (!(k in pos)) { pos[k] = nodes.length; nodes.push(k); e.push(null); p.push(0); c.push(0); }
+			var k = r[ni], a = num(r[ei]), b = num(r[pi]), d = gi >= 0 ? num(r[gi]) : NaN;
+			if (!(k in pos)) {
+				pos[k] = nodes.length; nodes.push(k); e.push(null); p.push(0); c.push(0); g.push(null);
+			}
 			k = pos[k];
 			if (isFinite(a)) e[k] = (e[k] || 0) + a;
 			if (isFinite(b)) { p[k] += b; c[k]++; }
+			if (isFinite(d)) g[k] = (g[k] || 0) + d;
 		});
 		barChart("Energy per node" + (schema === "batch" ? ", all windows" : ""), "Wh", nodes, e);
+		if (gi >= 0)
+			barChart("CO2 per node" + (schema === "batch" ? ", all windows" : ""), "g", nodes, g);
 		barChart("Average power per node", "W", nodes,
 			p.map(function (v, i) { return c[i] ? v / c[i] : null; }));
 	}
 
 	function deviceBars(t) {
 		var ni = colIndex(t, "node"), di = colIndex(t, "device"), ei = colIndex(t, "energy_wh");
-		var labels = [], vals = [];
+		var gi = colIndex(t, "co2_g"), labels = [], vals = [], co2 = [];
 		t.rows.forEach(function (r) {
-			var v = num(r[ei]);
+			var v = num(r[ei]), w = gi >= 0 ? num(r[gi]) : NaN;
 			labels.push(r[ni] + " " + (r[di].length > 12 ? r[di].slice(0, 12) + "\u2026" : r[di]));
 			vals.push(isFinite(v) ? v : null);
+			co2.push(isFinite(w) ? w : null);
 		});
 		barChart("Energy per device", "Wh", labels, vals);
+		if (gi >= 0)
+			barChart("CO2 per device", "g", labels, co2);
 	}
 
 	function drawCharts(view) {

@@ -29,7 +29,7 @@ CFG=$PT_TMP/cfg.yaml
 # ---- two days, every node, default step (no targets: 15 s) ----
 assert_exit 0 pt -c "$CFG" -v export --start "$t0" --end $((t0 + span)) -o "$PT_TMP/export.csv"
 assert_match "$ERR" "$((2 * steps)) rows, $steps steps of 15000ms \(samples every 15000ms\), [0-9]+ range queries in [2-9] slices" "split in slices under the points limit"
-assert_eq "time,node,cpu_util_pct,ram_util_pct,gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,power_w,energy_wh" \
+assert_eq "time,node,cpu_util_pct,ram_util_pct,gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,power_w,energy_wh,co2_g" \
 	"$(head -1 "$PT_TMP/export.csv")" "header"
 
 cat >"$PT_TMP/check.py" <<'PY'
@@ -38,7 +38,7 @@ spec = json.load(open(sys.argv[2])); t0, step, seg = spec["t0"], 15, 600
 rows = list(csv.reader(open(sys.argv[1], newline="")))
 bad = []
 widths = {len(r) for r in rows}
-if widths != {10}:
+if widths != {11}:
     bad.append("column counts %s" % sorted(widths))
 def ts(s):
     return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
@@ -56,6 +56,9 @@ for r in rows[1:]:
     if e < last[node] - 1e-9:
         bad.append("%s %s: energy_wh goes down" % (r[0], node))
     last[node] = e
+    # With the constant intensity, CO2 since start is the energy's: 475 g/kWh.
+    if r[10] == "" or abs(float(r[10]) - e / 1000 * 475) > 1e-4 + 1e-6 * e:
+        bad.append("%s %s: co2_g %s for %s Wh" % (r[0], node, r[10], e))
     # Steps away from load changes: the generator's values exactly.
     if (t - t0) % seg in (0, step) or t == t0:
         continue
@@ -82,7 +85,7 @@ print("%d rows, %d checked against the generator; final energy %s" % (len(rows) 
 sys.exit(1 if bad else 0)
 PY
 if python3 "$PT_TMP/check.py" "$PT_TMP/export.csv" "$PT_TMP/spec.json" "$steps" >"$PT_TMP/check" 2>&1; then
-	ok "every step of both nodes, 10 columns, values as generated ($(tail -1 "$PT_TMP/check"))"
+	ok "every step of both nodes, 11 columns, values as generated ($(tail -1 "$PT_TMP/check"))"
 else
 	fail "export content"; cat "$PT_TMP/check"
 fi
@@ -116,7 +119,7 @@ fi
 assert_exit 1 pt -c "$CFG" export --start "$t0" --end $((t0 + 3600)) --step 10m --node cpu2 --node ghost
 assert_contains "$ERR" "powertest: node ghost has no data between " "named on stderr"
 assert_eq 15 "$(wc -l <<<"$OUT" | tr -d ' ')" "header + 7 steps x 2 nodes"
-assert_match "$OUT" $'\n[0-9T:.-]+Z,ghost,,,,,,,,\n' "ghost rows have empty cells"
+assert_match "$OUT" $'\n[0-9T:.-]+Z,ghost,,,,,,,,,\n' "ghost rows have empty cells"
 assert_eq "cpu2 ghost cpu2 ghost" "$(tail -n +2 <<<"$OUT" | head -4 | cut -d, -f2 | tr '\n' ' ' | sed 's/ $//')" "requested order per step"
 
 # ---- usage, and Prometheus gone ----

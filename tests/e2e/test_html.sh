@@ -117,13 +117,13 @@ assert_match "$per_node" "^(4[0-9][0-9]|50[01])$" "3 h at 15 s: 400 to 501 point
 # ---- report --by device ----
 assert_exit 0 pt -c "$CFG" report --start "$s" --end "$e" "${three[@]}" --by device -o "$PT_TMP/d.csv"
 assert_exit 0 pt -c "$CFG" report --start "$s" --end "$e" "${three[@]}" --by device --format html -o "$PT_TMP/d.html"
-check "report --by device" file "$PT_TMP/d.html" "$PT_TMP/d.csv" --charts 3 --needle "$EVIL" \
+check "report --by device" file "$PT_TMP/d.html" "$PT_TMP/d.csv" --charts 5 --needle "$EVIL" \
 	--needle "Energy per device" --needle "TDP from" --screenshot "$SHOTS/device.png"
 
 # ---- export ----
 assert_exit 0 pt -c "$CFG" export --start "$s" --end "$e" --step 1m "${three[@]}" -o "$PT_TMP/x.csv"
 assert_exit 0 pt -c "$CFG" export --start "$s" --end "$e" --step 1m "${three[@]}" --format html -o "$PT_TMP/x.html"
-check export file "$PT_TMP/x.html" "$PT_TMP/x.csv" --needle "$EVIL" --screenshot "$SHOTS/export.png"
+check export file "$PT_TMP/x.html" "$PT_TMP/x.csv" --charts 3 --needle "$EVIL" --screenshot "$SHOTS/export.png"
 assert_exit 2 pt -c "$CFG" export --start "$s" --end "$e" --format json
 assert_contains "$ERR" "csv or html" "export names its formats"
 
@@ -136,7 +136,7 @@ c,$s,$e,
 CSV
 assert_exit 0 pt -c "$CFG" batch "$PT_TMP/jobs.csv" -o "$PT_TMP/b.csv"
 assert_exit 0 pt -c "$CFG" batch "$PT_TMP/jobs.csv" --format html -o "$PT_TMP/b.html"
-check batch file "$PT_TMP/b.html" "$PT_TMP/b.csv" --needle "$EVIL" --needle "$TASK" --filter 'ALERT("T'
+check batch file "$PT_TMP/b.html" "$PT_TMP/b.csv" --charts 3 --needle "$EVIL" --needle "$TASK" --filter 'ALERT("T'
 assert_exit 2 pt -c "$CFG" batch "$PT_TMP/jobs.csv" --format html --resume -o "$PT_TMP/b.html"
 assert_contains "$ERR" "--resume works with --format csv only" "batch --resume needs csv"
 

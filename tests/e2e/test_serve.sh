@@ -197,7 +197,7 @@ if [[ -f $PT_SOURCE_DIR/src/export.h ]]; then
 	get "/export.csv?start=$s&end=$e&step=5m&node=hostb"
 	assert_eq 200 "$CODE" "export.csv status"
 	assert_eq "text/csv; charset=utf-8" "$(ctype)" "export.csv content type"
-	assert_eq "time,node,cpu_util_pct,ram_util_pct,gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,power_w,energy_wh" \
+	assert_eq "time,node,cpu_util_pct,ram_util_pct,gpu_util_pct,cpu_power_w,ram_power_w,gpu_power_w,power_w,energy_wh,co2_g" \
 		"$(head -n 1 "$PT_TMP/body")" "export.csv header (doc/reference.md §7)"
 	if python3 - "$PT_TMP/body" <<'PY'
 import csv, datetime, sys

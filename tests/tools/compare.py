@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """compare.py - checks a powertest report CSV against expected figures (history.py expect).
 
-  compare.py REPORT.csv EXPECTED.json [--tolerance 0.01] [--pue P --ci G]
+  compare.py REPORT.csv EXPECTED.json [--tolerance 0.01] [--pue P --ci G|row]
+
+--ci row: the intensity varies; co2_g must equal energy x PUE x the row's own
+(energy-weighted) carbon_intensity_g_per_kwh, and the expected co2_g (if any)
+within the tolerance.
 
 Every expected field must be within the relative tolerance; counts exact;
 energy_j = energy_wh * 3600, energy_uj = energy_j * 1e6, CO2 from the energy.
@@ -26,9 +30,9 @@ def main(argv):
     path, exp_path = argv[1], argv[2]
     tol = float(argv[argv.index("--tolerance") + 1]) if "--tolerance" in argv else 0.01
     pue = float(argv[argv.index("--pue") + 1]) if "--pue" in argv else 1.0
-    ci = float(argv[argv.index("--ci") + 1]) if "--ci" in argv else 475.0
+    ci_arg = argv[argv.index("--ci") + 1] if "--ci" in argv else "475"
     expected = json.load(open(exp_path))
-    bad, checked, worst = [], 0, 0.0
+    bad, checked, worst, worst_co2 = [], 0, 0.0, None
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
     if rows[0] != HEADER:
@@ -61,18 +65,23 @@ def main(argv):
                 bad.append("%s.%s: got %s, expected %.6g (tolerance %g)" % (node, k, row[k], v, tol))
             elif abs(v) > 1e-9:
                 worst = max(worst, abs(float(row[k]) - v) / abs(v))
+            if k == "co2_g" and v and row[k] != "":
+                d = abs(float(row[k]) - v) / abs(v)
+                worst_co2 = d if worst_co2 is None else max(worst_co2, d)
         wh, j, uj = float(row["energy_wh"]), float(row["energy_j"]), int(row["energy_uj"])
         checked += 3
         if not close(j, wh * 3600, 1e-6):
             bad.append("%s: energy_j %s != energy_wh*3600" % (node, j))
         if abs(uj - j * 1e6) > 1000:  # energy_j is printed with 3 decimals
             bad.append("%s: energy_uj %s != energy_j*1e6" % (node, uj))
+        ci = float(row["carbon_intensity_g_per_kwh"]) if ci_arg == "row" else float(ci_arg)
         if not close(float(row["co2_g"]), wh / 1000 * pue * ci, 1e-3):
             bad.append("%s: co2_g %s != %g" % (node, row["co2_g"], wh / 1000 * pue * ci))
     for line in bad:
         print("MISMATCH " + line)
-    print("compare: %d values checked, %d mismatches, worst relative difference %.4f%%"
-          % (checked, len(bad), 100 * worst))
+    print("compare: %d values checked, %d mismatches, worst relative difference %.4f%%%s"
+          % (checked, len(bad), 100 * worst, "" if worst_co2 is None
+             else ", co2_g worst %.4f%% from the truth" % (100 * worst_co2)))
     return 1 if bad or checked == 0 else 0
 
 

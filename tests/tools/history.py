@@ -29,7 +29,18 @@ powertest's C code.
                                             make a SPEC for an N-node lab (--meters:
                                             RAPL, Kepler, IPMI and Redfish on a
                                             share of the nodes, see lab())
+                                            [--intensity FILE [--node-intensity HOST=FILE]...
+                                             --pue P]  with expect: add co2_g, the energy
+                                            of each hour of the intensity file (and of
+                                            each segment) x PUE x that hour's intensity
+  history.py intensity T0 HOURS OUT.csv [--em|--plain-unix] [--seed S]
+                                            an hourly carbon intensity file from T0
+                                            (Electricity Maps data-portal form with --em:
+                                            direct and LCA columns)
 """
+import bisect
+import csv
+import datetime
 import json
 import random
 import sys
@@ -123,6 +134,16 @@ def write(spec, out, ms=False):
             add("nvidia_smi_gpu_info", "gauge", "nvidia_smi_gpu_info",
                 dict(lab, name=g["name"], driver_version="550.54.15", vbios_version="x"),
                 [1.0] * len(times))
+
+    # "grid": [{"file": CSV, "labels": {...}}]: the intensity of an hourly file
+    # as a gauge (labels without instance: every node's; with: that node's).
+    for gspec in spec.get("grid", []):
+        rows, end = read_intensity(gspec["file"], gspec.get("column", "lca"))
+        starts = [t for t, _ in rows]
+        gaps = []
+        vals = [rows[max(0, bisect.bisect_right(starts, t) - 1)][1] for t in times]
+        add("grid_carbon_intensity_gco2_kwh", "gauge", "grid_carbon_intensity_gco2_kwh",
+            gspec["labels"], vals)
 
     def fmt_labels(labels):
         return ",".join('%s="%s"' % (k, v) for k, v in sorted(labels.items()))
@@ -360,6 +381,72 @@ def expect(spec, start, end, measured=True, cfg=None, sources=False):
     return out
 
 
+def read_intensity(path, column="lca"):
+    """[(start, g)] sorted, and the end of the last row, from either form of file
+    (read independently of powertest: the test's truth)."""
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    head = [h.strip().lower() for h in rows[0]]
+    out = []
+    if head == ["time", "g_per_kwh"]:
+        for t, g in rows[1:]:
+            if t.replace(".", "").isdigit():
+                ts = float(t)
+            else:
+                ts = datetime.datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()
+            out.append((ts, float(g)))
+    else:
+        ti = head.index("datetime (utc)")
+        want = "(direct)" if column == "direct" else "(lca)"
+        gi = [i for i, h in enumerate(head) if h.startswith("carbon intensity") and want in h][0]
+        for r in rows[1:]:
+            ts = datetime.datetime.strptime(r[ti], "%Y-%m-%d %H:%M:%S").replace(
+                tzinfo=datetime.timezone.utc).timestamp()
+            out.append((ts, float(r[gi])))
+    out.sort()
+    steps = [b[0] - a[0] for a, b in zip(out, out[1:])]
+    return out, out[-1][0] + (min(steps) if steps else 3600)
+
+
+def co2(spec, start, end, measured, cfg, table, pue):
+    """CO2 per node over [start, end]: the window cut at the intensity's hours,
+    each piece's energy from the parameters x PUE x its intensity."""
+    rows, _ = table
+    starts = [t for t, _ in rows]
+    cuts = sorted({start, end} | {t for t in starts if start < t < end})
+    total = {}
+    for a, b in zip(cuts, cuts[1:]):
+        g = rows[bisect.bisect_right(starts, a) - 1][1]
+        for host, e in expect(spec, a, b, measured, cfg).items():
+            total[host] = total.get(host, 0.0) + e["energy_wh"] / 1000.0 * pue * g
+    return total
+
+
+def intensity(t0, hours, out, form="plain", seed=3):
+    """An hourly intensity from t0 swinging between 60 and 480 g/kWh, with its
+    direct part about 70% of the life-cycle figure."""
+    rnd = random.Random(seed)
+    with open(out, "w", newline="", encoding="utf-8") as f:
+        if form == "em":
+            f.write("Datetime (UTC),Country,Zone Name,Zone Id,Carbon Intensity gCO\u2082eq/kWh "
+                    "(direct),Carbon Intensity gCO\u2082eq/kWh (LCA),Low Carbon Percentage,"
+                    "Renewable Percentage,Data Source,Data Estimated,Data Estimation Method\n")
+        else:
+            f.write("time,g_per_kwh\n")
+        for h in range(hours):
+            t = t0 + 3600 * h
+            lca = round(rnd.uniform(60, 180) if h % 2 == 0 else rnd.uniform(300, 480), 2)
+            if form == "em":
+                ts = datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+                f.write("%s,Testland,Testland,TL,%.2f,%.2f,50,40,test,false,\n" % (
+                    ts.strftime("%Y-%m-%d %H:%M:%S"), lca * 0.7, lca))
+            elif form == "unix":
+                f.write("%d,%.2f\n" % (t, lca))
+            else:
+                ts = datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+                f.write("%s,%.2f\n" % (ts.strftime("%Y-%m-%dT%H:%M:%SZ"), lca))
+
+
 def lab(n, t0, hours, seed=7, meters=False):
     """A reproducible N-node lab: a third CPU-only, a third 1 GPU, a third 2 GPUs.
     With meters, of every five nodes: RAPL (names) + IPMI, RAPL (zone label)
@@ -405,8 +492,28 @@ def main(argv):
         cfg = None
         if "--config" in argv:
             cfg = json.load(open(argv[argv.index("--config") + 1]))
-        json.dump(expect(json.load(open(argv[2])), float(argv[3]), float(argv[4]),
-                         "--no-measured" not in argv, cfg, "--sources" in argv), sys.stdout, indent=1)
+        spec, start, end = json.load(open(argv[2])), float(argv[3]), float(argv[4])
+        measured = "--no-measured" not in argv
+        out = expect(spec, start, end, measured, cfg, "--sources" in argv)
+        if "--intensity" in argv:
+            pue = float(argv[argv.index("--pue") + 1]) if "--pue" in argv else 1.0
+            files = {None: argv[argv.index("--intensity") + 1]}
+            for i, a in enumerate(argv):
+                if a == "--node-intensity":
+                    host, path = argv[i + 1].split("=", 1)
+                    files[host] = path
+            for host in out:
+                path = files.get(host, files[None])
+                column = "lca"
+                if ":" in path and path.rsplit(":", 1)[1] in ("lca", "direct"):
+                    path, column = path.rsplit(":", 1)
+                c = co2(spec, start, end, measured, cfg, read_intensity(path, column), pue)
+                out[host]["co2_g"] = c[host]
+        json.dump(out, sys.stdout, indent=1)
+    elif len(argv) >= 5 and argv[1] == "intensity":
+        form = "em" if "--em" in argv else "unix" if "--plain-unix" in argv else "plain"
+        seed = int(argv[argv.index("--seed") + 1]) if "--seed" in argv else 3
+        intensity(int(argv[2]), int(argv[3]), argv[4], form, seed)
     elif len(argv) in (6, 7) and argv[1] == "lab":
         json.dump(lab(int(argv[2]), int(argv[3]), float(argv[4]), meters="--meters" in argv[6:]),
                   open(argv[5], "w"))

@@ -381,6 +381,16 @@ static const struct error_case error_cases[] = {
 		"needs both username and password_file"},
 	{"prometheus:\n  bearer_token_file: t\n  basic_auth: {username: u, password_file: p}\n", 3,
 		"prometheus.basic_auth", "set bearer_token_file or basic_auth, not both"},
+	/* carbon intensity files */
+	{"power:\n  carbon_intensity_file: ci.csv\n  country: FR\n", 2, "power.carbon_intensity_file",
+		"set carbon_intensity_file or country, not both"},
+	{"power:\n  carbon_intensity_g_per_kwh: 5\n  carbon_intensity_file: ci.csv\n", 3,
+		"power.carbon_intensity_file", "set carbon_intensity_file or carbon_intensity_g_per_kwh"},
+	{"power:\n  nodes:\n    a: {carbon_intensity_file: x.csv, country: DE}\n", 3,
+		"power.nodes.a.carbon_intensity_file", "not both"},
+	{"power:\n  carbon_intensity_file: ''\n", 2, "power.carbon_intensity_file", "must be a file path"},
+	{"power:\n  carbon_intensity_column: total\n", 2, "power.carbon_intensity_column",
+		"must be lca or direct, got 'total'"},
 	/* duplicate keys */
 	{"power:\n  pue: 1.2\n  pue: 1.3\n", 3, "power.pue", "duplicate key (first on line 2)"},
 	{"power: {}\nnodes: {}\npower: {}\n", 3, "power", "duplicate key (first on line 1)"},
@@ -698,6 +708,47 @@ static void test_config__node_power(void **state)
 	pt_config_free(cfg);
 }
 
+/* Intensity, country and file are one choice per node; the column follows the node. */
+static void test_config__carbon_file(void **state)
+{
+	static const char yaml[] =
+		"power:\n"
+		"  carbon_intensity_file: /data/fr.csv\n"
+		"  nodes:\n"
+		"    de: {carbon_intensity_file: de.csv, carbon_intensity_column: DIRECT}\n"
+		"    fixed: {carbon_intensity_g_per_kwh: 30}\n"
+		"    country: {country: NO}\n"
+		"    direct: {carbon_intensity_column: direct}\n";
+	struct pt_config *cfg = NULL;
+	struct pt_error err = {0};
+	struct pt_power_params p;
+	char path[PATH_MAX], want[PATH_MAX + 16];
+
+	(void)state;
+	if (load_yaml(&cfg, yaml, path, &err) != PT_OK)
+		fail_msg("rejected: %s", err.msg);
+	pt_config_node_power(cfg, "other", &p, NULL, NULL);
+	assert_string_equal(p.carbon_file, "/data/fr.csv");
+	assert_int_equal(p.carbon_column, 0);
+	/* Relative to the file's directory. */
+	snprintf(want, sizeof(want), "%s", path);
+	*strrchr(want, '/') = '\0';
+	strcat(want, "/de.csv");
+	pt_config_node_power(cfg, "de", &p, NULL, NULL);
+	assert_string_equal(p.carbon_file, want);
+	assert_true(p.has_carbon_column && p.carbon_column == 1);
+	pt_config_node_power(cfg, "fixed", &p, NULL, NULL);
+	assert_null(p.carbon_file);
+	assert_true(p.has_carbon_intensity && p.carbon_intensity == 30.0);
+	pt_config_node_power(cfg, "country", &p, NULL, NULL);
+	assert_null(p.carbon_file);
+	assert_string_equal(p.country, "NO");
+	pt_config_node_power(cfg, "direct", &p, NULL, NULL);
+	assert_string_equal(p.carbon_file, "/data/fr.csv");
+	assert_int_equal(p.carbon_column, 1);
+	pt_config_free(cfg);
+}
+
 static void test_config__locate(void **state)
 {
 	char cwd[PATH_MAX], dir[PATH_MAX], file[PATH_MAX + 32];
@@ -796,6 +847,7 @@ int main(void)
 		cmocka_unit_test(test_config__pathological_fast),
 		cmocka_unit_test(test_config__example_loads),
 		cmocka_unit_test(test_config__node_power),
+		cmocka_unit_test(test_config__carbon_file),
 		cmocka_unit_test(test_config__locate),
 		cmocka_unit_test(test_config__read_secret),
 	};

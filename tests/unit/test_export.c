@@ -188,9 +188,9 @@ static void test_export__rows_and_energy(void **state)
 	assert_false(res.no_nodes);
 	assert_int_equal(count_lines(text), 42);
 	assert_true(strncmp(text, pt_schema_header(&pt_schema_export), strlen(pt_schema_header(&pt_schema_export))) == 0);
-	assert_non_null(strstr(text, "\n1970-01-01T00:16:40.000Z,n1,50.000,25.000,,60.000,0.375,,60.375,0.000000\n"));
-	assert_non_null(strstr(text, "\n1970-01-01T00:17:10.000Z,n1,50.000,25.000,,60.000,0.375,,60.375,0.503125\n"));
-	assert_non_null(strstr(text, "\n1970-01-01T00:26:40.000Z,n1,50.000,25.000,,60.000,0.375,,60.375,10.062500\n"));
+	assert_non_null(strstr(text, "\n1970-01-01T00:16:40.000Z,n1,50.000,25.000,,60.000,0.375,,60.375,0.000000,0.0000\n"));
+	assert_non_null(strstr(text, "\n1970-01-01T00:17:10.000Z,n1,50.000,25.000,,60.000,0.375,,60.375,0.503125,0.2390\n"));
+	assert_non_null(strstr(text, "\n1970-01-01T00:26:40.000Z,n1,50.000,25.000,,60.000,0.375,,60.375,10.062500,4.7797\n"));
 	pt_export_result_clear(&res);
 
 	/* In slices of 2 minutes: the same file, written slice by slice. */
@@ -218,10 +218,10 @@ static void test_export__missing_nodes_and_gaps(void **state)
 	assert_int_equal(res.nmissing, 1);
 	assert_string_equal(res.missing[0], "ghost");
 	assert_non_null(strstr(text, pt_schema_header(&pt_schema_export)));
-	assert_non_null(strstr(text, "\n1970-01-01T02:10:00.000Z,ghost,,,,,,,,\n"
-			"1970-01-01T02:10:00.000Z,n1,50.000,25.000,,60.000,0.375,,60.375,0.000000\n"));
-	assert_non_null(strstr(text, "\n1970-01-01T02:13:00.000Z,n1,50.000,25.000,,60.000,0.375,,60.375,3.018750\n"));
-	assert_non_null(strstr(text, "\n1970-01-01T02:15:00.000Z,n1,,,,,,,,\n"));
+	assert_non_null(strstr(text, "\n1970-01-01T02:10:00.000Z,ghost,,,,,,,,,\n"
+			"1970-01-01T02:10:00.000Z,n1,50.000,25.000,,60.000,0.375,,60.375,0.000000,0.0000\n"));
+	assert_non_null(strstr(text, "\n1970-01-01T02:13:00.000Z,n1,50.000,25.000,,60.000,0.375,,60.375,3.018750,1.4339\n"));
+	assert_non_null(strstr(text, "\n1970-01-01T02:15:00.000Z,n1,,,,,,,,,\n"));
 	pt_export_result_clear(&res);
 	free(text);
 

@@ -46,6 +46,8 @@ static void test_queryset__errors_name_line(void **state)
 		{"queries:\n  - quantity: cpu_util\n    unit: watts\n    query: up\n", "t.yaml:2: entry 'cpu_util': unit does not fit"},
 		{"queries:\n  - quantity: cpu_utl\n    unit: ratio\n    query: up\n", "t.yaml:2: key 'quantity': unknown quantity 'cpu_utl'"},
 		{"queries:\n  - quantity: cpu_util\n    unit: furlongs\n    query: up\n", "t.yaml:3: key 'unit': unknown unit 'furlongs'"},
+		{"queries:\n  - quantity: carbon_intensity\n    unit: watts\n    query: x\n", "t.yaml:2: entry 'carbon_intensity': unit does not fit"},
+		{"queries:\n  - quantity: cpu_power\n    unit: g_per_kwh\n    query: x\n", "t.yaml:2: entry 'cpu_power': unit does not fit"},
 		{"queries:\n  - quantity: cpu_util\n    unit: ratio\n    qeury: up\n", "t.yaml:4: unknown key 'qeury'"},
 		{"queries:\n  - quantity: gpu_util\n    unit: ratio\n    query: up\n", "t.yaml:2: entry 'gpu_util' needs 'device_label'"},
 		{"queries:\n  - quantity: cpu_util\n    unit: ratio\n    query: rate(x[${windw}])\n", "t.yaml:4: key 'query': unknown placeholder '${windw}'"},
@@ -243,6 +245,27 @@ static void test_queryset__units(void **state)
 	assert_double_equal(pt_unit_scale(PT_UNIT_MILLIJOULES), 1e-3, 1e-15);
 	assert_double_equal(pt_unit_scale(PT_UNIT_MICROJOULES), 1e-6, 1e-18);
 	assert_double_equal(pt_unit_scale(PT_UNIT_WATTS), 1.0, 1e-15);
+	assert_double_equal(pt_unit_scale(PT_UNIT_G_PER_KWH), 1.0, 1e-15);
+}
+
+/* The grid's intensity: an optional node-level quantity in g/kWh. */
+static void test_queryset__carbon_intensity(void **state)
+{
+	static const char text[] = "queries:\n"
+		"  - {quantity: cpu_util, unit: ratio, query: a}\n"
+		"  - {quantity: ram_used, unit: bytes, query: b}\n"
+		"  - {quantity: carbon_intensity, unit: g_per_kwh, query: 'avg_over_time(g[${window}])'}\n";
+	struct pt_queryset *qs = NULL;
+	struct pt_error err = {0};
+
+	(void)state;
+	if (pt_queryset_parse(&qs, text, strlen(text), "t.yaml", &err) != PT_OK)
+		fail_msg("%s", err.msg);
+	assert_non_null(qs->q[PT_Q_CARBON_INTENSITY]);
+	assert_int_equal(qs->q[PT_Q_CARBON_INTENSITY]->unit, PT_UNIT_G_PER_KWH);
+	assert_false(pt_quantity_is_device(PT_Q_CARBON_INTENSITY));
+	assert_string_equal(pt_quantity_name(PT_Q_CARBON_INTENSITY), "carbon_intensity");
+	pt_queryset_free(qs);
 }
 
 int main(void)
@@ -255,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_queryset__expand),
 		cmocka_unit_test(test_queryset__node_name),
 		cmocka_unit_test(test_queryset__units),
+		cmocka_unit_test(test_queryset__carbon_intensity),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
