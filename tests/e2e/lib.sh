@@ -21,6 +21,9 @@
 #   wait_until SECS CMD...          retries CMD every 0.2 s until it succeeds
 #                                   (CMD runs anew each time: give a function,
 #                                   not a "$(...)" that is expanded once)
+#   db_start                        throwaway MariaDB and PostgreSQL servers
+#                                   (scripts/dblab.sh), stopped at exit;
+#                                   exports PT_DB_* (see dblab.sh) and DBDIR
 #   free_port                       a loopback port nothing listens on now
 #   cleanup_pid PID                 TERM (then KILL) PID at exit
 #   pt ARGS...                      runs "$PT_BIN" ARGS
@@ -134,6 +137,20 @@ s.close()'
 }
 
 pt() { "$PT_BIN" "$@"; }
+
+db_start() {
+	# Outside PT_TMP: the servers' unprivileged user must reach their files.
+	DBDIR=$(mktemp -d "${TMPDIR:-/tmp}/pt-db-$PT_TEST_NAME.XXXXXX")
+	rmdir "$DBDIR"
+	bash "$PT_SOURCE_DIR/scripts/dblab.sh" start --dir "$DBDIR" --owner-pid $$ >"$PT_TMP/dblab.out" 2>&1 ||
+		{ cat "$PT_TMP/dblab.out" >&2; fatal "the database servers did not start"; }
+	set -a
+	# shellcheck disable=SC1091
+	source "$DBDIR/env"
+	set +a
+	cleanup_pid "$PT_DB_MYSQL_PID"
+	cleanup_pid "$PT_DB_PG_PID"
+}
 
 lab_start() {
 	local dir url

@@ -24,17 +24,7 @@ python3 "$TOOLS/history.py" lab 4 "$t0" 4 "$PT_TMP/spec.json" || fatal "generato
 python3 "$TOOLS/history.py" write "$PT_TMP/spec.json" "$PT_TMP/history.om" || fatal "generator"
 lab_start --no-exporters --backfill "$PT_TMP/history.om" >/dev/null
 
-# The databases live outside PT_TMP: their unprivileged user must reach them.
-DBDIR=$(mktemp -d "${TMPDIR:-/tmp}/pt-gsql.XXXXXX")
-rmdir "$DBDIR"
-bash "$PT_SOURCE_DIR/scripts/dblab.sh" start --dir "$DBDIR" --owner-pid $$ >"$PT_TMP/dblab.out" 2>&1 ||
-	{ cat "$PT_TMP/dblab.out" >&2; fatal "the database servers did not start"; }
-set -a
-# shellcheck disable=SC1091
-source "$DBDIR/env"
-set +a
-cleanup_pid "$PT_DB_MYSQL_PID"
-cleanup_pid "$PT_DB_PG_PID"
+db_start
 MY=(mariadb --no-defaults -S "$PT_DB_MYSQL_SOCKET" -u root)
 PG=(psql -X -q -h "$PT_DB_PG_SOCKET_DIR" -p "$PT_DB_PG_PORT" -U postgres -v ON_ERROR_STOP=1)
 if ((EUID == 0)); then PG=(runuser -u nobody -- "${PG[@]}"); fi
