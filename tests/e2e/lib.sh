@@ -23,7 +23,8 @@
 #                                   not a "$(...)" that is expanded once)
 #   db_start                        throwaway MariaDB and PostgreSQL servers
 #                                   (scripts/dblab.sh), stopped at exit;
-#                                   exports PT_DB_* (see dblab.sh) and DBDIR
+#                                   exports PT_DB_* (see dblab.sh) and DBDIR;
+#                                   MY and PG: their admin clients (arrays)
 #   free_port                       a loopback port nothing listens on now
 #   cleanup_pid PID                 TERM (then KILL) PID at exit
 #   pt ARGS...                      runs "$PT_BIN" ARGS
@@ -150,6 +151,10 @@ db_start() {
 	set +a
 	cleanup_pid "$PT_DB_MYSQL_PID"
 	cleanup_pid "$PT_DB_PG_PID"
+	MY=(mariadb --no-defaults -S "$PT_DB_MYSQL_SOCKET" -u root)
+	PG=(psql -X -q -h "$PT_DB_PG_SOCKET_DIR" -p "$PT_DB_PG_PORT" -U postgres -v ON_ERROR_STOP=1)
+	# The server's socket belongs to its unprivileged user.
+	if ((EUID == 0)); then PG=(runuser -u nobody -- "${PG[@]}"); fi
 }
 
 lab_start() {

@@ -17,9 +17,6 @@ lab_start --no-exporters --backfill "$PT_TMP/history.om" >/dev/null
 
 db_start
 PASSWORD=$(cat "$PT_DB_PASSWORD_FILE")
-MY=(mariadb --no-defaults -S "$PT_DB_MYSQL_SOCKET" -u root)
-PG=(psql -X -q -h "$PT_DB_PG_SOCKET_DIR" -p "$PT_DB_PG_PORT" -U postgres)
-if ((EUID == 0)); then PG=(runuser -u nobody -- "${PG[@]}"); fi
 
 printf 'prometheus: {url: %s, retries: 0}\noutputs: {password_file: %s}\n' "$PT_URL" \
 	"$PT_DB_PASSWORD_FILE" >"$PT_TMP/cfg.yaml"

@@ -25,9 +25,6 @@ python3 "$TOOLS/history.py" write "$PT_TMP/spec.json" "$PT_TMP/history.om" || fa
 lab_start --no-exporters --backfill "$PT_TMP/history.om" >/dev/null
 
 db_start
-MY=(mariadb --no-defaults -S "$PT_DB_MYSQL_SOCKET" -u root)
-PG=(psql -X -q -h "$PT_DB_PG_SOCKET_DIR" -p "$PT_DB_PG_PORT" -U postgres -v ON_ERROR_STOP=1)
-if ((EUID == 0)); then PG=(runuser -u nobody -- "${PG[@]}"); fi
 MY_HOSTPORT=${PT_DB_MYSQL_URI#*@}
 MY_HOSTPORT=${MY_HOSTPORT%%/*}
 
