@@ -17,6 +17,8 @@ PACKAGES=(
 	libcurl4-openssl-dev libcjson-dev libcsv-dev libyaml-dev libmicrohttpd-dev libcmocka-dev zlib1g-dev
 	prometheus prometheus-node-exporter victoria-metrics
 	stress-ng curl python3 procps util-linux iproute2 time
+	# scripts/bench.sh: the seed's method, as the original script sent it (requests).
+	python3-requests
 	# scripts/package.sh and its test: dpkg-shlibdeps (dpkg-dev) computes the
 	# package's Depends; lintian checks it; systemd brings systemd-analyze for
 	# the unit; bash-completion to try the completion as shells load it.
