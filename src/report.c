@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "carbon.h"
+#include "raw.h"
 #include "series.h"
 #include "strmap.h"
 
@@ -150,7 +151,7 @@ static bool is_mark(enum pt_quantity q)
 	return q == PT_Q_UP || q == PT_Q_COVERED || q == PT_Q_CARBON_INTENSITY;
 }
 
-int pt_report_ask(struct pt_ctx *ctx, const struct pt_window *w, bool marks,
+static int ask_store(struct pt_ctx *ctx, const struct pt_window *w, bool marks,
 		int (*fn)(void *user, const struct pt_query *q, const struct pt_prom_result *res,
 			struct pt_error *err), void *user, struct pt_error *err)
 {
@@ -228,6 +229,16 @@ out:
 	free(qs);
 	pt_buf_free(&url);
 	return rc;
+}
+
+int pt_report_ask(struct pt_ctx *ctx, const struct pt_window *w, bool marks,
+		int (*fn)(void *user, const struct pt_query *q, const struct pt_prom_result *res,
+			struct pt_error *err), void *user, struct pt_error *err)
+{
+	/* Batch's raw samples answer as the store would (raw.c). */
+	if (w->raw)
+		return pt_raw_ask(w->raw, w, marks, fn, user, err);
+	return ask_store(ctx, w, marks, fn, user, err);
 }
 
 struct observe {

@@ -12,6 +12,8 @@
 #include "prom.h"
 #include "queryset.h"
 
+struct pt_raw;
+
 struct pt_window {
 	const char *task;          /* may be NULL */
 	int64_t start_ms, end_ms;
@@ -21,6 +23,8 @@ struct pt_window {
 	int64_t step_ms;           /* batch's grid step when coarser than the scrapes, else 0 */
 	const char *store_warning; /* warnings of the answers the rows come from, "; "-joined, or
 	                              NULL; pt_report_window sets it from its own answers */
+	const struct pt_raw *raw;  /* answer from these raw samples (raw.h, batch) instead of
+	                              asking the store; NULL: ask */
 };
 
 /* The ${window} of template q for a window of window_ms: the window for a

@@ -207,8 +207,8 @@ assert_contains "$ERR" "--resume needs -o FILE" "--resume without -o"
 
 # ---- Prometheus goes away mid-batch ----
 # A proxy in front of Prometheus that dies (connections refused from then on)
-# at the first range query reaching past t0 + 3h: deterministic, since the
-# batch fetches its time slices in order.
+# at the first range query, or fetch of raw samples, reaching past t0 + 3h:
+# deterministic, since the batch fetches its time slices in order.
 cat >"$PT_TMP/proxy.py" <<'PY'
 import http.server, os, sys, urllib.error, urllib.parse, urllib.request
 upstream, cutoff, port_file = sys.argv[1], float(sys.argv[2]), sys.argv[3]
@@ -221,6 +221,10 @@ class H(http.server.BaseHTTPRequestHandler):
             start = urllib.parse.parse_qs(body.decode()).get("start", ["0"])[0]
             if float(start) >= cutoff:
                 os._exit(0)  # Prometheus is gone
+        if self.path.startswith("/api/v1/query?") or self.path == "/api/v1/query":
+            form = urllib.parse.parse_qs(body.decode() if body else "")
+            if "}[" in form.get("query", [""])[0] and float(form.get("time", ["0"])[0]) >= cutoff:
+                os._exit(0)
         req = urllib.request.Request(upstream + self.path, data=body, method=self.command)
         if self.headers.get("Content-Type"):
             req.add_header("Content-Type", self.headers["Content-Type"])
@@ -247,7 +251,7 @@ wait_until 10 test -s "$PT_TMP/proxy.port" || fatal "proxy did not start"
 proxy_url=http://127.0.0.1:$(cat "$PT_TMP/proxy.port")
 
 assert_exit 3 pt -c "$CFG" -u "$proxy_url" batch "$PT_TMP/jobs.csv" --chunk 30m -o "$PT_TMP/resumed.csv"
-assert_contains "$ERR" "powertest: range query for " "the error"
+assert_match "$ERR" "powertest: (range query for|raw samples) " "the error"
 assert_match "$ERR" "; no rows for [0-9]+ of $njobs jobs: job" "failed tasks named"
 assert_contains "$ERR" "run the same command with --resume" "hint"
 assert_eq 1 "$(wc -l <"$ERR_FILE" | tr -d ' ')" "one line"
