@@ -1,4 +1,5 @@
 /* batch_raw.c - batch from raw samples: a cost-based plan of what to fetch (each job's window, or slices that many jobs share), then every window answered locally as report would be. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +19,12 @@
 /* A fetch of fewer node-samples than this asks with one request per node
  * label (every metric name at once): the request count matters more than
  * the series of those names the selectors do not need. */
-#define UNION_MAX 20000.0
-/* Raw samples held at once (about 16 bytes each, decoded), and the series
- * per node assumed before the first fetch says. */
-#define SAMPLE_BUDGET 600000.0
-#define SERIES_GUESS 32.0
+#define UNION_MAX 5000.0
+/* Raw samples held at once (16 bytes each decoded, 24 MB; the answers in
+ * flight add their JSON), and the series per node assumed before the first
+ * fetch says. */
+#define SAMPLE_BUDGET 1500000.0
+#define SERIES_GUESS 24.0
 /* Nodes assumed for a job over every node before any fetch says. */
 #define ALL_NODES_GUESS 32.0
 /* Fetches in flight at once (each its own span). */
@@ -35,7 +37,8 @@ struct piece {
 	bool all;
 	size_t *jobs; /* indices into run->b */
 	size_t njobs, cap;
-	double cost;
+	double cost;     /* fetch_cost of the piece */
+	double windows;  /* fetch_cost of its jobs' windows one by one */
 };
 
 static void piece_clear(struct piece *p)
@@ -105,6 +108,22 @@ static int piece_add(struct piece *p, struct run *run, size_t j, struct pt_error
 		if (pt_strmap_put(&p->nodes, bj->need[i], NULL) == PT_STRMAP_NONE)
 			return pt_error_oom(err);
 	return PT_OK;
+}
+
+static struct piece *new_piece(struct piece **list, size_t *n, size_t *cap, struct pt_error *err)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		struct piece *p = realloc(*list, c * sizeof(*p));
+		if (p == NULL) {
+			pt_error_oom(err);
+			return NULL;
+		}
+		*list = p;
+		*cap = c;
+	}
+	memset(&(*list)[*n], 0, sizeof(**list));
+	return &(*list)[(*n)++];
 }
 
 /* ---- computing the jobs of a fetched piece ---- */
@@ -244,12 +263,13 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 {
 	struct pt_raw_set *set = NULL;
 	struct planner pl;
-	struct piece *pieces = NULL;
-	size_t *sorted = NULL, npieces = 0, cap = 0, i, wave;
+	struct piece *pieces = NULL, *slices = NULL;
+	size_t *sorted = NULL, npieces = 0, cap = 0, nslices = 0, scap = 0, i, wave;
 	struct pt_strmap named = {0};
 	struct by_start *bs = NULL;
 	const char *why;
 	bool left_open;
+	double per = 0;
 	int rc = PT_OK;
 
 	if (opts->fetch == PT_FETCH_RANGE) {
@@ -268,12 +288,25 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 		err->msg[0] = '\0';
 		return PT_OK;
 	}
+	/* Metrics without data in the jobs' span are not fetched at all. */
+	{
+		int64_t a = INT64_MAX, b = INT64_MIN;
+		for (i = 0; i < n; i++) {
+			const struct pt_job *job = run->b[order[i]].job;
+			a = job->start_ms < a ? job->start_ms : a;
+			b = job->end_ms > b ? job->end_ms : b;
+		}
+		if (n && (rc = pt_raw_set_prune(set, run->ctx, a, b, err)) != PT_OK)
+			goto out;
+		per = n ? pt_raw_set_series_per_node(set, run->ctx, b) : 0;
+	}
 	memset(&pl, 0, sizeof(pl));
 	pl.run = run;
 	pl.scrape = (double)run->grid.scrape_ms;
 	pl.union_req = (double)pt_raw_set_union_requests(set);
 	pl.exact_req = (double)pt_raw_set_selectors(set);
-	pl.max_ns = SAMPLE_BUDGET / SERIES_GUESS;
+	/* The budget in node-samples: by the series a node has (or a guess). */
+	pl.max_ns = SAMPLE_BUDGET / (per >= 1 ? per : SERIES_GUESS);
 	/* Every node a job names: what a job over every node is likely to hold. */
 	for (i = 0; i < n; i++)
 		for (size_t k = 0; k < run->b[order[i]].nneed; k++)
@@ -296,15 +329,17 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 	for (i = 0; i < n; i++)
 		sorted[i] = bs[i].i;
 
-	/* The plan, in start order: a job joins the open piece when fetching
-	 * both together costs less than apart (dense jobs: slices), else it
-	 * starts its own (sparse jobs: one fetch per window). A job too long
-	 * to hold is left for the range queries. */
+	/* The plan. First slices: jobs in start order join the open slice
+	 * while it holds the budget's node-samples (and --chunk); a job too
+	 * long to hold alone is left for the range queries. Then each slice's
+	 * cost is weighed against one fetch per window of its jobs: dense jobs
+	 * keep their slice, sparse ones (a month of short jobs) get a fetch of
+	 * their own window and nodes each. */
 	for (i = 0; i < n; i++) {
 		const struct bjob *bj = &run->b[sorted[i]];
 		const struct pt_job *job = bj->job;
 		double alone = node_samples(&pl, job_nodes(&pl, bj), job->start_ms, job->end_ms);
-		struct piece *cur = npieces ? &pieces[npieces - 1] : NULL;
+		struct piece *cur = nslices ? &slices[nslices - 1] : NULL;
 
 		/* --chunk bounds a fetch's span too. */
 		if (alone > pl.max_ns || (opts->chunk_ms > 0 && job->end_ms - job->start_ms > opts->chunk_ms))
@@ -312,27 +347,41 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 		if (cur && opts->fetch != PT_FETCH_WINDOWS) {
 			int64_t b = job->end_ms > cur->b ? job->end_ms : cur->b;
 			double merged = node_samples(&pl, merged_nodes(&pl, cur, bj), cur->a, b);
-			bool join = opts->fetch == PT_FETCH_SLICES ||
-					fetch_cost(&pl, merged) <= cur->cost + fetch_cost(&pl, alone);
-			if (join && merged <= pl.max_ns && (opts->chunk_ms <= 0 || b - cur->a <= opts->chunk_ms)) {
+			if (merged <= pl.max_ns && (opts->chunk_ms <= 0 || b - cur->a <= opts->chunk_ms)) {
 				if ((rc = piece_add(cur, run, sorted[i], err)) != PT_OK)
 					goto out;
 				cur->cost = fetch_cost(&pl, merged);
+				cur->windows += fetch_cost(&pl, alone);
 				continue;
 			}
 		}
-		if (npieces == cap) {
-			struct piece *p = realloc(pieces, (cap = cap ? cap * 2 : 64) * sizeof(*p));
-			if (p == NULL) {
+		if ((cur = new_piece(&slices, &nslices, &scap, err)) == NULL ||
+				(rc = piece_add(cur, run, sorted[i], err)) != PT_OK) {
+			rc = rc != PT_OK ? rc : pt_error_oom(err);
+			goto out;
+		}
+		cur->cost = cur->windows = fetch_cost(&pl, alone);
+	}
+	for (i = 0; i < nslices; i++) {
+		struct piece *sl = &slices[i], *p;
+		size_t j;
+
+		if (sl->njobs > 1 && (opts->fetch == PT_FETCH_SLICES || sl->cost <= sl->windows)) {
+			if ((p = new_piece(&pieces, &npieces, &cap, err)) == NULL) {
 				rc = pt_error_oom(err);
 				goto out;
 			}
-			pieces = p;
+			*p = *sl;
+			memset(sl, 0, sizeof(*sl));
+			continue;
 		}
-		memset(&pieces[npieces], 0, sizeof(pieces[npieces]));
-		if ((rc = piece_add(&pieces[npieces++], run, sorted[i], err)) != PT_OK)
-			goto out;
-		pieces[npieces - 1].cost = fetch_cost(&pl, alone);
+		for (j = 0; j < sl->njobs; j++) {
+			if ((p = new_piece(&pieces, &npieces, &cap, err)) == NULL ||
+					(rc = piece_add(p, run, sl->jobs[j], err)) != PT_OK) {
+				rc = rc != PT_OK ? rc : pt_error_oom(err);
+				goto out;
+			}
+		}
 	}
 
 	/* Fetched in waves: as many pieces at once as the sample budget holds. */
@@ -361,7 +410,10 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 out:
 	for (i = 0; i < npieces; i++)
 		piece_clear(&pieces[i]);
+	for (i = 0; i < nslices; i++)
+		piece_clear(&slices[i]);
 	free(pieces);
+	free(slices);
 	free(sorted);
 	free(bs);
 	pt_strmap_free(&named);

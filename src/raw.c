@@ -12,11 +12,26 @@
 #include "strmap.h"
 #include "timefmt.h"
 
+/* s inside a PromQL string: backslashes and quotes escaped. */
+static int quote_into(struct pt_buf *out, const char *s, struct pt_error *err)
+{
+	int rc = PT_OK;
+
+	for (; *s && rc == PT_OK; s++) {
+		if (*s == '\\' || *s == '"')
+			rc = pt_buf_append(out, "\\", 1, err);
+		if (rc == PT_OK)
+			rc = pt_buf_append(out, s, 1, err);
+	}
+	return rc;
+}
+
 /* A distinct selector: the first template's, with the label naming its node. */
 struct key {
 	const struct pt_pq_sel *sel;
 	const char *label;
 	size_t group;
+	bool absent;   /* its metric has no data in the batch's span (pt_raw_set_prune) */
 };
 
 /* Selectors fetched together in union mode: same node label, same use of
@@ -25,6 +40,7 @@ struct group {
 	const char *label;
 	bool node_matcher;
 	struct pt_buf names; /* alternatives of the metric names' regex */
+	size_t nactive;      /* its keys not absent */
 };
 
 struct pt_raw_set {
@@ -37,6 +53,7 @@ struct pt_raw_set {
 	struct group *groups;
 	size_t ngroups;
 	bool can_union;
+	size_t nactive;           /* keys not absent */
 };
 
 void pt_raw_set_free(struct pt_raw_set *set)
@@ -63,7 +80,6 @@ static int add_group(struct pt_raw_set *set, const struct pt_pq_sel *sel, const 
 {
 	struct group *g;
 	size_t i;
-	int rc = PT_OK;
 
 	for (i = 0; i < set->ngroups; i++)
 		if (strcmp(set->groups[i].label, label) == 0 && set->groups[i].node_matcher == sel->node_matcher)
@@ -77,21 +93,84 @@ static int add_group(struct pt_raw_set *set, const struct pt_pq_sel *sel, const 
 		g[i].node_matcher = sel->node_matcher;
 		set->ngroups++;
 	}
-	g = &set->groups[i];
 	*out = i;
-	/* The metric's name (a literal, or a regex on __name__) joins the group's regex. */
-	if (sel->name)
-		rc = pt_buf_printf(&g->names, err, "%s%s", g->names.len ? "|" : "", sel->name);
-	else {
-		size_t m;
-		for (m = 0; m < sel->nm; m++)
-			if (strcmp(sel->m[m].name, "__name__") == 0 && sel->m[m].op == PT_PQ_RE)
-				break;
-		if (m == sel->nm)
-			set->can_union = false;
-		else
-			rc = pt_buf_printf(&g->names, err, "%s(%s)", g->names.len ? "|" : "", sel->m[m].value);
+	return PT_OK;
+}
+
+/* The matcher on __name__ by regex, or NULL. */
+static const struct pt_pq_matcher *name_regex(const struct pt_pq_sel *sel)
+{
+	size_t m;
+
+	for (m = 0; m < sel->nm; m++)
+		if (strcmp(sel->m[m].name, "__name__") == 0 && sel->m[m].op == PT_PQ_RE)
+			return &sel->m[m];
+	return NULL;
+}
+
+/* Each group's regex of metric names, from its keys that are not absent. */
+static int build_groups(struct pt_raw_set *set, struct pt_error *err)
+{
+	size_t i;
+	int rc = PT_OK;
+
+	set->can_union = true;
+	set->nactive = 0;
+	for (i = 0; i < set->ngroups; i++) {
+		pt_buf_reset(&set->groups[i].names);
+		set->groups[i].nactive = 0;
 	}
+	for (i = 0; i < set->nkeys && rc == PT_OK; i++) {
+		const struct key *k = &set->keys[i];
+		struct group *g = &set->groups[k->group];
+		const struct pt_pq_matcher *re;
+
+		if (k->absent)
+			continue;
+		set->nactive++;
+		g->nactive++;
+		if (k->sel->name)
+			rc = pt_buf_printf(&g->names, err, "%s%s", g->names.len ? "|" : "", k->sel->name);
+		else if ((re = name_regex(k->sel)) != NULL)
+			rc = pt_buf_printf(&g->names, err, "%s(%s)", g->names.len ? "|" : "", re->value);
+		else
+			set->can_union = false;
+	}
+	return rc;
+}
+
+int pt_raw_set_prune(struct pt_raw_set *set, struct pt_ctx *ctx, int64_t a_ms, int64_t b_ms,
+		struct pt_error *err)
+{
+	struct pt_error e = {0, ""};
+	struct pt_strmap have = {0};
+	char **names = NULL;
+	size_t n = 0, i, j;
+	int rc = PT_OK;
+
+	if (pt_prom_metric_names(&names, &n, ctx->prom, a_ms, b_ms, &e) != PT_OK)
+		return e.code == PT_ENOMEM ? pt_error_oom(err) : PT_OK; /* not known: fetch them all */
+	for (i = 0; i < n && rc == PT_OK; i++)
+		if (pt_strmap_put(&have, names[i], NULL) == PT_STRMAP_NONE)
+			rc = pt_error_oom(err);
+	for (i = 0; i < set->nkeys && rc == PT_OK; i++) {
+		struct key *k = &set->keys[i];
+		const struct pt_pq_matcher *re;
+
+		if (k->sel->name)
+			k->absent = pt_strmap_get(&have, k->sel->name) == PT_STRMAP_NONE;
+		else if ((re = name_regex(k->sel)) != NULL) {
+			k->absent = true;
+			for (j = 0; j < n && k->absent; j++)
+				k->absent = regexec(&re->re, names[j], 0, NULL, 0) != 0;
+		}
+	}
+	if (rc == PT_OK)
+		rc = build_groups(set, err);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	pt_strmap_free(&have);
 	return rc;
 }
 
@@ -153,6 +232,7 @@ int pt_raw_set_new(struct pt_raw_set **out, const struct pt_ctx *ctx, bool left_
 					break;
 				}
 				set->keys = keys;
+				memset(&keys[k], 0, sizeof(keys[k]));
 				keys[k].sel = sel;
 				keys[k].label = label;
 				set->nkeys = k + 1;
@@ -161,6 +241,8 @@ int pt_raw_set_new(struct pt_raw_set **out, const struct pt_ctx *ctx, bool left_
 			set->keyof[i][j] = k;
 		}
 	}
+	if (rc == PT_OK)
+		rc = build_groups(set, err);
 out:
 	pt_strmap_free(&seen);
 	pt_buf_free(&text);
@@ -172,14 +254,55 @@ out:
 	return PT_OK;
 }
 
+double pt_raw_set_series_per_node(const struct pt_raw_set *set, struct pt_ctx *ctx, int64_t t_ms)
+{
+	struct pt_buf q = {0}, names = {0};
+	struct pt_error e = {0, ""};
+	double total = 0;
+	size_t i;
+
+	if (!set->can_union)
+		return 0;
+	for (i = 0; i < set->ngroups; i++) {
+		const struct group *g = &set->groups[i];
+		struct pt_prom_result *res = NULL;
+
+		if (g->nactive == 0 || !g->node_matcher)
+			continue;
+		pt_buf_reset(&q);
+		pt_buf_reset(&names);
+		if (quote_into(&names, g->names.data ? g->names.data : "", &e) != PT_OK) {
+			total = 0;
+			break;
+		}
+		if (pt_buf_printf(&q, &e, "count({__name__=~\"%s\",%s=~\".+\"}) / "
+				"count(count by (%s) ({__name__=~\"%s\",%s=~\".+\"}))", names.data ? names.data : "",
+				g->label, g->label, names.data ? names.data : "", g->label) != PT_OK ||
+				pt_prom_query(&res, ctx->prom, q.data, t_ms, &e) != PT_OK) {
+			total = 0;
+			break;
+		}
+		if (res->nseries == 1 && res->series[0].nsamples == 1 && res->series[0].samples[0].v > 0)
+			total += res->series[0].samples[0].v;
+		pt_prom_result_free(res);
+	}
+	pt_buf_free(&q);
+	pt_buf_free(&names);
+	return total;
+}
+
 size_t pt_raw_set_selectors(const struct pt_raw_set *set)
 {
-	return set->nkeys;
+	return set->nactive;
 }
 
 size_t pt_raw_set_union_requests(const struct pt_raw_set *set)
 {
-	return set->can_union ? set->ngroups : 0;
+	size_t i, n = 0;
+
+	for (i = 0; i < set->ngroups && set->can_union; i++)
+		n += set->groups[i].nactive > 0;
+	return set->can_union ? n : 0;
 }
 
 /* ---- one span's samples ---- */
@@ -334,7 +457,7 @@ static int absorb(struct pt_raw *raw, const struct req *rq, struct pt_prom_resul
 			continue;
 		}
 		for (k = 0; k < set->nkeys && rc == PT_OK; k++)
-			if (set->keys[k].group == rq->group &&
+			if (set->keys[k].group == rq->group && !set->keys[k].absent &&
 					pt_pq_sel_match(set->keys[k].sel, s->labels, s->nlabels))
 				rc = index_series(raw, k, s, err);
 	}
@@ -391,13 +514,8 @@ static int request_promql(struct pt_buf *q, const struct pt_raw_set *set, const 
 
 	if (rq->use_union) {
 		rc = pt_buf_append(q, "{__name__=~\"", 12, err);
-		/* Names and regexes joined: a backslash or quote in a regex needs escaping. */
-		for (const char *p = g->names.data ? g->names.data : ""; *p && rc == PT_OK; p++) {
-			if (*p == '\\' || *p == '"')
-				rc = pt_buf_append(q, "\\", 1, err);
-			if (rc == PT_OK)
-				rc = pt_buf_append(q, p, 1, err);
-		}
+		if (rc == PT_OK)
+			rc = quote_into(q, g->names.data ? g->names.data : "", err);
 		if (rc == PT_OK)
 			rc = pt_buf_append(q, "\",", 2, err);
 	} else {
@@ -445,9 +563,11 @@ int pt_raw_fetch(struct pt_raw **out, const struct pt_raw_set *set, struct pt_ct
 			goto out;
 		}
 		out[i]->set = set;
-		out[i]->requests = n;
 		for (j = 0; j < n; j++) {
 			struct req *rq = &rqs[nreq];
+			/* Metrics without data in the span are not asked for. */
+			if (u ? set->groups[j].nactive == 0 : set->keys[j].absent)
+				continue;
 			rq->raw = out[i];
 			rq->use_union = u;
 			if (u)
@@ -463,6 +583,7 @@ int pt_raw_fetch(struct pt_raw **out, const struct pt_raw_set *set, struct pt_ct
 			reqs[nreq].url = url.data;
 			reqs[nreq].form = forms[nreq].data;
 			reqs[nreq].user = rq;
+			out[i]->requests++;
 			nreq++;
 		}
 	}
@@ -528,11 +649,6 @@ static int source_series(void *user, size_t sel, const struct pt_series *const *
 	return PT_OK;
 }
 
-static bool is_mark(enum pt_quantity q)
-{
-	return q == PT_Q_UP || q == PT_Q_COVERED || q == PT_Q_CARBON_INTENSITY;
-}
-
 int pt_raw_ask(const struct pt_raw *raw, const struct pt_window *w, bool marks,
 		int (*fn)(void *user, const struct pt_query *q, const struct pt_prom_result *res,
 			struct pt_error *err), void *user, struct pt_error *err)
@@ -553,7 +669,7 @@ int pt_raw_ask(const struct pt_raw *raw, const struct pt_window *w, bool marks,
 			const struct pt_query *q = &qs->items[i];
 			struct pt_prom_result *res = NULL;
 
-			if (is_mark(q->quantity) != (pass == 1) || (!marks && is_mark(q->quantity)))
+			if (pt_report_is_mark(q->quantity) != (pass == 1) || (!marks && pt_report_is_mark(q->quantity)))
 				continue;
 			src.keyof = set->keyof[i];
 			rc = pt_pq_eval(&res, set->pq[i], w->end_ms,

@@ -32,6 +32,10 @@ struct pt_window {
  * that gauges cover (start, end] on every store (doc/reference.md §5.5). */
 int64_t pt_report_template_window(const struct pt_query *q, int64_t window_ms);
 
+/* "up", "covered" and "carbon_intensity" only add to the nodes the other
+ * quantities found: asked last (pt_report_ask's marks). */
+bool pt_report_is_mark(enum pt_quantity q);
+
 /* Observations of every node in the window (requested ones always present,
  * with any == false when nothing came back). Sorted by node name unless nodes
  * were requested, then in their order. Caller frees with pt_obs_free.
