@@ -1132,7 +1132,10 @@ static int eval_agg(struct eval *ev, const struct node *n, struct value *out)
 	return rc;
 }
 
-/* label_replace's replacement: $1, ${1} expanded from the match. */
+/* label_replace's replacement expanded from the match as Go's Regexp.Expand:
+ * $$ is $; $name or ${name} (letters, digits, _) is group name when a number
+ * without a leading zero, else a named group (none in POSIX: empty), so
+ * "$1x" is empty; a $ without a name is kept. */
 static int expand(struct eval *ev, const char *repl, const char *v, const regmatch_t *m,
 		char **out)
 {
@@ -1141,26 +1144,33 @@ static int expand(struct eval *ev, const char *repl, const char *v, const regmat
 	int rc = PT_OK;
 
 	for (p = repl; *p && rc == PT_OK; p++) {
-		int g = -1;
-		const char *q = p + 1;
-		if (*p == '$' && *q == '{' && isdigit((unsigned char)q[1])) {
-			g = (int)strtol(q + 1, (char **)&q, 10);
-			if (*q != '}')
-				g = -1;
-			else
-				q++;
-		} else if (*p == '$' && isdigit((unsigned char)*q)) {
-			g = (int)strtol(q, (char **)&q, 10);
+		const char *name;
+		size_t len = 0, i;
+		bool brace;
+		long g = 0;
+
+		if (*p != '$' || p[1] == '$') {
+			rc = pt_buf_append(&b, p, 1, ev->err);
+			p += *p == '$';
+			continue;
 		}
-		if (g < 0) {
+		brace = p[1] == '{';
+		name = p + 1 + brace;
+		while (isalnum((unsigned char)name[len]) || name[len] == '_')
+			len++;
+		if (len == 0 || (brace && name[len] != '}')) {
 			rc = pt_buf_append(&b, p, 1, ev->err);
 			continue;
 		}
+		p = name + len + brace - 1;
+		for (i = 0; i < len && g >= 0; i++)
+			g = isdigit((unsigned char)name[i]) && g < 100000000 ? g * 10 + (name[i] - '0') : -1;
+		if (name[0] == '0' && len > 1)
+			g = -1;
 		/* Group 1 of ours is the whole expression's anchoring group. */
-		if (g + 1 < 10 && m[g + 1].rm_so >= 0)
+		if (g >= 0 && g + 1 < 10 && m[g + 1].rm_so >= 0)
 			rc = pt_buf_append(&b, v + m[g + 1].rm_so, (size_t)(m[g + 1].rm_eo - m[g + 1].rm_so),
 					ev->err);
-		p = q - 1;
 	}
 	if (rc == PT_OK) {
 		char *s = arena_alloc(&ev->arena, b.len + 1);
