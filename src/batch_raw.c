@@ -306,14 +306,15 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 		double alone = node_samples(&pl, job_nodes(&pl, bj), job->start_ms, job->end_ms);
 		struct piece *cur = npieces ? &pieces[npieces - 1] : NULL;
 
-		if (alone > pl.max_ns)
+		/* --chunk bounds a fetch's span too. */
+		if (alone > pl.max_ns || (opts->chunk_ms > 0 && job->end_ms - job->start_ms > opts->chunk_ms))
 			continue;
 		if (cur && opts->fetch != PT_FETCH_WINDOWS) {
 			int64_t b = job->end_ms > cur->b ? job->end_ms : cur->b;
 			double merged = node_samples(&pl, merged_nodes(&pl, cur, bj), cur->a, b);
 			bool join = opts->fetch == PT_FETCH_SLICES ||
 					fetch_cost(&pl, merged) <= cur->cost + fetch_cost(&pl, alone);
-			if (join && merged <= pl.max_ns) {
+			if (join && merged <= pl.max_ns && (opts->chunk_ms <= 0 || b - cur->a <= opts->chunk_ms)) {
 				if ((rc = piece_add(cur, run, sorted[i], err)) != PT_OK)
 					goto out;
 				cur->cost = fetch_cost(&pl, merged);
