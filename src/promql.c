@@ -828,9 +828,12 @@ static size_t lower(const struct pt_sample *s, size_t n, int64_t t, bool strict)
 	return lo;
 }
 
-/* Prometheus' extrapolatedRate over samples s[0..n) of a range (start, end]. */
+/* Prometheus' extrapolatedRate over samples s[0..n) of a range (start, end].
+ * Prometheus 3 (threshold_first, with left_open) cuts the extrapolation to
+ * the start at half an interval before limiting it to the counter's zero
+ * point (prometheus/prometheus#13725); Prometheus 2.42 limits it first. */
 static bool extrapolated(double *out, const struct pt_sample *s, size_t n, int64_t start,
-		int64_t end, bool counter, bool rate)
+		int64_t end, bool counter, bool rate, bool threshold_first)
 {
 	double result, to_start, to_end, sampled, avg, threshold, interval;
 	size_t i;
@@ -846,12 +849,14 @@ static bool extrapolated(double *out, const struct pt_sample *s, size_t n, int64
 	to_end = (double)(end - s[n - 1].t_ms) / 1000.0;
 	sampled = (double)(s[n - 1].t_ms - s[0].t_ms) / 1000.0;
 	avg = sampled / (double)(n - 1);
+	threshold = avg * 1.1;
+	if (threshold_first && to_start >= threshold)
+		to_start = avg / 2;
 	if (counter && result > 0 && s[0].v >= 0) {
 		double to_zero = sampled * (s[0].v / result);
 		if (to_zero < to_start)
 			to_start = to_zero;
 	}
-	threshold = avg * 1.1;
 	interval = sampled;
 	interval += to_start < threshold ? to_start : avg / 2;
 	interval += to_end < threshold ? to_end : avg / 2;
@@ -862,16 +867,23 @@ static bool extrapolated(double *out, const struct pt_sample *s, size_t n, int64
 	return true;
 }
 
+/* An average that reached an infinity keeps it when x is the same infinity
+ * or finite, as Prometheus' running means do (Inf - Inf would be NaN). */
+static bool mean_stays(double mean, double x)
+{
+	return isinf(mean) && (isinf(x) ? (mean > 0) == (x > 0) : !isnan(x));
+}
+
 static bool range_value(double *out, int fn, const struct pt_sample *s, size_t n, int64_t start,
-		int64_t end)
+		int64_t end, bool left_open)
 {
 	double v, c;
 	size_t i;
 
 	switch (fn) {
-	case R_RATE: return extrapolated(out, s, n, start, end, true, true);
-	case R_INCREASE: return extrapolated(out, s, n, start, end, true, false);
-	case R_DELTA: return extrapolated(out, s, n, start, end, false, false);
+	case R_RATE: return extrapolated(out, s, n, start, end, true, true, left_open);
+	case R_INCREASE: return extrapolated(out, s, n, start, end, true, false, left_open);
+	case R_DELTA: return extrapolated(out, s, n, start, end, false, false, left_open);
 	default: break;
 	}
 	if (n == 0)
@@ -881,7 +893,7 @@ static bool range_value(double *out, int fn, const struct pt_sample *s, size_t n
 		/* A running mean, as Prometheus computes it. */
 		v = s[0].v;
 		for (i = 1; i < n; i++) {
-			if (isinf(v) && isinf(s[i].v) && (v > 0) == (s[i].v > 0))
+			if (mean_stays(v, s[i].v))
 				continue;
 			v += s[i].v / (double)(i + 1) - v / (double)(i + 1);
 		}
@@ -890,11 +902,18 @@ static bool range_value(double *out, int fn, const struct pt_sample *s, size_t n
 		v = 0;
 		c = 0;
 		for (i = 0; i < n; i++) {
-			/* Kahan summation, as Prometheus 2.4x does. */
-			double y = s[i].v - c, t = v + y;
-			c = (t - v) - y;
+			/* Kahan-Neumaier summation, as Prometheus' kahanSumInc. */
+			double t = v + s[i].v;
+			if (isinf(t))
+				c = 0;
+			else if (fabs(v) >= fabs(s[i].v))
+				c += (v - t) + s[i].v;
+			else
+				c += (s[i].v - t) + v;
 			v = t;
 		}
+		if (!isinf(v))
+			v += c;
 		break;
 	case R_MIN:
 		v = s[0].v;
@@ -934,7 +953,7 @@ static int eval_range(struct eval *ev, const struct node *n, struct value *out)
 		size_t b = lower(s->samples, s->nsamples, ev->t, true);
 		double v;
 
-		if (b <= a || !range_value(&v, n->op, s->samples + a, b - a, start, ev->t))
+		if (b <= a || !range_value(&v, n->op, s->samples + a, b - a, start, ev->t, ev->left_open))
 			continue;
 		if ((rc = elem_labels(ev, &out->e[k], s->labels, s->nlabels, n->op == R_LAST)) != PT_OK)
 			return rc;
@@ -1099,7 +1118,10 @@ static int eval_agg(struct eval *ev, const struct node *n, struct value *out)
 		cnt[g] += 1;
 		switch (n->op) {
 		case A_SUM: out->e[g].v += e->v; break;
-		case A_AVG: out->e[g].v += e->v / cnt[g] - out->e[g].v / cnt[g]; break;
+		case A_AVG:
+			if (!mean_stays(out->e[g].v, e->v))
+				out->e[g].v += e->v / cnt[g] - out->e[g].v / cnt[g];
+			break;
 		case A_MIN: if (out->e[g].v > e->v || isnan(out->e[g].v)) out->e[g].v = e->v; break;
 		case A_MAX: if (out->e[g].v < e->v || isnan(out->e[g].v)) out->e[g].v = e->v; break;
 		default: out->e[g].v += 1; break;
@@ -1110,7 +1132,10 @@ static int eval_agg(struct eval *ev, const struct node *n, struct value *out)
 	return rc;
 }
 
-/* label_replace's replacement: $1, ${1} expanded from the match. */
+/* label_replace's replacement expanded from the match as Go's Regexp.Expand:
+ * $$ is $; $name or ${name} (letters, digits, _) is group name when a number
+ * without a leading zero, else a named group (none in POSIX: empty), so
+ * "$1x" is empty; a $ without a name is kept. */
 static int expand(struct eval *ev, const char *repl, const char *v, const regmatch_t *m,
 		char **out)
 {
@@ -1119,26 +1144,33 @@ static int expand(struct eval *ev, const char *repl, const char *v, const regmat
 	int rc = PT_OK;
 
 	for (p = repl; *p && rc == PT_OK; p++) {
-		int g = -1;
-		const char *q = p + 1;
-		if (*p == '$' && *q == '{' && isdigit((unsigned char)q[1])) {
-			g = (int)strtol(q + 1, (char **)&q, 10);
-			if (*q != '}')
-				g = -1;
-			else
-				q++;
-		} else if (*p == '$' && isdigit((unsigned char)*q)) {
-			g = (int)strtol(q, (char **)&q, 10);
+		const char *name;
+		size_t len = 0, i;
+		bool brace;
+		long g = 0;
+
+		if (*p != '$' || p[1] == '$') {
+			rc = pt_buf_append(&b, p, 1, ev->err);
+			p += *p == '$';
+			continue;
 		}
-		if (g < 0) {
+		brace = p[1] == '{';
+		name = p + 1 + brace;
+		while (isalnum((unsigned char)name[len]) || name[len] == '_')
+			len++;
+		if (len == 0 || (brace && name[len] != '}')) {
 			rc = pt_buf_append(&b, p, 1, ev->err);
 			continue;
 		}
+		p = name + len + brace - 1;
+		for (i = 0; i < len && g >= 0; i++)
+			g = isdigit((unsigned char)name[i]) && g < 100000000 ? g * 10 + (name[i] - '0') : -1;
+		if (name[0] == '0' && len > 1)
+			g = -1;
 		/* Group 1 of ours is the whole expression's anchoring group. */
-		if (g + 1 < 10 && m[g + 1].rm_so >= 0)
+		if (g >= 0 && g + 1 < 10 && m[g + 1].rm_so >= 0)
 			rc = pt_buf_append(&b, v + m[g + 1].rm_so, (size_t)(m[g + 1].rm_eo - m[g + 1].rm_so),
 					ev->err);
-		p = q - 1;
 	}
 	if (rc == PT_OK) {
 		char *s = arena_alloc(&ev->arena, b.len + 1);
