@@ -6,6 +6,7 @@
 
 #include "batch_int.h"
 #include "slices.h"
+#include "promql.h"
 #include "raw.h"
 #include "report.h"
 #include "strmap.h"
@@ -220,26 +221,28 @@ static int run_wave(struct planner *pl, struct piece *p, size_t n, const struct 
 	return rc;
 }
 
-/* Why the store cannot be read raw here, or NULL: the same semantics are needed. */
-static const char *unsuited(struct run *run, bool *left_open)
+/* Why the store cannot be read raw here, or NULL; *sem: how its version
+ * evaluates PromQL (promql.h), which the local evaluation must follow. */
+static const char *unsuited(struct run *run, unsigned *sem)
 {
 	struct pt_error e = {0, ""};
 	char *version = NULL;
 	const char *why = NULL;
+	int major = 0, minor = 0;
 
-	*left_open = false;
+	*sem = 0;
 	if (run->grid.metricsql)
 		return "the store speaks MetricsQL";
 	if (run->grid.step_ms != run->grid.scrape_ms)
 		return "--step differs from the scrape interval";
 	if (pt_prom_buildinfo(&version, run->ctx->prom, &e) != PT_OK)
 		return "the store's version is unknown";
-	if (version[0] == '2' && version[1] == '.')
-		*left_open = false;
-	else if (version[0] >= '3' && version[0] <= '9' && version[1] == '.')
-		*left_open = true;
-	else
+	if (sscanf(version, "%d.%d", &major, &minor) != 2 || major < 2 || major > 9)
 		why = "the store's version is unknown";
+	else if (major >= 3)
+		*sem = PT_PQ_LEFT_OPEN | PT_PQ_THRESHOLD_FIRST;
+	else if (minor >= 51)
+		*sem = PT_PQ_THRESHOLD_FIRST;
 	free(version);
 	return why;
 }
@@ -268,7 +271,7 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 	struct pt_strmap named = {0};
 	struct by_start *bs = NULL;
 	const char *why;
-	bool left_open;
+	unsigned sem;
 	double per = 0;
 	int rc = PT_OK;
 
@@ -276,11 +279,11 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 		snprintf(run->res->fetch_note, sizeof(run->res->fetch_note), "asked for (--fetch range)");
 		return PT_OK;
 	}
-	if ((why = unsuited(run, &left_open)) != NULL) {
+	if ((why = unsuited(run, &sem)) != NULL) {
 		snprintf(run->res->fetch_note, sizeof(run->res->fetch_note), "%s", why);
 		return PT_OK;
 	}
-	if ((rc = pt_raw_set_new(&set, run->ctx, left_open, err)) != PT_OK) {
+	if ((rc = pt_raw_set_new(&set, run->ctx, sem, err)) != PT_OK) {
 		if (rc != PT_EUSAGE)
 			return rc;
 		snprintf(run->res->fetch_note, sizeof(run->res->fetch_note), "%.190s", err->msg);

@@ -66,13 +66,18 @@ struct pt_pq_source {
 	void *user;
 };
 
-/* Evaluates q at t_ms with ${window} = window_ms over src's samples: a
- * range holds the samples in [t - window, t] (Prometheus 2), or in
- * (t - window, t] with left_open (Prometheus 3). *out is a vector result
+/* What versions of Prometheus evaluate differently (pt_pq_eval's sem). */
+#define PT_PQ_LEFT_OPEN 1u       /* ranges are (t - w, t]: Prometheus 3; else [t - w, t] */
+#define PT_PQ_THRESHOLD_FIRST 2u /* rate()'s limit at a counter's zero point applies after
+                                    the 1.1-interval threshold: Prometheus >= 2.51
+                                    (prometheus/prometheus#13725); before it, first */
+
+/* Evaluates q at t_ms with ${window} = window_ms over src's samples, with
+ * the semantics sem (PT_PQ_* flags) of the store's version. *out is a vector result
  * (a scalar one for a scalar expression) shaped as pt_prom_decode gives an
  * instant query's answer. Errors: PT_ENOMEM; PT_ENET for what Prometheus
  * refuses at run time (many-to-many matching). Caller frees *out. */
 int pt_pq_eval(struct pt_prom_result **out, const struct pt_pq *q, int64_t t_ms, int64_t window_ms,
-		bool left_open, const struct pt_pq_source *src, struct pt_error *err) PT_WUR;
+		unsigned sem, const struct pt_pq_source *src, struct pt_error *err) PT_WUR;
 
 #endif

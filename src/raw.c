@@ -45,7 +45,7 @@ struct group {
 
 struct pt_raw_set {
 	const struct pt_ctx *ctx;
-	bool left_open;
+	unsigned sem;             /* PT_PQ_* */
 	struct pt_pq **pq;        /* per query-set entry */
 	size_t **keyof;           /* per entry, per selector: its key */
 	struct key *keys;
@@ -174,7 +174,7 @@ int pt_raw_set_prune(struct pt_raw_set *set, struct pt_ctx *ctx, int64_t a_ms, i
 	return rc;
 }
 
-int pt_raw_set_new(struct pt_raw_set **out, const struct pt_ctx *ctx, bool left_open,
+int pt_raw_set_new(struct pt_raw_set **out, const struct pt_ctx *ctx, unsigned sem,
 		struct pt_error *err)
 {
 	struct pt_raw_set *set = calloc(1, sizeof(*set));
@@ -187,7 +187,7 @@ int pt_raw_set_new(struct pt_raw_set **out, const struct pt_ctx *ctx, bool left_
 	if (set == NULL)
 		return pt_error_oom(err);
 	set->ctx = ctx;
-	set->left_open = left_open;
+	set->sem = sem;
 	set->can_union = true;
 	if ((set->pq = calloc(n ? n : 1, sizeof(*set->pq))) == NULL ||
 			(set->keyof = calloc(n ? n : 1, sizeof(*set->keyof))) == NULL) {
@@ -673,7 +673,7 @@ int pt_raw_ask(const struct pt_raw *raw, const struct pt_window *w, bool marks,
 				continue;
 			src.keyof = set->keyof[i];
 			rc = pt_pq_eval(&res, set->pq[i], w->end_ms,
-					pt_report_template_window(q, w->end_ms - w->start_ms), set->left_open, &ps, err);
+					pt_report_template_window(q, w->end_ms - w->start_ms), set->sem, &ps, err);
 			if (rc != PT_OK) {
 				char detail[sizeof(err->msg)];
 				memcpy(detail, err->msg, sizeof(detail));

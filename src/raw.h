@@ -13,11 +13,11 @@
  * (with the label that names their node) they read. */
 struct pt_raw_set;
 
-/* Compiles ctx's query set. left_open: ranges are (t - w, t] (Prometheus 3)
- * rather than [t - w, t] (Prometheus 2). PT_EUSAGE naming the entry when a
+/* Compiles ctx's query set, to be evaluated with the semantics sem (PT_PQ_*
+ * of promql.h) of the store's version. PT_EUSAGE naming the entry when a
  * template is outside the subset promql.h evaluates (the caller then asks
  * the store instead); PT_ENOMEM. Caller frees with pt_raw_set_free. */
-int pt_raw_set_new(struct pt_raw_set **out, const struct pt_ctx *ctx, bool left_open,
+int pt_raw_set_new(struct pt_raw_set **out, const struct pt_ctx *ctx, unsigned sem,
 		struct pt_error *err) PT_WUR;
 void pt_raw_set_free(struct pt_raw_set *set);
 

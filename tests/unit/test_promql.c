@@ -110,7 +110,8 @@ static int eval_rc(struct pt_prom_result **r, const char *tmpl, double t_s, doub
 	if (pt_pq_compile(&q, tmpl, "instance", &err) != PT_OK)
 		fail_msg("%s: %s", tmpl, err.msg);
 	F.q = q;
-	rc = pt_pq_eval(r, q, (int64_t)llround(t_s * 1000), (int64_t)llround(w_s * 1000), left_open, &src, &err);
+	rc = pt_pq_eval(r, q, (int64_t)llround(t_s * 1000), (int64_t)llround(w_s * 1000),
+			left_open ? PT_PQ_LEFT_OPEN | PT_PQ_THRESHOLD_FIRST : 0, &src, &err);
 	if (rc == PT_OK) {
 		size_t i;
 		assert_non_null(*r);
