@@ -176,9 +176,10 @@ static int run_wave(struct planner *pl, struct piece *p, size_t n, const struct 
 	struct run *run = pl->run;
 	struct pt_raw_span spans[MAX_SPANS];
 	struct pt_raw *raws[MAX_SPANS];
+	struct pt_error e = {0, ""};
 	size_t i, j, held = 0;
 	double ns = 0;
-	int rc;
+	int rc, frc;
 
 	memset(spans, 0, sizeof(spans));
 	for (i = 0; i < n; i++) {
@@ -190,8 +191,13 @@ static int run_wave(struct planner *pl, struct piece *p, size_t n, const struct 
 				node_samples(pl, p[i].all ? pl->all_nodes : (double)p[i].nodes.n, p[i].a, p[i].b) < UNION_MAX;
 		ns += node_samples(pl, p[i].all ? pl->all_nodes : (double)p[i].nodes.n, p[i].a, p[i].b);
 	}
-	rc = pt_raw_fetch(raws, set, run->ctx, spans, n, concurrency, err);
+	/* A failed fetch (PT_ENET) leaves the other stores whole: their jobs
+	 * are done before the failure is reported. */
+	frc = pt_raw_fetch(raws, set, run->ctx, spans, n, concurrency, err);
+	rc = frc == PT_ENET ? PT_OK : frc;
 	for (i = 0; i < n && rc == PT_OK; i++) {
+		if (pt_raw_failed(raws[i]))
+			continue;
 		run->res->raw_requests += pt_raw_requests(raws[i]);
 		run->res->raw_samples += pt_raw_samples(raws[i]);
 		held += pt_raw_samples(raws[i]);
@@ -203,12 +209,16 @@ static int run_wave(struct planner *pl, struct piece *p, size_t n, const struct 
 			struct bjob *bj = &run->b[p[i].jobs[j]];
 			if (bj->done)
 				continue; /* in an earlier piece too */
-			if ((rc = compute_job(run, bj, raws[i], err)) == PT_OK) {
+			if ((rc = compute_job(run, bj, raws[i], &e)) == PT_OK) {
 				run->res->raw_jobs++;
 				(*finished)++;
 			}
 		}
 	}
+	if (rc != PT_OK)
+		*err = e;
+	else
+		rc = frc;
 	if (held > run->res->peak_samples)
 		run->res->peak_samples = held;
 	/* What one node-sample turned out to be: the budget's unit from now on. */

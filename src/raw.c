@@ -328,6 +328,7 @@ struct pt_raw {
 	size_t nent, entcap;
 	size_t samples, series, requests;
 	struct pt_buf warnings;
+	bool failed;                   /* a request of it failed: incomplete */
 };
 
 void pt_raw_free(struct pt_raw *raw)
@@ -363,6 +364,11 @@ size_t pt_raw_series(const struct pt_raw *raw)
 size_t pt_raw_requests(const struct pt_raw *raw)
 {
 	return raw->requests;
+}
+
+bool pt_raw_failed(const struct pt_raw *raw)
+{
+	return raw->failed;
 }
 
 const char *pt_raw_warnings(const struct pt_raw *raw)
@@ -479,13 +485,17 @@ static void fetch_done(struct pt_http_req *r, void *user)
 		snprintf(what, sizeof(what), "raw samples of %.120s",
 				rq->raw->set->keys[rq->key].sel->name ? rq->raw->set->keys[rq->key].sel->name :
 				"a selector");
-	if (f->err.code != PT_OK) {
-		/* already failed: drop */
+	if (rq->raw->failed) {
+		/* its store is incomplete already */
 	} else if (r->err.code != PT_OK) {
-		pt_error_set(&f->err, r->err.code, "%s: %s", what, r->err.msg);
+		rq->raw->failed = true;
+		if (f->err.code == PT_OK)
+			pt_error_set(&f->err, r->err.code, "%s: %s", what, r->err.msg);
 	} else if (pt_prom_decode(&res, r->body.data ? r->body.data : "", r->body.len, r->status,
 			&e) != PT_OK) {
-		pt_error_set(&f->err, e.code, "%s: %s", what, e.msg);
+		rq->raw->failed = true;
+		if (f->err.code == PT_OK)
+			pt_error_set(&f->err, e.code, "%s: %s", what, e.msg);
 	} else {
 		for (i = 0; i < res->nwarnings && e.code == PT_OK; i++) {
 			bool added;
@@ -495,8 +505,11 @@ static void fetch_done(struct pt_http_req *r, void *user)
 		}
 		if (e.code == PT_OK && absorb(rq->raw, rq, res, &e) == PT_OK)
 			res = NULL; /* the store keeps it */
-		if (e.code != PT_OK)
-			f->err = e;
+		if (e.code != PT_OK) {
+			rq->raw->failed = true;
+			if (f->err.code == PT_OK || e.code == PT_ENOMEM)
+				f->err = e;
+		}
 	}
 	pt_prom_result_free(res);
 	pt_buf_free(&r->body);

@@ -46,7 +46,8 @@ struct pt_raw;
 
 /* Fetches several spans at once (at most `concurrency` requests in flight,
  * answers decoded as they arrive). spans[i] gets its store in out[i].
- * PT_ENET naming the failing selector; PT_ENOMEM. Store warnings go into
+ * PT_ENET naming the first failing selector (the stores of spans whose
+ * requests all succeeded are whole: pt_raw_failed tells); PT_ENOMEM. Store warnings go into
  * each store's warnings and, once each, to ctx->on_store_warning. Caller
  * frees each with pt_raw_free (also after a failure). */
 struct pt_raw_span {
@@ -63,6 +64,7 @@ void pt_raw_free(struct pt_raw *raw);
 size_t pt_raw_samples(const struct pt_raw *raw);
 size_t pt_raw_series(const struct pt_raw *raw);
 size_t pt_raw_requests(const struct pt_raw *raw);
+bool pt_raw_failed(const struct pt_raw *raw);
 const char *pt_raw_warnings(const struct pt_raw *raw);
 
 /* pt_report_ask answered from raw (w->raw): every entry evaluated locally at
