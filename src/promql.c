@@ -24,7 +24,14 @@ struct parser {
 	struct pt_pq *q;
 	struct pt_error *err;
 	int rc;
+	int depth;      /* of parse_expr: the tree is evaluated recursively */
+	int nodes;      /* in the tree so far */
 };
+
+/* Deepest nesting of expressions a template may have, and most terms (which
+ * bound the tree's depth: evaluation and freeing recurse over it). */
+#define MAX_DEPTH 64
+#define MAX_NODES 1000
 
 static int fail(struct parser *ps, int code, const char *fmt, const char *what)
 {
@@ -73,6 +80,8 @@ static int lex(struct parser *ps)
 			n++;
 		}
 		ps->text[n] = '\0';
+		if (ident_char(p[n], false))
+			return unsupported(ps, "a name over 255 bytes");
 		ps->tok = T_IDENT;
 		p += n;
 	} else if (isdigit((unsigned char)*p) || (*p == '.' && isdigit((unsigned char)p[1]))) {
@@ -139,9 +148,13 @@ static int expect(struct parser *ps, const char *punct)
 
 static struct node *new_node(struct parser *ps, enum kind k)
 {
-	struct node *n = calloc(1, sizeof(*n));
+	struct node *n;
 
-	if (n == NULL)
+	if (++ps->nodes > MAX_NODES) {
+		unsupported(ps, "an expression of over 1,000 terms");
+		return NULL;
+	}
+	if ((n = calloc(1, sizeof(*n))) == NULL)
 		fail(ps, PT_ENOMEM, "%s", "");
 	else
 		n->kind = k;
@@ -546,8 +559,15 @@ static int binop_of(const struct parser *ps, int *op)
 
 static struct node *parse_expr(struct parser *ps, int min_prec)
 {
-	struct node *lhs = parse_primary(ps);
+	struct node *lhs;
 	int prec, op = 0;
+
+	if (++ps->depth > MAX_DEPTH) {
+		unsupported(ps, "expressions nested deeper than 64");
+		ps->depth--;
+		return NULL;
+	}
+	lhs = parse_primary(ps);
 
 	while (lhs && ps->rc == PT_OK && (prec = binop_of(ps, &op)) > min_prec) {
 		struct node *n, *rhs;
@@ -574,6 +594,7 @@ static struct node *parse_expr(struct parser *ps, int min_prec)
 	if (ps->rc == PT_OK && lhs && (is(ps, "==") || is(ps, "!=") || is(ps, ">") || is(ps, "<") ||
 			is(ps, ">=") || is(ps, "<=") || is(ps, "^")))
 		unsupported(ps, "comparison and power operators");
+	ps->depth--;
 	if (ps->rc != PT_OK) {
 		node_free(lhs);
 		return NULL;

@@ -771,6 +771,47 @@ static void test_promql__refusals(void **state)
 	}
 }
 
+/* Hostile templates: nesting and length that would exhaust the stack of a
+ * recursive parser or evaluator are refused, with what the limit is; the
+ * same shapes within the limits compile. */
+static void test_promql__limits(void **state)
+{
+	static char buf[300000];
+	struct pt_error err = {0, ""};
+	struct pt_pq *q = NULL;
+	char *p;
+	int i;
+
+	(void)state;
+	memset(buf, '(', 100000);
+	buf[100000] = '1';
+	memset(buf + 100001, ')', 100000);
+	buf[200001] = '\0';
+	assert_int_equal(pt_pq_compile(&q, buf, "instance", &err), PT_EUSAGE);
+	assert_non_null(strstr(err.msg, "nested deeper than 64"));
+	assert_null(q);
+	memset(buf, '(', 60);
+	buf[60] = '1';
+	memset(buf + 61, ')', 60);
+	buf[121] = '\0';
+	assert_int_equal(pt_pq_compile(&q, buf, "instance", &err), PT_OK);
+	pt_pq_free(q);
+	q = NULL;
+	for (p = buf + sprintf(buf, "1"), i = 0; i < 60000; i++)
+		p += sprintf(p, "+1");
+	assert_int_equal(pt_pq_compile(&q, buf, "instance", &err), PT_EUSAGE);
+	assert_non_null(strstr(err.msg, "over 1,000 terms"));
+	for (p = buf + sprintf(buf, "1"), i = 0; i < 400; i++)
+		p += sprintf(p, "+1");
+	assert_int_equal(pt_pq_compile(&q, buf, "instance", &err), PT_OK);
+	pt_pq_free(q);
+	q = NULL;
+	memset(buf, 'a', 1000);
+	strcpy(buf + 1000, "[${window}]");
+	assert_int_equal(pt_pq_compile(&q, buf, "instance", &err), PT_EUSAGE);
+	assert_non_null(strstr(err.msg, "over 255 bytes"));
+}
+
 /* ---- the shipped query set ---- */
 
 static void test_promql__default_set_compiles(void **state)
@@ -851,6 +892,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_promql__node_label_and_selectors, setup, teardown),
 		cmocka_unit_test(test_promql__sel_match),
 		cmocka_unit_test(test_promql__refusals),
+		cmocka_unit_test(test_promql__limits),
 		cmocka_unit_test(test_promql__default_set_compiles),
 		cmocka_unit_test_setup_teardown(test_promql__default_templates_evaluate, setup, teardown),
 	};
