@@ -181,21 +181,65 @@ static void node_free(struct node *n)
 }
 
 /* PromQL regexes are RE2, fully anchored; refuse what POSIX reads otherwise. */
+static bool quantifier(char c)
+{
+	return c == '*' || c == '+' || c == '?' || c == '{';
+}
+
+/* POSIX regcomp expands repetitions: nested or large ones (a{100}{100},
+ * a++++...) take memory without bound, where RE2 refuses them. Refused
+ * here too, with what RE2-only syntax would read differently. */
 static int anchored_regex(struct parser *ps, regex_t *re, const char *value)
 {
 	struct pt_buf b = {0};
 	const char *p;
-	int rc;
+	int rc, counted = 0;
 
+	if (strlen(value) > 512)
+		return unsupported(ps, "a regular expression over 512 bytes");
 	for (p = value; *p; p++) {
 		if (p[0] == '\\' && p[1] && isalpha((unsigned char)p[1]))
 			return unsupported(ps, "a regular expression with a \\letter class");
-		if (p[0] == '\\' && p[1])
+		if (p[0] == '\\' && p[1]) {
 			p++;
-		else if (p[0] == '(' && p[1] == '?')
+			continue;
+		}
+		if (p[0] == '[') {
+			/* A bracket expression: its characters are literal. */
+			const char *q = p + 1;
+			if (*q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q && *q != ']')
+				q++;
+			if (*q == '\0')
+				break; /* regcomp refuses it */
+			p = q;
+			continue;
+		}
+		if (p[0] == '(' && p[1] == '?')
 			return unsupported(ps, "a regular expression with (?...)");
-		else if ((p[0] == '*' || p[0] == '+' || p[0] == '?' || p[0] == '}') && p[1] == '?')
+		if ((p[0] == '*' || p[0] == '+' || p[0] == '?' || p[0] == '}') && p[1] == '?')
 			return unsupported(ps, "a lazy quantifier in a regular expression");
+		if (p[0] == '{') {
+			char *end;
+			long lo = strtol(p + 1, &end, 10), hi = lo;
+			if (*end == ',')
+				hi = isdigit((unsigned char)end[1]) ? strtol(end + 1, &end, 10) : lo;
+			else if (end == p + 1)
+				continue;
+			if (++counted > 1 || lo > 100 || hi > 100)
+				return unsupported(ps, "a regular expression with repetitions over {100} or "
+						"more than one {n,m}");
+			while (*end && *end != '}')
+				end++;
+			if (*end == '\0')
+				break;
+			p = end;
+		}
+		if ((p[0] == '*' || p[0] == '+' || p[0] == '?' || p[0] == '}') && quantifier(p[1]))
+			return unsupported(ps, "a repeated quantifier in a regular expression");
 	}
 	if (pt_buf_printf(&b, ps->err, "^(%s)$", value) != PT_OK)
 		return fail(ps, PT_ENOMEM, "%s", "");

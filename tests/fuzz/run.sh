@@ -10,7 +10,7 @@
 #   --time S   seconds per harness (default 8; e.g. --time 600 to search longer)
 #   --build D  build directory (default $PT_BUILD_DIR/fuzz, else build-fuzz)
 #   --jobs N   parallel build jobs (default 2)
-#   HARNESS    only these (prom targets config queryset jobs resume timefmt)
+#   HARNESS    only these (prom targets config queryset jobs resume intensity promql timefmt)
 #
 # Every harness first replays its whole corpus (tests/fuzz/corpus/NAME/),
 # then mutates it; new inputs go to BUILD/corpus/NAME/, never into the
