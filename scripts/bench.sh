@@ -68,6 +68,9 @@ cleanup() {
 	rm -rf -- "$WORK"
 }
 trap cleanup EXIT
+# A signal ends the script through its EXIT trap: labs and proxy stopped, files removed.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # start_lab NAME NODES HOURS [--meters]: backfilled lab; sets URL and T0.
 start_lab() {
