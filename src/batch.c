@@ -1,5 +1,6 @@
 /* batch.c - the batch run: many windows integrated locally from range data fetched once per time slice. */
 #include "batch.h"
+#include "batch_int.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -19,50 +20,6 @@
 #define MIN_SLICE_POINTS 60
 /* Most points per block of a blocked quantity: past it, blocks save little more. */
 #define MAX_BLOCK 60
-
-/* ---- the run ---- */
-
-struct bjob {
-	const struct pt_job *job;
-	bool compute;       /* needs queries */
-	bool all;           /* every node with data */
-	bool done, failed;
-	const char **need;  /* explicit: nodes to compute, in the job's order */
-	size_t nneed;
-	size_t *kept;       /* explicit: prev row per job node (or NONE); all: the kept rows */
-	size_t nkept;
-	int64_t ka, kb;     /* grid points that overlap its window */
-	struct pt_node_acc *accs;
-	size_t nacc, acap;
-	struct pt_strmap accmap; /* all: node -> acc */
-	/* Carbon over time (carbon.h): the window's pieces at the intensity
-	 * files' boundaries; per acc, an accumulator per piece while its points
-	 * come in, and the energy-weighted sums of the pieces done, so memory
-	 * holds only the pieces the current slice touches. */
-	int64_t *bounds;
-	size_t npieces;     /* > 1 when the window crosses a boundary, else 0 */
-	size_t pdone;       /* pieces finished: their sums are taken */
-	struct piece_accs *pcs; /* parallel to accs */
-	struct pt_buf text; /* its rows, ready to write */
-	struct pt_buf warnings; /* the store's warnings on the slices it was computed from */
-};
-
-struct piece_accs {
-	struct pt_node_acc **p;   /* npieces, NULL until the piece has a point */
-	struct pt_carbon_sums sums;
-};
-
-struct run {
-	struct pt_ctx *ctx;
-	const struct pt_jobs *jobs;
-	struct pt_batch_prev *prev;
-	struct pt_out *out;     /* NULL when the rows go into sink */
-	struct pt_sink *sink;
-	struct pt_batch_result *res;
-	struct bjob *b;
-	struct pt_grid grid;
-	size_t cursor;      /* next job to write */
-};
 
 static void piece_free(struct piece_accs *pc, size_t p)
 {
@@ -192,7 +149,7 @@ static int add_kept(struct run *run, struct pt_buf *b, size_t r, struct pt_error
 
 /* The job's rows in order: kept ones as they were, computed ones (rows, in
  * the order of bj->need, or sorted for every-node jobs) where they belong. */
-static int job_text(struct run *run, struct bjob *bj, const struct pt_row *rows, size_t nrows,
+int pt_batch_job_text(struct run *run, struct bjob *bj, const struct pt_row *rows, size_t nrows,
 		struct pt_error *err)
 {
 	size_t i, ci = 0;
@@ -229,7 +186,7 @@ static size_t count_lines(const struct pt_buf *b)
 }
 
 /* Writes every job from the cursor on that is ready (or, with flush, all). */
-static int write_ready(struct run *run, bool flush, struct pt_error *err)
+int pt_batch_write_ready(struct run *run, bool flush, struct pt_error *err)
 {
 	int rc;
 
@@ -238,7 +195,7 @@ static int write_ready(struct run *run, bool flush, struct pt_error *err)
 
 		if (bj->compute && !bj->done && !flush)
 			break;
-		if (!bj->done && (rc = job_text(run, bj, NULL, 0, err)) != PT_OK)
+		if (!bj->done && (rc = pt_batch_job_text(run, bj, NULL, 0, err)) != PT_OK)
 			return rc;
 		if (bj->text.len) {
 			/* Lines: kept rows are whole records; a quoted newline would miscount
@@ -426,7 +383,7 @@ static int finish_job(struct run *run, struct bjob *bj, struct pt_error *err)
 	}
 	if (pt_carbon_varies(run->ctx) && (rc = job_carbon(run, bj, rows, nrows, err)) != PT_OK)
 		goto out;
-	if ((rc = job_text(run, bj, rows, nrows, err)) != PT_OK)
+	if ((rc = pt_batch_job_text(run, bj, rows, nrows, err)) != PT_OK)
 		goto out;
 	bj->done = true;
 out:
@@ -780,7 +737,8 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 {
 	struct run run;
 	struct pt_strmap u = {0};
-	size_t *order = NULL, *active = NULL, nactive = 0, ncompute = 0, nfinished = 0, i, j;
+	size_t *order = NULL, *active = NULL, nactive = 0, ncompute = 0, nleft = 0, nfinished = 0;
+	size_t i, j;
 	int64_t (*segs)[2] = NULL;
 	size_t nsegs = 0, seg;
 	int64_t pos, block;
@@ -832,29 +790,46 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 	res->step_ms = run.grid.step_ms;
 	res->scrape_ms = run.grid.scrape_ms;
 
+	/* Raw samples where the store allows it and the plan finds them
+	 * cheaper (batch_raw.c); range queries on the grid for the rest. */
+	rc = pt_batch_raw(&run, opts, order, ncompute, &nfinished, err);
+	if (rc == PT_ENET) {
+		for (i = 0; i < jobs->n; i++)
+			if (run.b[i].compute && !run.b[i].done)
+				run.b[i].failed = true;
+		goto flush;
+	}
+	if (rc != PT_OK)
+		goto out;
+	for (i = nleft = 0; i < ncompute; i++)
+		if (!run.b[order[i]].done)
+			order[nleft++] = order[i];
+	if (nleft == 0)
+		goto flush;
+
 	/* Grid points each job needs, merged into segments in time order. */
-	for (i = 0; i < ncompute; i++) {
+	for (i = 0; i < nleft; i++) {
 		struct bjob *bj = &run.b[order[i]];
 		/* From the first gauge sample at or after start (see pt_node_acc_add). */
 		bj->ka = pt_grid_first(&run.grid, bj->job->start_ms - run.grid.scrape_ms);
 		bj->kb = pt_grid_last(&run.grid, bj->job->end_ms);
 	}
 	{
-		struct ka_idx *ki = malloc(ncompute * sizeof(*ki));
+		struct ka_idx *ki = malloc(nleft * sizeof(*ki));
 		if (ki == NULL) {
 			rc = pt_error_oom(err);
 			goto out;
 		}
-		for (i = 0; i < ncompute; i++) {
+		for (i = 0; i < nleft; i++) {
 			ki[i].ka = run.b[order[i]].ka;
 			ki[i].i = order[i];
 		}
-		qsort(ki, ncompute, sizeof(*ki), cmp_ka);
-		for (i = 0; i < ncompute; i++)
+		qsort(ki, nleft, sizeof(*ki), cmp_ka);
+		for (i = 0; i < nleft; i++)
 			order[i] = ki[i].i;
 		free(ki);
 	}
-	for (i = 0; i < ncompute; i++) {
+	for (i = 0; i < nleft; i++) {
 		const struct bjob *bj = &run.b[order[i]];
 		if (nsegs > 0 && bj->ka <= segs[nsegs - 1][1] + 1) {
 			if (bj->kb > segs[nsegs - 1][1])
@@ -867,7 +842,7 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 	}
 
 	block = 1;
-	if (!opts->every_point && (block = choose_block(&run, order, ncompute, err, &rc)) < 1)
+	if (!opts->every_point && (block = choose_block(&run, order, nleft, err, &rc)) < 1)
 		block = 1;
 	if (rc != PT_OK)
 		goto out;
@@ -886,7 +861,7 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 		k1 = k0 + pt_slice_plan_next(&plan);
 		if (k1 > segs[seg][1] + 1)
 			k1 = segs[seg][1] + 1;
-		for (; j < ncompute && run.b[order[j]].ka < k1; j++) {
+		for (; j < nleft && run.b[order[j]].ka < k1; j++) {
 			if ((rc = start_job(&run, &run.b[order[j]], err)) != PT_OK)
 				goto out;
 			active[nactive++] = order[j];
@@ -933,7 +908,7 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 			}
 		}
 		nactive = keep;
-		if ((rc = write_ready(&run, false, err)) != PT_OK)
+		if ((rc = pt_batch_write_ready(&run, false, err)) != PT_OK)
 			goto out;
 		if (opts->progress)
 			opts->progress(opts->user, nfinished, ncompute);
@@ -945,7 +920,7 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 flush:
 	{
 		struct pt_error werr = {0, ""};
-		int wrc = write_ready(&run, true, &werr);
+		int wrc = pt_batch_write_ready(&run, true, &werr);
 
 		/* Rows of the earlier run that match no job stay, at the end. */
 		for (i = 0; wrc == PT_OK && out && opts->prev && i < opts->prev->n; i++) {

@@ -13,7 +13,13 @@
 
 struct pt_sink;
 
+/* How batch fetches its data (doc/reference.md §1.5): raw samples per job
+ * window or in slices as their cost says, only one of the two, or range
+ * queries on the grid. */
+enum pt_batch_fetch { PT_FETCH_AUTO, PT_FETCH_WINDOWS, PT_FETCH_SLICES, PT_FETCH_RANGE };
+
 struct pt_batch_opts {
+	enum pt_batch_fetch fetch;
 	int64_t step_ms;       /* grid step; 0 = the scrape interval */
 	int64_t scrape_ms;     /* data's sample interval; 0 = from the targets API, else 15 s */
 	int64_t chunk_ms;      /* longest time slice fetched at once; 0 = as many points
@@ -37,8 +43,13 @@ struct pt_batch_result {
 	bool missing;          /* a row written is not "ok" (exit 1) */
 	size_t *failed;        /* jobs (indices into jobs->items) left without their rows */
 	size_t nfailed;
-	size_t slices, requests;
+	size_t slices, requests;  /* range queries: slices, requests */
 	int64_t step_ms, scrape_ms;
+	/* Raw samples: jobs computed from them, fetches of one job's window
+	 * (or a few alike) and of slices holding many, requests, samples. */
+	size_t raw_jobs, raw_windows, raw_slices, raw_requests, raw_samples;
+	size_t peak_samples;      /* most raw samples held at once */
+	char fetch_note[200];     /* why range queries were used, "" when not */
 };
 
 /* Writes one report row per (task, node) of every job to out (header

@@ -405,3 +405,59 @@ out:
 	pt_buf_free(&form);
 	return rc;
 }
+
+int pt_prom_metric_names(char ***names, size_t *n, struct pt_prom *p, int64_t start_ms,
+		int64_t end_ms, struct pt_error *err)
+{
+	struct answer a;
+	const cJSON *data, *item;
+	cJSON *root = NULL;
+	char **list = NULL;
+	size_t count = 0;
+	int rc;
+
+	*names = NULL;
+	*n = 0;
+	memset(&a, 0, sizeof(a));
+	if ((rc = pt_prom_url(&a.url, p, "/api/v1/label/__name__/values", err)) != PT_OK ||
+			(rc = pt_buf_printf(&a.url, err, "%sstart=%.3f&end=%.3f",
+				strchr(a.url.data, '?') ? "&" : "?", (double)start_ms / 1000.0,
+				(double)end_ms / 1000.0)) != PT_OK ||
+			(rc = pt_http_request(p->http, a.url.data, NULL, &a.body, &a.status, err)) != PT_OK)
+		goto out;
+	/* The envelope of a list (pt_prom_envelope wants an object). */
+	root = a.status >= 200 && a.status < 300 ? cJSON_ParseWithLength(body_text(&a), a.body.len) : NULL;
+	data = cJSON_GetObjectItemCaseSensitive(root, "data");
+	if (!cJSON_IsArray(data) || strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root,
+			"status")) ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "status")) : "",
+			"success") != 0) {
+		rc = pt_prom_not_json(err, a.url.data, a.status, "no list of names");
+		goto out;
+	}
+	if ((list = calloc((size_t)cJSON_GetArraySize(data) + 1, sizeof(*list))) == NULL) {
+		rc = pt_error_oom(err);
+		goto out;
+	}
+	cJSON_ArrayForEach(item, data) {
+		const char *s = cJSON_GetStringValue(item);
+		if (s == NULL)
+			continue;
+		if ((list[count] = strdup(s)) == NULL) {
+			rc = pt_error_oom(err);
+			goto out;
+		}
+		count++;
+	}
+	*names = list;
+	*n = count;
+	list = NULL;
+out:
+	if (list) {
+		for (size_t i = 0; i < count; i++)
+			free(list[i]);
+		free(list);
+	}
+	cJSON_Delete(root);
+	answer_free(&a);
+	return rc;
+}

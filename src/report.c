@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "carbon.h"
+#include "raw.h"
 #include "series.h"
 #include "strmap.h"
 
@@ -145,12 +146,12 @@ int64_t pt_report_template_window(const struct pt_query *q, int64_t window_ms)
 
 /* "up", "covered" and "carbon_intensity" add to the nodes the other
  * quantities found: asked with marks, handed on last. */
-static bool is_mark(enum pt_quantity q)
+bool pt_report_is_mark(enum pt_quantity q)
 {
 	return q == PT_Q_UP || q == PT_Q_COVERED || q == PT_Q_CARBON_INTENSITY;
 }
 
-int pt_report_ask(struct pt_ctx *ctx, const struct pt_window *w, bool marks,
+static int ask_store(struct pt_ctx *ctx, const struct pt_window *w, bool marks,
 		int (*fn)(void *user, const struct pt_query *q, const struct pt_prom_result *res,
 			struct pt_error *err), void *user, struct pt_error *err)
 {
@@ -173,7 +174,7 @@ int pt_report_ask(struct pt_ctx *ctx, const struct pt_window *w, bool marks,
 		const struct pt_query *q = &ctx->qs->items[i];
 		struct pt_buf promql = {0};
 
-		if (!marks && is_mark(q->quantity))
+		if (!marks && pt_report_is_mark(q->quantity))
 			continue;
 		x.window_ms = pt_report_template_window(q, w->end_ms - w->start_ms);
 		rc = pt_queryset_expand(&promql, q, &x, err);
@@ -197,7 +198,7 @@ int pt_report_ask(struct pt_ctx *ctx, const struct pt_window *w, bool marks,
 		bool mark;
 
 		i = j % nq;
-		mark = is_mark(qs[i]->quantity);
+		mark = pt_report_is_mark(qs[i]->quantity);
 		if (mark != (j >= nq))
 			continue;
 		if (reqs[i].err.code != PT_OK) {
@@ -228,6 +229,16 @@ out:
 	free(qs);
 	pt_buf_free(&url);
 	return rc;
+}
+
+int pt_report_ask(struct pt_ctx *ctx, const struct pt_window *w, bool marks,
+		int (*fn)(void *user, const struct pt_query *q, const struct pt_prom_result *res,
+			struct pt_error *err), void *user, struct pt_error *err)
+{
+	/* Batch's raw samples answer as the store would (raw.c). */
+	if (w->raw)
+		return pt_raw_ask(w->raw, w, marks, fn, user, err);
+	return ask_store(ctx, w, marks, fn, user, err);
 }
 
 struct observe {

@@ -12,6 +12,8 @@
 #include "prom.h"
 #include "queryset.h"
 
+struct pt_raw;
+
 struct pt_window {
 	const char *task;          /* may be NULL */
 	int64_t start_ms, end_ms;
@@ -21,12 +23,18 @@ struct pt_window {
 	int64_t step_ms;           /* batch's grid step when coarser than the scrapes, else 0 */
 	const char *store_warning; /* warnings of the answers the rows come from, "; "-joined, or
 	                              NULL; pt_report_window sets it from its own answers */
+	const struct pt_raw *raw;  /* answer from these raw samples (raw.h, batch) instead of
+	                              asking the store; NULL: ask */
 };
 
 /* The ${window} of template q for a window of window_ms: the window for a
  * counter template (pt_series_is_counter), 1 ms less for a gauge one, so
  * that gauges cover (start, end] on every store (doc/reference.md §5.5). */
 int64_t pt_report_template_window(const struct pt_query *q, int64_t window_ms);
+
+/* "up", "covered" and "carbon_intensity" only add to the nodes the other
+ * quantities found: asked last (pt_report_ask's marks). */
+bool pt_report_is_mark(enum pt_quantity q);
 
 /* Observations of every node in the window (requested ones always present,
  * with any == false when nothing came back). Sorted by node name unless nodes

@@ -17,9 +17,9 @@ static const char batch_usage[] =
 	"usage: powertest batch JOBS.csv [options]\n"
 	"\n"
 	"One energy report row per (task, node) for every window of a jobs file, in\n"
-	"the file's order. Each quantity is fetched once per time slice of the span\n"
-	"the jobs cover (range queries) and every window is integrated locally, so\n"
-	"the cost grows with that span and the nodes, not with the number of jobs.\n"
+	"the file's order. The raw samples of the series the query set reads are\n"
+	"fetched per job window, or in time slices many jobs share, whichever costs\n"
+	"less, and each window is evaluated locally as report would (-v: the plan).\n"
 	"\n"
 	"  JOBS.csv             CSV with a header: task,start,end (any order), nodes\n"
 	"                       optional (names separated by ';', empty = every node\n"
@@ -31,7 +31,7 @@ static const char batch_usage[] =
 	"                       password from outputs.password_file), all or none\n"
 	"  --resume             keep the rows FILE (or DATABASE) already has, compute\n"
 	"                       only the missing (task, node) rows (needs -o)\n"
-	"  --concurrency N      range queries in flight (default 4)\n"
+	"  --concurrency N      requests in flight (default 4)\n"
 	"  --step DUR           grid step of the range queries (default: the scrape\n"
 	"                       interval of the targets, else 15s); a coarser step\n"
 	"                       is faster but only approximate at window edges;\n"
@@ -39,8 +39,14 @@ static const char batch_usage[] =
 	"  --scrape-interval DUR  sample interval of the data, when the targets API\n"
 	"                       does not know it (backfilled history)\n"
 	"  --chunk DUR          longest time slice fetched at once (default: 10000\n"
-	"                       steps, less for many nodes); if Prometheus fails, the\n"
-	"                       jobs of finished slices are kept\n"
+	"                       steps, less for many nodes; raw samples: as memory\n"
+	"                       allows); if Prometheus fails, the jobs of finished\n"
+	"                       slices are kept\n"
+	"  --fetch MODE         auto (default): raw samples, one fetch per job window\n"
+	"                       or slices shared by many jobs, whichever costs less;\n"
+	"                       windows, slices: only that; range: range queries on\n"
+	"                       the grid (always so with --step, on MetricsQL stores\n"
+	"                       and for templates outside the local PromQL subset)\n"
 	"  --format FMT         csv (default: report's CSV columns) or html (one\n"
 	"                       self-contained page: totals, charts per node, a\n"
 	"                       sortable table of the rows, the assumptions)\n"
@@ -109,9 +115,23 @@ static int keep_missing(void *user, const struct pt_job *job, const char *node, 
 	return rc;
 }
 
+/* -v: what the plan chose (doc/reference.md §1.5). */
+static void batch_plan(const struct pt_cli *cli, const struct pt_batch_result *res)
+{
+	size_t range = res->jobs_computed - res->raw_jobs;
+
+	if (res->jobs_computed == 0)
+		return;
+	pt_verbose(cli, "batch plan: %zu jobs from raw samples (%zu fetches of one window, %zu "
+			"slices holding several; %zu requests, %zu samples, at most %zu held), %zu from range "
+			"queries%s%s%s", res->raw_jobs, res->raw_windows, res->raw_slices, res->raw_requests,
+			res->raw_samples, res->peak_samples, range, res->fetch_note[0] ? " (raw samples not used: " : "",
+			res->fetch_note, res->fetch_note[0] ? ")" : "");
+}
+
 int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 {
-	enum { OPT_RESUME = 256, OPT_CONC, OPT_STEP, OPT_SCRAPE, OPT_CHUNK, OPT_FORMAT };
+	enum { OPT_RESUME = 256, OPT_CONC, OPT_STEP, OPT_SCRAPE, OPT_CHUNK, OPT_FORMAT, OPT_FETCH };
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'},
 		{"resume", no_argument, NULL, OPT_RESUME},
@@ -120,6 +140,7 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 		{"scrape-interval", required_argument, NULL, OPT_SCRAPE},
 		{"chunk", required_argument, NULL, OPT_CHUNK},
 		{"format", required_argument, NULL, OPT_FORMAT},
+		{"fetch", required_argument, NULL, OPT_FETCH},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -166,6 +187,21 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 				goto out;
 			}
 			html = strcmp(optarg, "html") == 0;
+			break;
+		case OPT_FETCH:
+			if (strcmp(optarg, "auto") == 0)
+				opts.fetch = PT_FETCH_AUTO;
+			else if (strcmp(optarg, "windows") == 0)
+				opts.fetch = PT_FETCH_WINDOWS;
+			else if (strcmp(optarg, "slices") == 0)
+				opts.fetch = PT_FETCH_SLICES;
+			else if (strcmp(optarg, "range") == 0)
+				opts.fetch = PT_FETCH_RANGE;
+			else {
+				rc = pt_usage_error("batch", "--fetch is auto, windows, slices or range, not '%s'",
+						optarg);
+				goto out;
+			}
 			break;
 		case 'h': fputs(batch_usage, stdout); rc = 0; goto out;
 		case ':': rc = pt_usage_error("batch", "option '%s' needs a value", argv[optind - 1]); goto out;
@@ -279,6 +315,7 @@ int cmd_batch(const struct pt_cli *cli, int argc, char **argv)
 		rc = pt_fail(&err);
 		goto out;
 	}
+	batch_plan(cli, &res);
 	pt_verbose(cli, "%zu rows (%zu kept from before) for %zu jobs; %zu computed with %zu range "
 			"queries in %zu slices (step %lldms, samples every %lldms)", res.rows, res.rows_kept,
 			jobs->n, res.jobs_computed, res.requests, res.slices, (long long)res.step_ms,
