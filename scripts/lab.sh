@@ -4,6 +4,7 @@
 # a temporary TSDB. Used by the quickstart, the end-to-end tests and by hand.
 #
 #   lab.sh start [--dir DIR] [--interval 15s] [--backfill FILE.om]...
+#                [--blocks DIR] [--no-compaction]
 #                [--no-exporters] [--extra-target HOST:PORT]... [--gpu-file FILE]
 #                [--meters] [--owner-pid PID] [--timeout SECS]
 #   lab.sh stop   [--dir DIR]
@@ -19,6 +20,12 @@
 # --meters adds a SIMULATED node "simnode" with RAPL and an IPMI wall meter
 # (tests/fixtures/meters_metrics.prom, served with growing counters), to show
 # measured figures beside the modelled local machine.
+# --blocks moves the TSDB blocks in DIR (made with `promtool tsdb
+# create-blocks-from openmetrics FILE DIR`, e.g. one piece of a long history
+# after another, so the OpenMetrics text never has to be on disk whole) into
+# the lab's TSDB; like --backfill, blocks that reach the present are refused.
+# --no-compaction: Prometheus keeps the blocks as they are instead of merging
+# them in the background (which would take CPU from a benchmark).
 # --owner-pid stops the lab by itself once that process is gone (tests that
 # are killed still clean up). Binaries can be overridden with PT_PROMETHEUS,
 # PT_PROMTOOL and PT_NODE_EXPORTER.
@@ -249,6 +256,7 @@ launch_prom() {
 		--config.file="$DIR/prometheus.yml" \
 		--storage.tsdb.path="$DIR/data" \
 		--storage.tsdb.retention.time=10y \
+		"${COMPACTION[@]}" \
 		--web.listen-address="127.0.0.1:$1" \
 		--web.enable-lifecycle \
 		</dev/null >"$DIR/prometheus.log" 2>&1 &
@@ -318,6 +326,32 @@ backfill() {
 		msg "backfilled data must lie in the past, or Prometheus drops every live scrape"
 		return 1
 	fi
+}
+
+# Moves the blocks in directory $1 into the lab's TSDB, refusing blocks that
+# end at or after now (see backfill).
+move_blocks() {
+	local src=$1 max now_ms b
+	[[ -d $src ]] || { msg "--blocks $src is not a directory"; return 1; }
+	max=$(python3 - "$src" <<'PY'
+import glob, json, os, sys
+m = 0
+for f in glob.glob(os.path.join(sys.argv[1], "*", "meta.json")):
+    m = max(m, json.load(open(f))["maxTime"])
+print(m)
+PY
+)
+	[[ $max != 0 ]] || { msg "no TSDB blocks in $src"; return 1; }
+	now_ms=$(($(date +%s) * 1000))
+	if ((max > now_ms)); then
+		msg "blocks in $src reach now or later (up to $max ms, now is $now_ms ms): refused"
+		return 1
+	fi
+	for b in "$src"/*/; do
+		[[ -f $b/meta.json ]] || continue
+		mv "${b%/}" "$DIR/data/"
+	done
+	msg "moved the blocks of $src into $DIR/data"
 }
 
 # Polls /api/v1/targets until every target has been scraped once and all but
@@ -392,11 +426,16 @@ on_start_exit() {
 
 cmd_start() {
 	INTERVAL=15s EXPORTERS=1 METERS=0 OWNER="" GPU_SOURCE=$GPU_SAMPLE
-	EXTRA=() BACKFILL=() START_TIMEOUT=30 TARGET_TIMEOUT=""
+	EXTRA=() BACKFILL=() BLOCKS=() COMPACTION=() START_TIMEOUT=30 TARGET_TIMEOUT=""
 	while (($#)); do
 		case $1 in
 		--interval) INTERVAL=${2:?--interval needs a value}; shift 2 ;;
 		--backfill) BACKFILL+=("$(readlink -f "${2:?--backfill needs a file}")"); shift 2 ;;
+		--blocks) BLOCKS+=("$(readlink -f "${2:?--blocks needs a directory}")"); shift 2 ;;
+		--no-compaction)
+			# Only 2-hour blocks are ever made: none are merged.
+			COMPACTION=(--storage.tsdb.min-block-duration=2h --storage.tsdb.max-block-duration=2h)
+			shift ;;
 		--no-exporters) EXPORTERS=0; shift ;;
 		--meters) METERS=1; shift ;;
 		--extra-target) EXTRA+=("${2:?--extra-target needs HOST:PORT}"); shift 2 ;;
@@ -458,6 +497,7 @@ cmd_start() {
 	mkdir -p "$DIR/data" "$DIR/textfile"
 
 	for t in "${BACKFILL[@]}"; do backfill "$t"; done
+	for t in "${BLOCKS[@]}"; do move_blocks "$t"; done
 
 	NODE_PORT="" GPU_PORT=""
 	if ((EXPORTERS)); then

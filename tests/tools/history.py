@@ -19,16 +19,22 @@ utilisation and power of every segment are parameters, the expected report of
 any window can be computed here from the model's formulas (doc/reference.md §6), independently of
 powertest's C code.
 
-  history.py write SPEC.json OUT.om [--ms]  write the OpenMetrics file (--ms: text
-                                            format with ms timestamps, for VictoriaMetrics)
+  history.py write SPEC.json OUT.om [--ms] [--from T] [--to T]
+                                            write the OpenMetrics file (--ms: text
+                                            format with ms timestamps, for VictoriaMetrics;
+                                            --from/--to: only the samples at
+                                            FROM <= t < TO, counters continuing
+                                            from the earlier pieces)
   history.py expect SPEC.json START END [--no-measured] [--config CFG.json] [--sources]
                                             print expected per-node figures (JSON;
                                             --sources: with the source columns and
                                             other_power_w)
-  history.py lab N_NODES T0 HOURS OUT.json [--meters]
+  history.py lab N_NODES T0 HOURS OUT.json [--meters] [--step S]
                                             make a SPEC for an N-node lab (--meters:
                                             RAPL, Kepler, IPMI and Redfish on a
-                                            share of the nodes, see lab())
+                                            share of the nodes, see lab(); --step:
+                                            seconds between samples, default 15,
+                                            a divisor of 600)
                                             [--intensity FILE [--node-intensity HOST=FILE]...
                                              --pue P]  with expect: add co2_g, the energy
                                             of each hour of the intensity file (and of
@@ -59,11 +65,13 @@ def samples(spec):
     return [t0 + k * step for k in range(n)]
 
 
-def write(spec, out, ms=False):
+def write(spec, out, ms=False, lo=None, hi=None):
     """OpenMetrics (seconds, # EOF) for promtool; with ms, the Prometheus text
-    format with millisecond timestamps that VictoriaMetrics imports."""
+    format with millisecond timestamps that VictoriaMetrics imports. With lo
+    and hi, only the samples at lo <= t < hi: a long history written (and
+    backfilled) a piece at a time, each piece as that part of the whole."""
     t0, seg, step = spec["t0"], spec["segment"], spec["step"]
-    times = samples(spec)
+    times = [t for t in samples(spec) if (lo is None or t >= lo) and (hi is None or t < hi)]
     fams = {}
 
     def add(family, kind, name, labels, values):
@@ -86,16 +94,10 @@ def write(spec, out, ms=False):
         inst = {"instance": host + ":9100", "job": "node"}
         scrapes(inst)
         ncpu = node["cpus"]
+        busy = node["cpu_util"]
         for cpu in range(ncpu):
-            idle, user = [], []
-            ci = cu = 1000.0
-            for k, t in enumerate(times):
-                if k > 0:
-                    u = seg_value(node["cpu_util"], seg, t0, times[k - 1])
-                    ci += (1.0 - u) * step
-                    cu += u * step
-                idle.append(ci)
-                user.append(cu)
+            idle = counter([1.0 - u for u in busy], times, t0, seg, step, 1.0, 1000.0)
+            user = counter(busy, times, t0, seg, step, 1.0, 1000.0)
             lab = dict(inst, cpu=str(cpu))
             add("node_cpu_seconds", "counter", "node_cpu_seconds_total", dict(lab, mode="idle"), idle)
             add("node_cpu_seconds", "counter", "node_cpu_seconds_total", dict(lab, mode="user"), user)
@@ -171,19 +173,32 @@ def write_dcgm(node, times, t0, seg, step, add):
         # gauge_scale lets a test make the gauge disagree, to see the counter win.
         add("DCGM_FI_DEV_POWER_USAGE", "gauge", "DCGM_FI_DEV_POWER_USAGE", lab,
             [g.get("gauge_scale", 1.0) * seg_value(g["power"], seg, t0, t) for t in times])
-        energy, e = [], 5.0e9
-        for k, t in enumerate(times):
-            if k > 0:
-                e += 1000.0 * seg_value(g["power"], seg, t0, times[k - 1]) * step
-            energy.append(e)
+        energy = counter(g["power"], times, t0, seg, step, 1000.0, 5.0e9)
         add("DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", "counter", "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION",
             lab, energy)
 
 
+def before(segments, seg, t0, step, t):
+    """What a counter of the parameter has gained from t0 to the sample at t:
+    the sum of value x step over the samples t0, t0 + step, ... before t
+    (whole cycles of the segments at once when a segment holds whole steps)."""
+    n = int(round((t - t0) / step))
+    if seg % step:
+        return sum(seg_value(segments, seg, t0, t0 + j * step) * step for j in range(n))
+    per = seg // step
+    full, rest = divmod(n, per)
+    cycles, part = divmod(full, len(segments))
+    return step * (per * (cycles * sum(segments) + sum(segments[:part])) + rest * segments[part])
+
+
 def counter(segments, times, t0, seg, step, scale=1.0, start=1.0e6):
     """An energy counter from piecewise-constant power: each interval adds the
-    power at its start times its length (scale: joules to the unit)."""
+    power at its start times its length (scale: joules to the unit). times may
+    be a slice of the history: the counter then starts where the whole history
+    has brought it."""
     out, e = [], start
+    if times and times[0] > t0:
+        e += scale * before(segments, seg, t0, step, times[0])
     for k, t in enumerate(times):
         if k > 0:
             e += scale * seg_value(segments, seg, t0, times[k - 1]) * step
@@ -447,7 +462,7 @@ def intensity(t0, hours, out, form="plain", seed=3):
                 f.write("%s,%.2f\n" % (ts.strftime("%Y-%m-%dT%H:%M:%SZ"), lca))
 
 
-def lab(n, t0, hours, seed=7, meters=False):
+def lab(n, t0, hours, seed=7, meters=False, step=15):
     """A reproducible N-node lab: a third CPU-only, a third 1 GPU, a third 2 GPUs.
     With meters, of every five nodes: RAPL (names) + IPMI, RAPL (zone label)
     + Redfish, Kepler, dcgm-exporter for the GPUs, and one model-only."""
@@ -455,7 +470,7 @@ def lab(n, t0, hours, seed=7, meters=False):
     cpus = [("Intel(R) Xeon(R) Platinum 8380 CPU @ 2.30GHz", 270.0),
             ("AMD EPYC 7763 64-Core Processor", 280.0)]
     gpus = [("NVIDIA A100-SXM4-40GB", 400.0), ("NVIDIA H100 80GB HBM3", 700.0), ("Tesla T4", 70.0)]
-    step, seg = 15, 600
+    seg = 600
     nodes = []
     for i in range(n):
         model, tdp = cpus[i % 2]
@@ -487,7 +502,9 @@ def lab(n, t0, hours, seed=7, meters=False):
 
 def main(argv):
     if len(argv) >= 4 and argv[1] == "write":
-        write(json.load(open(argv[2])), argv[3], "--ms" in argv)
+        lo = int(argv[argv.index("--from") + 1]) if "--from" in argv else None
+        hi = int(argv[argv.index("--to") + 1]) if "--to" in argv else None
+        write(json.load(open(argv[2])), argv[3], "--ms" in argv, lo, hi)
     elif len(argv) >= 5 and argv[1] == "expect":
         cfg = None
         if "--config" in argv:
@@ -514,9 +531,13 @@ def main(argv):
         form = "em" if "--em" in argv else "unix" if "--plain-unix" in argv else "plain"
         seed = int(argv[argv.index("--seed") + 1]) if "--seed" in argv else 3
         intensity(int(argv[2]), int(argv[3]), argv[4], form, seed)
-    elif len(argv) in (6, 7) and argv[1] == "lab":
-        json.dump(lab(int(argv[2]), int(argv[3]), float(argv[4]), meters="--meters" in argv[6:]),
-                  open(argv[5], "w"))
+    elif len(argv) >= 6 and argv[1] == "lab":
+        step = int(argv[argv.index("--step") + 1]) if "--step" in argv else 15
+        if step <= 0 or 600 % step:
+            sys.stderr.write("history.py: --step must divide 600\n")
+            return 2
+        json.dump(lab(int(argv[2]), int(argv[3]), float(argv[4]), meters="--meters" in argv[6:],
+                      step=step), open(argv[5], "w"))
     else:
         sys.stderr.write(__doc__)
         return 2
