@@ -9,6 +9,7 @@
 #include "http.h"
 #include "promql.h"
 #include "queryset.h"
+#include "series.h"
 #include "strmap.h"
 #include "timefmt.h"
 
@@ -47,6 +48,7 @@ struct pt_raw_set {
 	const struct pt_ctx *ctx;
 	unsigned sem;             /* PT_PQ_* */
 	struct pt_pq **pq;        /* per query-set entry */
+	bool *counter;            /* per entry: a counter template (pt_series_is_counter) */
 	size_t **keyof;           /* per entry, per selector: its key */
 	struct key *keys;
 	size_t nkeys;
@@ -69,6 +71,7 @@ void pt_raw_set_free(struct pt_raw_set *set)
 	for (i = 0; i < set->ngroups; i++)
 		pt_buf_free(&set->groups[i].names);
 	free(set->pq);
+	free(set->counter);
 	free(set->keyof);
 	free(set->keys);
 	free(set->groups);
@@ -190,6 +193,7 @@ int pt_raw_set_new(struct pt_raw_set **out, const struct pt_ctx *ctx, unsigned s
 	set->sem = sem;
 	set->can_union = true;
 	if ((set->pq = calloc(n ? n : 1, sizeof(*set->pq))) == NULL ||
+			(set->counter = calloc(n ? n : 1, sizeof(*set->counter))) == NULL ||
 			(set->keyof = calloc(n ? n : 1, sizeof(*set->keyof))) == NULL) {
 		rc = pt_error_oom(err);
 		goto out;
@@ -207,6 +211,7 @@ int pt_raw_set_new(struct pt_raw_set **out, const struct pt_ctx *ctx, unsigned s
 						q->line, detail);
 			break;
 		}
+		set->counter[i] = pt_series_is_counter(q->tmpl);
 		ns = pt_pq_nsels(set->pq[i]);
 		if ((set->keyof[i] = calloc(ns ? ns : 1, sizeof(**set->keyof))) == NULL) {
 			rc = pt_error_oom(err);
@@ -275,15 +280,20 @@ double pt_raw_set_series_per_node(const struct pt_raw_set *set, struct pt_ctx *c
 			total = 0;
 			break;
 		}
-		if (pt_buf_printf(&q, &e, "count({__name__=~\"%s\",%s=~\".+\"}) / "
-				"count(count by (%s) ({__name__=~\"%s\",%s=~\".+\"}))", names.data ? names.data : "",
-				g->label, g->label, names.data ? names.data : "", g->label) != PT_OK ||
+		if (pt_buf_printf(&q, &e, "count by (%s) ({__name__=~\"%s\",%s=~\".+\"})", g->label,
+				names.data ? names.data : "", g->label) != PT_OK ||
 				pt_prom_query(&res, ctx->prom, q.data, t_ms, &e) != PT_OK) {
 			total = 0;
 			break;
 		}
-		if (res->nseries == 1 && res->series[0].nsamples == 1 && res->series[0].samples[0].v > 0)
-			total += res->series[0].samples[0].v;
+		/* Series per node: the mean over the nodes, which sizes a fetch's total. */
+		if (res->nseries > 0) {
+			double sum = 0;
+			for (size_t k = 0; k < res->nseries; k++)
+				if (res->series[k].nsamples == 1 && res->series[k].samples[0].v > 0)
+					sum += res->series[k].samples[0].v;
+			total += sum / (double)res->nseries;
+		}
 		pt_prom_result_free(res);
 	}
 	pt_buf_free(&q);
@@ -686,7 +696,7 @@ int pt_raw_ask(const struct pt_raw *raw, const struct pt_window *w, bool marks,
 				continue;
 			src.keyof = set->keyof[i];
 			rc = pt_pq_eval(&res, set->pq[i], w->end_ms,
-					pt_report_template_window(q, w->end_ms - w->start_ms), set->sem, &ps, err);
+					pt_report_window_of(set->counter[i], w->end_ms - w->start_ms), set->sem, &ps, err);
 			if (rc != PT_OK) {
 				char detail[sizeof(err->msg)];
 				memcpy(detail, err->msg, sizeof(detail));

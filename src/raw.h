@@ -29,7 +29,7 @@ int pt_raw_set_prune(struct pt_raw_set *set, struct pt_ctx *ctx, int64_t a_ms, i
 
 /* Series per node of the selectors' metrics (every series of their names,
  * so an upper bound of what a fetch holds per node and sample), counted by
- * the store at t_ms; 0 when it cannot be known. */
+ * the store at t_ms and averaged over the nodes; 0 when it cannot be known. */
 double pt_raw_set_series_per_node(const struct pt_raw_set *set, struct pt_ctx *ctx, int64_t t_ms);
 
 /* Distinct selectors (after pruning), and how many fetches a span costs: one per selector

@@ -134,14 +134,19 @@ static int absorb(struct node_set *set, const struct pt_query *q, const struct p
 	return PT_OK;
 }
 
-int64_t pt_report_template_window(const struct pt_query *q, int64_t window_ms)
+int64_t pt_report_window_of(bool counter, int64_t window_ms)
 {
 	/* Gauges over (start, end]: a sample at exactly the start belongs to the
 	 * interval before. Prometheus 2 ranges include it, so they get one 1 ms
 	 * shorter; Prometheus 3 and MetricsQL ranges are left-open already, and
 	 * lose only a sample 1 ms after the start. Counter templates keep the
 	 * window: rate() needs the sample at the start. */
-	return window_ms > 1 && !pt_series_is_counter(q->tmpl) ? window_ms - 1 : window_ms;
+	return window_ms > 1 && !counter ? window_ms - 1 : window_ms;
+}
+
+int64_t pt_report_template_window(const struct pt_query *q, int64_t window_ms)
+{
+	return pt_report_window_of(pt_series_is_counter(q->tmpl), window_ms);
 }
 
 /* "up", "covered" and "carbon_intensity" add to the nodes the other

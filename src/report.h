@@ -31,6 +31,8 @@ struct pt_window {
  * counter template (pt_series_is_counter), 1 ms less for a gauge one, so
  * that gauges cover (start, end] on every store (doc/reference.md §5.5). */
 int64_t pt_report_template_window(const struct pt_query *q, int64_t window_ms);
+/* The same for a template known to be a counter one or not. */
+int64_t pt_report_window_of(bool counter, int64_t window_ms);
 
 /* "up", "covered" and "carbon_intensity" only add to the nodes the other
  * quantities found: asked last (pt_report_ask's marks). */
