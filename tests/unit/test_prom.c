@@ -137,6 +137,43 @@ static void test_prom__matrix(void **state)
 	pt_prom_result_free(r);
 }
 
+/* Raw samples as Prometheus writes them ([t,"v"], no spaces) take a one-pass
+ * path, and floats of 16-19 digits an exact 128-bit rounding instead of
+ * strtod: every value must still be strtod's, ties to even included, and
+ * shapes off the path (spaces, a leading-zero time, decimals) the same. */
+static void test_prom__plain_samples_exact(void **state)
+{
+	static const char *const values[] = {"0.30000000000000004", "12345678901234567",
+		"9007199254740993", "9007199254740995", "4.123456789012345", "1796187615.1234567",
+		"123456789012345678e-5", "1.7976931348623157e308", "5e-324", "0.1", "42", "-0.000123456789012345678",
+		"99999999999999999999", "1e19", "18446744073709551615", "0.5"};
+	size_t i, n = sizeof(values) / sizeof(values[0]);
+	struct pt_buf body = {0};
+	struct pt_prom_result *r = NULL;
+	struct pt_error err = {0, ""};
+
+	(void)state;
+	assert_int_equal(pt_buf_printf(&body, &err, "{\"status\":\"success\",\"data\":{\"resultType\":"
+			"\"matrix\",\"result\":[{\"metric\":{\"a\":\"b\"},\"values\":["), PT_OK);
+	for (i = 0; i < n; i++)
+		assert_int_equal(pt_buf_printf(&body, &err, "%s[%s,\"%s\"]", i ? "," : "",
+				i % 3 == 0 ? "1796187615" : i % 3 == 1 ? "1796187615.5" : " 1796187615.25 ",
+				values[i]), PT_OK);
+	assert_int_equal(pt_buf_printf(&body, &err, "]}]}}"), PT_OK);
+	assert_int_equal(pt_prom_decode_fast(&r, body.data, body.len, 200, &err), PT_OK);
+	assert_int_equal(r->nseries, 1);
+	assert_int_equal(r->series[0].nsamples, n);
+	for (i = 0; i < n; i++) {
+		double want = strtod(values[i], NULL);
+		if (r->series[0].samples[i].v != want)
+			fail_msg("%s: %.17g, strtod %.17g", values[i], r->series[0].samples[i].v, want);
+		assert_int_equal(r->series[0].samples[i].t_ms,
+				i % 3 == 0 ? 1796187615000 : i % 3 == 1 ? 1796187615500 : 1796187615250);
+	}
+	pt_prom_result_free(r);
+	pt_buf_free(&body);
+}
+
 static void test_prom__scalar(void **state)
 {
 	struct pt_prom_result *r;
@@ -1262,6 +1299,7 @@ int main(void)
 		cmocka_unit_test(test_prom__vector_nan),
 		cmocka_unit_test(test_prom__empty_vector),
 		cmocka_unit_test(test_prom__matrix),
+		cmocka_unit_test(test_prom__plain_samples_exact),
 		cmocka_unit_test(test_prom__scalar),
 		cmocka_unit_test(test_prom__string),
 		cmocka_unit_test(test_prom__warnings),
