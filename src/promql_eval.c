@@ -166,10 +166,39 @@ static bool mean_stays(double mean, double x)
 	return isinf(mean) && (isinf(x) ? (mean > 0) == (x > 0) : !isnan(x));
 }
 
+/* Kahan-Neumaier summation, as Prometheus' kahanSumInc. */
+static double neumaier(const struct pt_sample *s, size_t n)
+{
+	double v = 0, c = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		double t = v + s[i].v;
+		if (isinf(t))
+			c = 0;
+		else if (fabs(v) >= fabs(s[i].v))
+			c += (v - t) + s[i].v;
+		else
+			c += (s[i].v - t) + v;
+		v = t;
+	}
+	return isinf(v) ? v : v + c;
+}
+
+static bool any_inf(const struct pt_sample *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (isinf(s[i].v))
+			return true;
+	return false;
+}
+
 static bool range_value(double *out, int fn, const struct pt_sample *s, size_t n, int64_t start,
 		int64_t end, bool threshold_first)
 {
-	double v, c;
+	double v;
 	size_t i;
 
 	switch (fn) {
@@ -182,30 +211,23 @@ static bool range_value(double *out, int fn, const struct pt_sample *s, size_t n
 		return false;
 	switch (fn) {
 	case R_AVG:
-		/* A running mean, as Prometheus computes it. */
-		v = s[0].v;
-		for (i = 1; i < n; i++) {
-			if (mean_stays(v, s[i].v))
-				continue;
-			v += s[i].v / (double)(i + 1) - v / (double)(i + 1);
+		/* The compensated sum over n: Prometheus' running mean to the last
+		 * bits, without its two divisions a sample. A sum that overflows
+		 * where no sample is infinite takes the running mean instead. */
+		v = neumaier(s, n);
+		if (isinf(v) && !any_inf(s, n)) {
+			v = s[0].v;
+			for (i = 1; i < n; i++) {
+				if (mean_stays(v, s[i].v))
+					continue;
+				v += s[i].v / (double)(i + 1) - v / (double)(i + 1);
+			}
+		} else {
+			v /= (double)n;
 		}
 		break;
 	case R_SUM:
-		v = 0;
-		c = 0;
-		for (i = 0; i < n; i++) {
-			/* Kahan-Neumaier summation, as Prometheus' kahanSumInc. */
-			double t = v + s[i].v;
-			if (isinf(t))
-				c = 0;
-			else if (fabs(v) >= fabs(s[i].v))
-				c += (v - t) + s[i].v;
-			else
-				c += (s[i].v - t) + v;
-			v = t;
-		}
-		if (!isinf(v))
-			v += c;
+		v = neumaier(s, n);
 		break;
 	case R_MIN:
 		v = s[0].v;
