@@ -311,9 +311,8 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 			a = job->start_ms < a ? job->start_ms : a;
 			b = job->end_ms > b ? job->end_ms : b;
 		}
-		if (n && (rc = pt_raw_set_prune(set, run->ctx, a, b, err)) != PT_OK)
+		if (n && (rc = pt_raw_set_survey(set, run->ctx, a, b, &per, err)) != PT_OK)
 			goto out;
-		per = n ? pt_raw_set_series_per_node(set, run->ctx, b) : 0;
 	}
 	memset(&pl, 0, sizeof(pl));
 	pl.run = run;

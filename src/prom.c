@@ -406,32 +406,35 @@ out:
 	return rc;
 }
 
-int pt_prom_metric_names(char ***names, size_t *n, struct pt_prom *p, int64_t start_ms,
+int pt_prom_metric_names_url(struct pt_buf *url, const struct pt_prom *p, int64_t start_ms,
 		int64_t end_ms, struct pt_error *err)
 {
-	struct answer a;
+	int rc = pt_prom_url(url, p, "/api/v1/label/__name__/values", err);
+
+	if (rc == PT_OK)
+		rc = pt_buf_printf(url, err, "%sstart=%.3f&end=%.3f", strchr(url->data, '?') ? "&" : "?",
+				(double)start_ms / 1000.0, (double)end_ms / 1000.0);
+	return rc;
+}
+
+int pt_prom_metric_names_decode(char ***names, size_t *n, const char *body, size_t len,
+		long status, const char *url, struct pt_error *err)
+{
 	const cJSON *data, *item;
+	const char *st;
 	cJSON *root = NULL;
 	char **list = NULL;
 	size_t count = 0;
-	int rc;
+	int rc = PT_OK;
 
 	*names = NULL;
 	*n = 0;
-	memset(&a, 0, sizeof(a));
-	if ((rc = pt_prom_url(&a.url, p, "/api/v1/label/__name__/values", err)) != PT_OK ||
-			(rc = pt_buf_printf(&a.url, err, "%sstart=%.3f&end=%.3f",
-				strchr(a.url.data, '?') ? "&" : "?", (double)start_ms / 1000.0,
-				(double)end_ms / 1000.0)) != PT_OK ||
-			(rc = pt_http_request(p->http, a.url.data, NULL, &a.body, &a.status, err)) != PT_OK)
-		goto out;
 	/* The envelope of a list (pt_prom_envelope wants an object). */
-	root = a.status >= 200 && a.status < 300 ? cJSON_ParseWithLength(body_text(&a), a.body.len) : NULL;
+	root = status >= 200 && status < 300 ? cJSON_ParseWithLength(body, len) : NULL;
 	data = cJSON_GetObjectItemCaseSensitive(root, "data");
-	if (!cJSON_IsArray(data) || strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root,
-			"status")) ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "status")) : "",
-			"success") != 0) {
-		rc = pt_prom_not_json(err, a.url.data, a.status, "no list of names");
+	st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "status"));
+	if (!cJSON_IsArray(data) || st == NULL || strcmp(st, "success") != 0) {
+		rc = pt_prom_not_json(err, url, status, "no list of names");
 		goto out;
 	}
 	if ((list = calloc((size_t)cJSON_GetArraySize(data) + 1, sizeof(*list))) == NULL) {
@@ -439,10 +442,10 @@ int pt_prom_metric_names(char ***names, size_t *n, struct pt_prom *p, int64_t st
 		goto out;
 	}
 	cJSON_ArrayForEach(item, data) {
-		const char *s = cJSON_GetStringValue(item);
-		if (s == NULL)
+		const char *v = cJSON_GetStringValue(item);
+		if (v == NULL)
 			continue;
-		if ((list[count] = strdup(s)) == NULL) {
+		if ((list[count] = strdup(v)) == NULL) {
 			rc = pt_error_oom(err);
 			goto out;
 		}
@@ -458,6 +461,5 @@ out:
 		free(list);
 	}
 	cJSON_Delete(root);
-	answer_free(&a);
 	return rc;
 }

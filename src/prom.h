@@ -146,11 +146,13 @@ void pt_prom_latency_offset(int64_t *ms, struct pt_prom *p);
  * but answers queries. Caller frees. */
 int pt_prom_buildinfo(char **version, struct pt_prom *p, struct pt_error *err) PT_WUR;
 
-/* GET /api/v1/label/__name__/values for [start, end]: the metric names with
- * data in that span (*names NULL-terminated too). Errors as the queries';
- * a store without the endpoint answers 404 (PT_ENET). Caller frees each
- * name and the list. */
-int pt_prom_metric_names(char ***names, size_t *n, struct pt_prom *p, int64_t start_ms,
+/* The metric names with data in [start, end]: the URL of GET
+ * /api/v1/label/__name__/values for them (appended to url), and its answer
+ * decoded (*names NULL-terminated too; errors PT_ENET naming url, a store
+ * without the endpoint answers 404). Caller frees each name and the list. */
+int pt_prom_metric_names_url(struct pt_buf *url, const struct pt_prom *p, int64_t start_ms,
 		int64_t end_ms, struct pt_error *err) PT_WUR;
+int pt_prom_metric_names_decode(char ***names, size_t *n, const char *body, size_t len,
+		long status, const char *url, struct pt_error *err) PT_WUR;
 
 #endif

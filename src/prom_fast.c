@@ -392,7 +392,7 @@ static const double exact_pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8
 /* When p[0..8) are all digits: *m = *m x 10^8 + their value, true. One
  * load and three multiplications instead of eight steps: each step joins
  * neighbouring groups (digits, then pairs, then quads) as hi x 10^k + lo. */
-static bool eight_digits(const char *p, uint64_t *m)
+static inline bool eight_digits(const char *p, uint64_t *m)
 {
 	uint64_t x, lo_nib = UINT64_C(0x0F0F0F0F0F0F0F0F);
 

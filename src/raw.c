@@ -142,40 +142,6 @@ static int build_groups(struct pt_raw_set *set, struct pt_error *err)
 	return rc;
 }
 
-int pt_raw_set_prune(struct pt_raw_set *set, struct pt_ctx *ctx, int64_t a_ms, int64_t b_ms,
-		struct pt_error *err)
-{
-	struct pt_error e = {0, ""};
-	struct pt_strmap have = {0};
-	char **names = NULL;
-	size_t n = 0, i, j;
-	int rc = PT_OK;
-
-	if (pt_prom_metric_names(&names, &n, ctx->prom, a_ms, b_ms, &e) != PT_OK)
-		return e.code == PT_ENOMEM ? pt_error_oom(err) : PT_OK; /* not known: fetch them all */
-	for (i = 0; i < n && rc == PT_OK; i++)
-		if (pt_strmap_put(&have, names[i], NULL) == PT_STRMAP_NONE)
-			rc = pt_error_oom(err);
-	for (i = 0; i < set->nkeys && rc == PT_OK; i++) {
-		struct key *k = &set->keys[i];
-		const struct pt_pq_matcher *re;
-
-		if (k->sel->name)
-			k->absent = pt_strmap_get(&have, k->sel->name) == PT_STRMAP_NONE;
-		else if ((re = name_regex(k->sel)) != NULL) {
-			k->absent = true;
-			for (j = 0; j < n && k->absent; j++)
-				k->absent = regexec(&re->re, names[j], 0, NULL, 0) != 0;
-		}
-	}
-	if (rc == PT_OK)
-		rc = build_groups(set, err);
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	pt_strmap_free(&have);
-	return rc;
-}
 
 int pt_raw_set_new(struct pt_raw_set **out, const struct pt_ctx *ctx, unsigned sem,
 		struct pt_error *err)
@@ -259,46 +225,128 @@ out:
 	return PT_OK;
 }
 
-double pt_raw_set_series_per_node(const struct pt_raw_set *set, struct pt_ctx *ctx, int64_t t_ms)
+/* Leaves out the keys whose metric is not among names. */
+static int prune(struct pt_raw_set *set, char **names, size_t n, struct pt_error *err)
 {
-	struct pt_buf q = {0}, names = {0};
+	struct pt_strmap have = {0};
+	size_t i, j;
+	int rc = PT_OK;
+
+	for (i = 0; i < n && rc == PT_OK; i++)
+		if (pt_strmap_put(&have, names[i], NULL) == PT_STRMAP_NONE)
+			rc = pt_error_oom(err);
+	for (i = 0; i < set->nkeys && rc == PT_OK; i++) {
+		struct key *k = &set->keys[i];
+		const struct pt_pq_matcher *re;
+
+		if (k->sel->name)
+			k->absent = pt_strmap_get(&have, k->sel->name) == PT_STRMAP_NONE;
+		else if ((re = name_regex(k->sel)) != NULL) {
+			k->absent = true;
+			for (j = 0; j < n && k->absent; j++)
+				k->absent = regexec(&re->re, names[j], 0, NULL, 0) != 0;
+		}
+	}
+	if (rc == PT_OK)
+		rc = build_groups(set, err);
+	pt_strmap_free(&have);
+	return rc;
+}
+
+/* The mean over the nodes of a "count by (label)" answer. */
+static double mean_count(const char *body, size_t len, long status)
+{
+	struct pt_prom_result *res = NULL;
 	struct pt_error e = {0, ""};
-	double total = 0;
-	size_t i;
+	double sum = 0;
+	size_t k, n = 0;
 
-	if (!set->can_union)
-		return 0;
-	for (i = 0; i < set->ngroups; i++) {
-		const struct group *g = &set->groups[i];
-		struct pt_prom_result *res = NULL;
+	if (pt_prom_decode(&res, body, len, status, &e) != PT_OK)
+		return -1;
+	for (k = 0; k < res->nseries; k++)
+		if (res->series[k].nsamples == 1 && res->series[k].samples[0].v > 0) {
+			sum += res->series[k].samples[0].v;
+			n++;
+		}
+	pt_prom_result_free(res);
+	return n ? sum / (double)n : 0;
+}
 
-		if (g->nactive == 0 || !g->node_matcher)
+int pt_raw_set_survey(struct pt_raw_set *set, struct pt_ctx *ctx, int64_t a_ms, int64_t b_ms,
+		double *per_node, struct pt_error *err)
+{
+	struct pt_http_req *reqs = NULL;
+	struct pt_buf *forms = NULL, url = {0}, qurl = {0}, q = {0}, quoted = {0};
+	size_t nreq = 1, i, g;
+	char **names = NULL;
+	size_t nnames = 0;
+	int rc;
+
+	*per_node = 0;
+	if ((reqs = calloc(set->ngroups + 1, sizeof(*reqs))) == NULL ||
+			(forms = calloc(set->ngroups + 1, sizeof(*forms))) == NULL) {
+		rc = pt_error_oom(err);
+		goto out;
+	}
+	if ((rc = pt_prom_metric_names_url(&url, ctx->prom, a_ms, b_ms, err)) != PT_OK ||
+			(rc = pt_prom_url(&qurl, ctx->prom, "/api/v1/query", err)) != PT_OK)
+		goto out;
+	reqs[0].url = url.data;
+	/* Series per node: every series of the selectors' names (an upper bound
+	 * of what a fetch holds), counted per node at the span's end. */
+	for (g = 0; g < set->ngroups && set->can_union; g++) {
+		const struct group *gr = &set->groups[g];
+		if (gr->nactive == 0 || !gr->node_matcher)
 			continue;
 		pt_buf_reset(&q);
-		pt_buf_reset(&names);
-		if (quote_into(&names, g->names.data ? g->names.data : "", &e) != PT_OK) {
-			total = 0;
-			break;
-		}
-		if (pt_buf_printf(&q, &e, "count by (%s) ({__name__=~\"%s\",%s=~\".+\"})", g->label,
-				names.data ? names.data : "", g->label) != PT_OK ||
-				pt_prom_query(&res, ctx->prom, q.data, t_ms, &e) != PT_OK) {
-			total = 0;
-			break;
-		}
-		/* Series per node: the mean over the nodes, which sizes a fetch's total. */
-		if (res->nseries > 0) {
-			double sum = 0;
-			for (size_t k = 0; k < res->nseries; k++)
-				if (res->series[k].nsamples == 1 && res->series[k].samples[0].v > 0)
-					sum += res->series[k].samples[0].v;
-			total += sum / (double)res->nseries;
-		}
-		pt_prom_result_free(res);
+		pt_buf_reset(&quoted);
+		if ((rc = quote_into(&quoted, gr->names.data ? gr->names.data : "", err)) != PT_OK ||
+				(rc = pt_buf_printf(&q, err, "count by (%s) ({__name__=~\"%s\",%s=~\".+\"})",
+					gr->label, quoted.data ? quoted.data : "", gr->label)) != PT_OK ||
+				(rc = pt_prom_query_form(&forms[nreq], q.data, b_ms, err)) != PT_OK)
+			goto out;
+		reqs[nreq].url = qurl.data;
+		reqs[nreq].form = forms[nreq].data;
+		nreq++;
 	}
+	/* Both at once: the count is the slow one, the names come with it. */
+	if ((rc = pt_http_multi(pt_prom_http(ctx->prom), reqs, nreq, (int)nreq, NULL, NULL, err)) != PT_OK)
+		goto out;
+	for (i = 1; i < nreq; i++) {
+		double m = reqs[i].err.code == PT_OK ?
+			mean_count(reqs[i].body.data ? reqs[i].body.data : "", reqs[i].body.len, reqs[i].status) : -1;
+		if (m < 0) {
+			*per_node = 0; /* not known: the caller guesses */
+			break;
+		}
+		*per_node += m;
+	}
+	/* A store without the names (no such endpoint) keeps every selector. */
+	if (reqs[0].err.code == PT_OK && pt_prom_metric_names_decode(&names, &nnames,
+			reqs[0].body.data ? reqs[0].body.data : "", reqs[0].body.len, reqs[0].status, url.data,
+			err) == PT_OK)
+		rc = prune(set, names, nnames, err);
+	else if (err->code == PT_ENOMEM)
+		rc = PT_ENOMEM;
+	else {
+		err->code = PT_OK;
+		err->msg[0] = '\0';
+	}
+out:
+	for (i = 0; names && i < nnames; i++)
+		free(names[i]);
+	free(names);
+	for (i = 0; reqs && forms && i <= set->ngroups; i++) {
+		pt_buf_free(&reqs[i].body);
+		pt_buf_free(&forms[i]);
+	}
+	free(reqs);
+	free(forms);
+	pt_buf_free(&url);
+	pt_buf_free(&qurl);
 	pt_buf_free(&q);
-	pt_buf_free(&names);
-	return total;
+	pt_buf_free(&quoted);
+	return rc;
 }
 
 size_t pt_raw_set_selectors(const struct pt_raw_set *set)

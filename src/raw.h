@@ -21,16 +21,14 @@ int pt_raw_set_new(struct pt_raw_set **out, const struct pt_ctx *ctx, unsigned s
 		struct pt_error *err) PT_WUR;
 void pt_raw_set_free(struct pt_raw_set *set);
 
-/* Leaves out the selectors whose metric has no data in [a, b] (the store's
- * list of metric names there; a store without that list keeps them all).
- * PT_ENOMEM only. */
-int pt_raw_set_prune(struct pt_raw_set *set, struct pt_ctx *ctx, int64_t a_ms, int64_t b_ms,
-		struct pt_error *err) PT_WUR;
-
-/* Series per node of the selectors' metrics (every series of their names,
- * so an upper bound of what a fetch holds per node and sample), counted by
- * the store at t_ms and averaged over the nodes; 0 when it cannot be known. */
-double pt_raw_set_series_per_node(const struct pt_raw_set *set, struct pt_ctx *ctx, int64_t t_ms);
+/* Asks the store, with two requests at once, which of the selectors' metric
+ * names have data in [a, b] (the others are left out of every fetch; a
+ * store without that list keeps them all) and how many series of those
+ * names a node has at b (*per_node, the mean over the nodes: an upper bound
+ * of what a fetch holds per node and sample; 0 when it cannot be known).
+ * PT_ENOMEM; errors of the HTTP layer itself. */
+int pt_raw_set_survey(struct pt_raw_set *set, struct pt_ctx *ctx, int64_t a_ms, int64_t b_ms,
+		double *per_node, struct pt_error *err) PT_WUR;
 
 /* Distinct selectors (after pruning), and how many fetches a span costs: one per selector
  * (exact), or one per node label with every selector's metric name in one
