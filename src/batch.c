@@ -334,6 +334,36 @@ static int job_carbon(struct run *run, struct bjob *bj, struct pt_row *rows, siz
 	return PT_OK;
 }
 
+void pt_batch_job_window(struct pt_window *w, const struct run *run, const struct bjob *bj)
+{
+	memset(w, 0, sizeof(*w));
+	w->task = bj->job->task;
+	w->start_ms = bj->job->start_ms;
+	w->end_ms = bj->job->end_ms;
+	w->nodes = bj->need;
+	w->nnodes = bj->nneed;
+	w->scrape_interval_ms = run->grid.scrape_ms;
+	w->step_ms = run->grid.step_ms;
+}
+
+int pt_batch_nobody(struct pt_row **rows, size_t *nrows, const struct run *run,
+		const struct pt_window *w, struct pt_error *err)
+{
+	struct pt_node_obs none;
+	struct pt_window ww = *w;
+	int rc;
+
+	pt_node_obs_init(&none);
+	if ((none.node = strdup("")) == NULL)
+		return pt_error_oom(err);
+	ww.raw = NULL;
+	rc = pt_report_model(rows, nrows, run->ctx, &ww, &none, 1, err);
+	pt_node_obs_clear(&none);
+	if (rc == PT_OK)
+		pt_status_set(&(*rows)[0].status, PT_STATUS_NO_DATA, "no node has data in this window");
+	return rc;
+}
+
 /* Rows of a job whose last slice is done. */
 static int finish_job(struct run *run, struct bjob *bj, struct pt_error *err)
 {
@@ -358,29 +388,14 @@ static int finish_job(struct run *run, struct bjob *bj, struct pt_error *err)
 	}
 	if (bj->all)
 		pt_node_obs_sort(obs, nobs);
-	memset(&w, 0, sizeof(w));
-	w.task = job->task;
-	w.start_ms = job->start_ms;
-	w.end_ms = job->end_ms;
-	w.nodes = bj->need;
-	w.nnodes = bj->nneed;
-	w.scrape_interval_ms = run->grid.scrape_ms;
-	w.step_ms = run->grid.step_ms;
+	pt_batch_job_window(&w, run, bj);
 	w.store_warning = bj->warnings.len ? bj->warnings.data : NULL;
-	if (bj->all && nobs == 0) {
-		/* No node at all: one row says so, so the job is not silently absent. */
-		pt_node_obs_init(&obs[0]);
-		if ((obs[0].node = strdup("")) == NULL) {
-			rc = pt_error_oom(err);
-			goto out;
-		}
-		nobs = 1;
-		if ((rc = pt_report_model(&rows, &nrows, run->ctx, &w, obs, nobs, err)) != PT_OK)
-			goto out;
-		pt_status_set(&rows[0].status, PT_STATUS_NO_DATA, "no node has data in this window");
-	} else if ((rc = pt_report_model(&rows, &nrows, run->ctx, &w, obs, nobs, err)) != PT_OK) {
+	if (bj->all && nobs == 0)
+		rc = pt_batch_nobody(&rows, &nrows, run, &w, err);
+	else
+		rc = pt_report_model(&rows, &nrows, run->ctx, &w, obs, nobs, err);
+	if (rc != PT_OK)
 		goto out;
-	}
 	if (pt_carbon_varies(run->ctx) && (rc = job_carbon(run, bj, rows, nrows, err)) != PT_OK)
 		goto out;
 	if ((rc = pt_batch_job_text(run, bj, rows, nrows, err)) != PT_OK)
@@ -660,18 +675,23 @@ static int64_t choose_block(const struct run *run, const size_t *order, size_t n
 	return *rc == PT_OK ? best : 1;
 }
 
-struct ka_idx {
-	int64_t ka;
-	size_t i;
-};
-
-static int cmp_ka(const void *a, const void *b)
+int pt_batch_key_cmp(const void *a, const void *b)
 {
-	const struct ka_idx *x = a, *y = b;
+	const struct pt_batch_key *x = a, *y = b;
 
-	if (x->ka != y->ka)
-		return x->ka < y->ka ? -1 : 1;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
 	return x->i < y->i ? -1 : x->i > y->i ? 1 : 0;
+}
+
+/* After a failed fetch: the jobs not done are named as left without rows. */
+static void mark_failed(struct run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->jobs->n; i++)
+		if (run->b[i].compute && !run->b[i].done)
+			run->b[i].failed = true;
 }
 
 void pt_batch_result_clear(struct pt_batch_result *res)
@@ -794,9 +814,7 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 	 * cheaper (batch_raw.c); range queries on the grid for the rest. */
 	rc = pt_batch_raw(&run, opts, order, ncompute, &nfinished, err);
 	if (rc == PT_ENET) {
-		for (i = 0; i < jobs->n; i++)
-			if (run.b[i].compute && !run.b[i].done)
-				run.b[i].failed = true;
+		mark_failed(&run);
 		goto flush;
 	}
 	if (rc != PT_OK)
@@ -815,16 +833,16 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 		bj->kb = pt_grid_last(&run.grid, bj->job->end_ms);
 	}
 	{
-		struct ka_idx *ki = malloc(nleft * sizeof(*ki));
+		struct pt_batch_key *ki = malloc(nleft * sizeof(*ki));
 		if (ki == NULL) {
 			rc = pt_error_oom(err);
 			goto out;
 		}
 		for (i = 0; i < nleft; i++) {
-			ki[i].ka = run.b[order[i]].ka;
+			ki[i].key = run.b[order[i]].ka;
 			ki[i].i = order[i];
 		}
-		qsort(ki, nleft, sizeof(*ki), cmp_ka);
+		qsort(ki, nleft, sizeof(*ki), pt_batch_key_cmp);
 		for (i = 0; i < nleft; i++)
 			order[i] = ki[i].i;
 		free(ki);
@@ -876,9 +894,7 @@ int pt_batch_run(struct pt_batch_result *res, struct pt_ctx *ctx, const struct p
 			pt_slice_free(s);
 		if (rc == PT_ENET) {
 			/* Keep what is done; name the rest. */
-			for (i = 0; i < jobs->n; i++)
-				if (run.b[i].compute && !run.b[i].done)
-					run.b[i].failed = true;
+			mark_failed(&run);
 			goto flush;
 		}
 		if (rc != PT_OK)

@@ -8,6 +8,7 @@
 #include "batch.h"
 #include "carbon.h"
 #include "csvout.h"
+#include "report.h"
 #include "series.h"
 #include "strmap.h"
 
@@ -52,6 +53,21 @@ struct run {
 	struct pt_grid grid;
 	size_t cursor;      /* next job to write */
 };
+
+/* Jobs sorted by a key (a grid point, a start time), ties in file order. */
+struct pt_batch_key {
+	int64_t key;
+	size_t i;
+};
+int pt_batch_key_cmp(const void *a, const void *b);
+
+/* The report window of a job: its span and nodes, the run's grid. */
+void pt_batch_job_window(struct pt_window *w, const struct run *run, const struct bjob *bj);
+
+/* The one row of a job over every node where no node has data:
+ * "no_data: no node has data in this window". */
+int pt_batch_nobody(struct pt_row **rows, size_t *nrows, const struct run *run,
+		const struct pt_window *w, struct pt_error *err) PT_WUR;
 
 /* A computed job's rows (rows, in the order of bj->need, or sorted for
  * every-node jobs) with its kept ones, into bj->text and the sink. */

@@ -134,35 +134,22 @@ static struct piece *new_piece(struct piece **list, size_t *n, size_t *cap, stru
 static int compute_job(struct run *run, struct bjob *bj, const struct pt_raw *raw,
 		struct pt_error *err)
 {
-	const struct pt_job *job = bj->job;
 	struct pt_row *rows = NULL;
 	size_t nrows = 0;
 	struct pt_window w;
 	int rc;
 
-	memset(&w, 0, sizeof(w));
-	w.task = job->task;
-	w.start_ms = job->start_ms;
-	w.end_ms = job->end_ms;
-	w.nodes = bj->need;
-	w.nnodes = bj->nneed;
-	w.scrape_interval_ms = run->grid.scrape_ms;
+	pt_batch_job_window(&w, run, bj);
 	w.store_warning = pt_raw_warnings(raw);
 	w.raw = raw;
 	if ((rc = pt_report_window(&rows, &nrows, run->ctx, &w, err)) != PT_OK)
 		return rc;
+	/* No node at all: one row says so, so the job is not silently absent. */
 	if (bj->all && nrows == 0) {
-		/* No node at all: one row says so, so the job is not silently absent. */
-		struct pt_node_obs none;
-		pt_node_obs_init(&none);
-		if ((none.node = strdup("")) == NULL)
-			return pt_error_oom(err);
-		w.raw = NULL;
-		rc = pt_report_model(&rows, &nrows, run->ctx, &w, &none, 1, err);
-		pt_node_obs_clear(&none);
-		if (rc != PT_OK)
+		pt_rows_free(rows, nrows);
+		rows = NULL;
+		if ((rc = pt_batch_nobody(&rows, &nrows, run, &w, err)) != PT_OK)
 			return rc;
-		pt_status_set(&rows[0].status, PT_STATUS_NO_DATA, "no node has data in this window");
 	}
 	rc = pt_batch_job_text(run, bj, rows, nrows, err);
 	pt_rows_free(rows, nrows);
@@ -259,20 +246,6 @@ static const char *unsuited(struct run *run, unsigned *sem)
 	return why;
 }
 
-struct by_start {
-	int64_t start;
-	size_t i;
-};
-
-static int cmp_start(const void *a, const void *b)
-{
-	const struct by_start *x = a, *y = b;
-
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return x->i < y->i ? -1 : x->i > y->i;
-}
-
 int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t *order, size_t n,
 		size_t *finished, struct pt_error *err)
 {
@@ -281,7 +254,7 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 	struct piece *pieces = NULL, *slices = NULL;
 	size_t *sorted = NULL, npieces = 0, cap = 0, nslices = 0, scap = 0, i, wave;
 	struct pt_strmap named = {0};
-	struct by_start *bs = NULL;
+	struct pt_batch_key *bs = NULL;
 	const char *why;
 	unsigned sem;
 	double per = 0;
@@ -337,10 +310,10 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		bs[i].start = run->b[order[i]].job->start_ms;
+		bs[i].key = run->b[order[i]].job->start_ms;
 		bs[i].i = order[i];
 	}
-	qsort(bs, n, sizeof(*bs), cmp_start);
+	qsort(bs, n, sizeof(*bs), pt_batch_key_cmp);
 	for (i = 0; i < n; i++)
 		sorted[i] = bs[i].i;
 
