@@ -720,6 +720,18 @@ static int source_series(void *user, size_t sel, const struct pt_series *const *
 	return PT_OK;
 }
 
+/* Whether every selector of entry i has no data in the span (pruned):
+ * the subset's expressions of empty vectors are empty. */
+static bool item_absent(const struct pt_raw_set *set, size_t i)
+{
+	size_t j, n = pt_pq_nsels(set->pq[i]);
+
+	for (j = 0; j < n; j++)
+		if (!set->keys[set->keyof[i][j]].absent)
+			return false;
+	return n > 0;
+}
+
 int pt_raw_ask(const struct pt_raw *raw, const struct pt_window *w, bool marks,
 		int (*fn)(void *user, const struct pt_query *q, const struct pt_prom_result *res,
 			struct pt_error *err), void *user, struct pt_error *err)
@@ -742,6 +754,13 @@ int pt_raw_ask(const struct pt_raw *raw, const struct pt_window *w, bool marks,
 
 			if (pt_report_is_mark(q->quantity) != (pass == 1) || (!marks && pt_report_is_mark(q->quantity)))
 				continue;
+			/* Every selector without data in the span: an empty answer. */
+			if (item_absent(set, i)) {
+				struct pt_prom_result none;
+				memset(&none, 0, sizeof(none));
+				rc = fn(user, q, &none, err);
+				continue;
+			}
 			src.keyof = set->keyof[i];
 			rc = pt_pq_eval(&res, set->pq[i], w->end_ms,
 					pt_report_window_of(set->counter[i], w->end_ms - w->start_ms), set->sem, &ps, err);
