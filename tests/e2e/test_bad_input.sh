@@ -114,6 +114,7 @@ expect 2 "invalid duration 'abc'" --out -- "${U[@]}" batch --step abc "$D/ok.csv
 expect 2 'at most 365d' --out -- "${U[@]}" batch --scrape-interval 400d "$D/ok.csv"
 expect 2 'at most 365d' --out -- "${U[@]}" batch --chunk 9999999999w "$D/ok.csv"
 expect 2 'from 1 to 256' --out -- "${U[@]}" batch --concurrency 0 "$D/ok.csv"
+expect 2 "--fetch is auto, windows, slices or range, not 'bogus'" --out -- "${U[@]}" batch --fetch bogus "$D/ok.csv"
 expect 2 'from 1 to 256' --out -- "${U[@]}" batch --concurrency 257 "$D/ok.csv"
 expect 2 'from 1 to 256' --out -- "${U[@]}" batch --concurrency 4x "$D/ok.csv"
 expect 2 "csv or html" --out -- "${U[@]}" batch --format json "$D/ok.csv"
