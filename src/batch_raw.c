@@ -220,30 +220,39 @@ static int run_wave(struct planner *pl, struct piece *p, size_t n, const struct 
 	return rc;
 }
 
-/* Why the store cannot be read raw here, or NULL; *sem: how its version
- * evaluates PromQL (promql.h), which the local evaluation must follow. */
-static const char *unsuited(struct run *run, unsigned *sem)
+/* Whether the store can be read raw here (else the reason in note); *sem:
+ * how its version evaluates PromQL (promql.h), which the local evaluation
+ * must follow. Only Prometheus' own versions are known. */
+static bool suited(struct run *run, unsigned *sem, char *note, size_t size)
 {
 	struct pt_error e = {0, ""};
 	char *version = NULL;
-	const char *why = NULL;
 	int major = 0, minor = 0;
+	bool ok = true;
 
 	*sem = 0;
-	if (run->grid.metricsql)
-		return "the store speaks MetricsQL";
-	if (run->grid.step_ms != run->grid.scrape_ms)
-		return "--step differs from the scrape interval";
-	if (pt_prom_buildinfo(&version, run->ctx->prom, &e) != PT_OK)
-		return "the store's version is unknown";
-	if (sscanf(version, "%d.%d", &major, &minor) != 2 || major < 2 || major > 9)
-		why = "the store's version is unknown";
-	else if (major >= 3)
+	if (run->grid.metricsql) {
+		snprintf(note, size, "the store speaks MetricsQL");
+		return false;
+	}
+	if (run->grid.step_ms != run->grid.scrape_ms) {
+		snprintf(note, size, "--step differs from the scrape interval");
+		return false;
+	}
+	if (pt_prom_buildinfo(&version, run->ctx->prom, &e) != PT_OK) {
+		snprintf(note, size, "the store's version is unknown");
+		return false;
+	}
+	if (sscanf(version, "%d.%d", &major, &minor) != 2 || major < 2 || major > 9) {
+		snprintf(note, size, "the store's version '%.60s' is not a Prometheus one", version);
+		ok = false;
+	} else if (major >= 3) {
 		*sem = PT_PQ_LEFT_OPEN | PT_PQ_THRESHOLD_FIRST;
-	else if (minor >= 51)
+	} else if (minor >= 51) {
 		*sem = PT_PQ_THRESHOLD_FIRST;
+	}
 	free(version);
-	return why;
+	return ok;
 }
 
 int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t *order, size_t n,
@@ -255,7 +264,6 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 	size_t *sorted = NULL, npieces = 0, cap = 0, nslices = 0, scap = 0, i, wave;
 	struct pt_strmap named = {0};
 	struct pt_batch_key *bs = NULL;
-	const char *why;
 	unsigned sem;
 	double per = 0;
 	int rc = PT_OK;
@@ -264,10 +272,8 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 		snprintf(run->res->fetch_note, sizeof(run->res->fetch_note), "asked for (--fetch range)");
 		return PT_OK;
 	}
-	if ((why = unsuited(run, &sem)) != NULL) {
-		snprintf(run->res->fetch_note, sizeof(run->res->fetch_note), "%s", why);
+	if (!suited(run, &sem, run->res->fetch_note, sizeof(run->res->fetch_note)))
 		return PT_OK;
-	}
 	if ((rc = pt_raw_set_new(&set, run->ctx, sem, err)) != PT_OK) {
 		if (rc != PT_EUSAGE)
 			return rc;

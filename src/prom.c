@@ -369,12 +369,12 @@ void pt_prom_latency_offset(int64_t *ms, struct pt_prom *p)
 
 int pt_prom_buildinfo(char **version, struct pt_prom *p, struct pt_error *err)
 {
-	struct pt_buf form = {0};
+	struct pt_buf form = {0}, named = {0};
 	struct pt_prom_result *r = NULL;
 	struct answer a;
 	const cJSON *data;
 	cJSON *root = NULL;
-	const char *v;
+	const char *v, *app;
 	int rc;
 
 	*version = NULL;
@@ -395,6 +395,14 @@ int pt_prom_buildinfo(char **version, struct pt_prom *p, struct pt_error *err)
 		v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(data, "version"));
 		if (v == NULL || *v == '\0')
 			v = "unknown";
+		/* Grafana Mimir answers with its own version and says so
+		 * ("application"): named, so it is not taken for Prometheus'. */
+		app = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(data, "application"));
+		if (app && *app && strcmp(app, "Prometheus") != 0) {
+			if ((rc = pt_buf_printf(&named, err, "%s %s", app, v)) != PT_OK)
+				goto out;
+			v = named.data;
+		}
 	}
 	if ((*version = strdup(v)) == NULL)
 		rc = pt_error_oom(err);
@@ -403,6 +411,7 @@ out:
 	cJSON_Delete(root);
 	answer_free(&a);
 	pt_buf_free(&form);
+	pt_buf_free(&named);
 	return rc;
 }
 

@@ -142,8 +142,9 @@ int pt_prom_targets(struct pt_targets **out, struct pt_prom *p, struct pt_error 
 void pt_prom_latency_offset(int64_t *ms, struct pt_prom *p);
 
 /* GET /api/v1/status/buildinfo; *version gets a malloc'd version string
- * ("2.42.0"), or "unknown" when the store does not implement the endpoint
- * but answers queries. Caller frees. */
+ * ("2.42.0"; with the application in front when the store names another,
+ * "Grafana Mimir 2.17.1"), or "unknown" when the store does not implement
+ * the endpoint but answers queries. Caller frees. */
 int pt_prom_buildinfo(char **version, struct pt_prom *p, struct pt_error *err) PT_WUR;
 
 /* The metric names with data in [start, end]: the URL of GET

@@ -62,7 +62,7 @@ vm_start=$(date +%s)
 # ---- the Mimir-like front ----
 touch "$PT_TMP/warn"
 python3 "$TOOLS/mimirfront.py" "$PROM" lab "$PT_TMP/front.port" "$PT_TMP/front.log" "$PT_TMP/warn" \
-	2>"$PT_TMP/front.err" &
+	"$PT_TMP/mimir-version" 2>"$PT_TMP/front.err" &
 cleanup_pid $!
 wait_until 10 test -s "$PT_TMP/front.port" || fatal "the front did not start"
 FRONT=http://127.0.0.1:$(cat "$PT_TMP/front.port")/prometheus
@@ -112,6 +112,21 @@ if python3 "$TOOLS/rowsdiff.py" "$PT_TMP/bdirect.csv" "$PT_TMP/bfront.csv" 0.01 
 else
 	fail "Mimir front: batch rows differ"; cat "$PT_TMP/cmp"
 fi
+# batch reads raw samples through the front (which passes Prometheus'
+# buildinfo on), but not from a store that names another version: Mimir's
+# own version says nothing of its PromQL semantics.
+assert_exit 0 pt -c "$PT_TMP/mimir-targets.yaml" -v batch "$PT_TMP/jobs.csv" -o "$PT_TMP/bfront.csv"
+assert_contains "$ERR" "batch plan: 2 jobs from raw samples" "through the front: raw samples"
+touch "$PT_TMP/mimir-version"
+assert_exit 0 pt -c "$PT_TMP/mimir-targets.yaml" -v batch "$PT_TMP/jobs.csv" -o "$PT_TMP/bfront.csv"
+assert_contains "$ERR" "raw samples not used: the store's version 'Grafana Mimir 2.17.1' is not a Prometheus one" \
+	"Mimir's buildinfo: range queries, and why"
+if python3 "$TOOLS/rowsdiff.py" "$PT_TMP/bdirect.csv" "$PT_TMP/bfront.csv" 0.01 >"$PT_TMP/cmp" 2>&1; then
+	ok "Mimir's buildinfo: batch rows equal direct ($(tail -1 "$PT_TMP/cmp"))"
+else
+	fail "Mimir's buildinfo: batch rows differ"; cat "$PT_TMP/cmp"
+fi
+rm -f "$PT_TMP/mimir-version"
 # Range queries too (--fetch range): against direct range queries, since a
 # grid and raw samples differ by a sample at the edges of live windows.
 assert_exit 0 pt -c "$PT_TMP/direct.yaml" batch "$PT_TMP/jobs.csv" --fetch range -o "$PT_TMP/bdirect.csv"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """mimirfront.py - a front that answers like Grafana Mimir's query API, from a real Prometheus.
 
-    mimirfront.py PROMETHEUS_URL TENANT PORT_FILE LOG_FILE WARN_FILE
+    mimirfront.py PROMETHEUS_URL TENANT PORT_FILE LOG_FILE WARN_FILE [MIMIR_FILE]
 
 Listens on a free loopback port (written to PORT_FILE) and behaves as Mimir
 does for a query client:
@@ -15,6 +15,9 @@ does for a query client:
     query_range answer (what Mimir, Thanos and VictoriaMetrics send with a
     partial answer); the text "isPartial" sets "isPartial": true instead,
     as VictoriaMetrics' cluster does.
+  - while MIMIR_FILE exists, /api/v1/status/buildinfo answers as Mimir's
+    does (its application's name and its own version, 2.17.1), else as
+    PROMETHEUS_URL's.
 Each request is logged to LOG_FILE as one line: METHOD PATH?QUERY [FORM].
 """
 import http.server
@@ -26,6 +29,7 @@ import urllib.error
 import urllib.request
 
 prom, tenant, port_file, log_file, warn_file = sys.argv[1:6]
+mimir_file = sys.argv[6] if len(sys.argv) > 6 else None
 lock = threading.Lock()
 PREFIX = "/prometheus"
 
@@ -58,6 +62,10 @@ class Front(http.server.BaseHTTPRequestHandler):
         path = path[len(PREFIX):]
         if path.startswith("/api/v1/targets"):
             return self.reply(404, "404 page not found\n")
+        if path == "/api/v1/status/buildinfo" and mimir_file and os.path.exists(mimir_file):
+            return self.reply(200, json.dumps({"status": "success", "data": {
+                "application": "Grafana Mimir", "version": "2.17.1", "revision": "0",
+                "branch": "HEAD", "goVersion": "go1.23"}}), "application/json")
         url = prom + path + ("?" + query if query else "")
         req = urllib.request.Request(url, data=form if self.command == "POST" else None,
                                      method=self.command)

@@ -555,6 +555,9 @@ static void prom_handler(struct fake_server *s, const struct fake_req *r, struct
 		resp->body = TARGETS_BODY;
 	} else if (strcmp(r->path, "/prom/api/v1/status/buildinfo") == 0) {
 		resp->body = "{\"status\":\"success\",\"data\":{\"version\":\"2.45.3\",\"revision\":\"x\"}}";
+	} else if (strcmp(r->path, "/mimir/api/v1/status/buildinfo") == 0) {
+		resp->body = "{\"status\":\"success\",\"data\":{\"application\":\"Grafana Mimir\","
+			"\"version\":\"2.17.1\",\"revision\":\"x\"}}";
 	} else if (strncmp(r->path, "/html/", 6) == 0) {
 		resp->content_type = "text/html";
 		resp->body = "<html><body>Please sign in</body></html>";
@@ -690,6 +693,13 @@ static void test_prom__client_buildinfo(void **state)
 	p = open_prom(s, "/prom");
 	assert_int_equal(pt_prom_buildinfo(&v, p, &err), PT_OK);
 	assert_string_equal(v, "2.45.3");
+	free(v);
+	pt_prom_free(p);
+
+	/* Mimir's own version, named so that nobody takes it for Prometheus'. */
+	p = open_prom(s, "/mimir");
+	assert_int_equal(pt_prom_buildinfo(&v, p, &err), PT_OK);
+	assert_string_equal(v, "Grafana Mimir 2.17.1");
 	free(v);
 	pt_prom_free(p);
 
