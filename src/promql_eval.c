@@ -275,7 +275,23 @@ static int eval_range(struct eval *ev, const struct node *n, struct value *out)
 		out->e[k++].v = v;
 	}
 	out->n = k;
-	return PT_OK;
+	/* Series of several metrics (a regex on the name) that differ only by
+	 * the name it drops: Prometheus refuses the query, and so does this. */
+	if (k > 1 && n->op != R_LAST && ev->q->sels[n->sel].name == NULL) {
+		struct pt_strmap seen = {0};
+		for (i = 0; i < k && rc == PT_OK; i++) {
+			bool added;
+			if ((rc = signature(ev, &out->e[i])) != PT_OK)
+				break;
+			if (pt_strmap_put(&seen, ev->key.data, &added) == PT_STRMAP_NONE)
+				rc = pt_error_oom(ev->err);
+			else if (!added)
+				rc = pt_error_set(ev->err, PT_ENET,
+						"PromQL: vector cannot contain metrics with the same labelset");
+		}
+		pt_strmap_free(&seen);
+	}
+	return rc;
 }
 
 static double arith(int op, double a, double b)

@@ -771,6 +771,30 @@ static void test_promql__refusals(void **state)
 	}
 }
 
+/* Several metrics by a regex on the name that differ only by it: once a
+ * function drops the name, Prometheus refuses the query; last_over_time
+ * keeps the name and answers both. */
+static void test_promql__same_labelset(void **state)
+{
+	static const double v[] = {1, 2, 3};
+	struct pt_prom_result *r = NULL;
+
+	(void)state;
+	add("__name__=ipmi_a_watts,instance=n1", 100, 15, 3, v);
+	add("__name__=ipmi_b_watts,instance=n1", 100, 15, 3, v);
+	add("__name__=ipmi_a_watts,instance=n2", 100, 15, 3, v);
+	assert_int_equal(eval_rc(&r, "avg_over_time({__name__=~\"ipmi_(a|b)_watts\"}[${window}])",
+			130, 60, false), PT_ENET);
+	assert_null(r);
+	r = eval("last_over_time({__name__=~\"ipmi_(a|b)_watts\"}[${window}])", 130, 60, false);
+	assert_int_equal(r->nseries, 3);
+	pt_prom_result_free(r);
+	/* One name per node: no clash. */
+	r = eval("avg_over_time({__name__=~\"ipmi_a_watts\"}[${window}])", 130, 60, false);
+	assert_int_equal(r->nseries, 2);
+	pt_prom_result_free(r);
+}
+
 /* Hostile templates: nesting and length that would exhaust the stack of a
  * recursive parser or evaluator are refused, with what the limit is; the
  * same shapes within the limits compile. */
@@ -893,6 +917,7 @@ int main(void)
 		cmocka_unit_test(test_promql__sel_match),
 		cmocka_unit_test(test_promql__refusals),
 		cmocka_unit_test(test_promql__limits),
+		cmocka_unit_test_setup_teardown(test_promql__same_labelset, setup, teardown),
 		cmocka_unit_test(test_promql__default_set_compiles),
 		cmocka_unit_test_setup_teardown(test_promql__default_templates_evaluate, setup, teardown),
 	};
