@@ -154,3 +154,18 @@ int pt_ctx_open_offline(struct pt_ctx **out, const char *config_path, struct pt_
 {
 	return ctx_open(out, config_path, NULL, false, err);
 }
+
+int pt_ctx_store_warnings(const struct pt_ctx *ctx, struct pt_buf *list,
+		const struct pt_prom_result *res, struct pt_error *err)
+{
+	size_t i;
+	int rc = PT_OK;
+
+	for (i = 0; i < res->nwarnings && rc == PT_OK; i++) {
+		bool added;
+		if ((rc = pt_prom_warning_join(list, res->warnings[i], &added, err)) == PT_OK && added &&
+				ctx->on_store_warning)
+			ctx->on_store_warning(ctx->on_store_warning_user, res->warnings[i]);
+	}
+	return rc;
+}

@@ -42,4 +42,10 @@ void pt_ctx_free(struct pt_ctx *ctx);
 const struct pt_intensity *pt_ctx_intensity(const struct pt_ctx *ctx,
 		const struct pt_power_params *p);
 
+/* A partial answer is never silent: adds res's warnings to list
+ * (pt_prom_warning_join) and tells ctx->on_store_warning of each new one.
+ * PT_ENOMEM only. */
+int pt_ctx_store_warnings(const struct pt_ctx *ctx, struct pt_buf *list,
+		const struct pt_prom_result *res, struct pt_error *err) PT_WUR;
+
 #endif

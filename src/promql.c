@@ -726,9 +726,9 @@ bool pt_pq_sel_match(const struct pt_pq_sel *sel, const struct pt_label *labels,
 	return true;
 }
 
-static int quoted(struct pt_buf *out, const char *s, struct pt_error *err)
+int pt_pq_escape(struct pt_buf *out, const char *s, struct pt_error *err)
 {
-	int rc = pt_buf_append(out, "\"", 1, err);
+	int rc = PT_OK;
 
 	for (; *s && rc == PT_OK; s++) {
 		if (*s == '"' || *s == '\\')
@@ -736,6 +736,15 @@ static int quoted(struct pt_buf *out, const char *s, struct pt_error *err)
 		if (rc == PT_OK)
 			rc = *s == '\n' ? pt_buf_append(out, "\\n", 2, err) : pt_buf_append(out, s, 1, err);
 	}
+	return rc;
+}
+
+static int quoted(struct pt_buf *out, const char *s, struct pt_error *err)
+{
+	int rc = pt_buf_append(out, "\"", 1, err);
+
+	if (rc == PT_OK)
+		rc = pt_pq_escape(out, s, err);
 	return rc == PT_OK ? pt_buf_append(out, "\"", 1, err) : rc;
 }
 

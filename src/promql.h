@@ -53,6 +53,10 @@ const struct pt_pq_sel *pt_pq_sel(const struct pt_pq *q, size_t i);
 /* Whether series labels satisfy every matcher of sel (a missing label is ""). */
 bool pt_pq_sel_match(const struct pt_pq_sel *sel, const struct pt_label *labels, size_t n);
 
+/* Appends s as the inside of a PromQL string: backslash, quote and line
+ * break escaped. */
+int pt_pq_escape(struct pt_buf *out, const char *s, struct pt_error *err) PT_WUR;
+
 /* Appends sel as PromQL, without the closing brace nor a range: `{__name__="x",a=~"b",`.
  * The caller adds a node matcher (or nothing), then `}[range]`. */
 int pt_pq_sel_format(struct pt_buf *out, const struct pt_pq_sel *sel, struct pt_error *err) PT_WUR;

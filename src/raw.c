@@ -13,26 +13,12 @@
 #include "strmap.h"
 #include "timefmt.h"
 
-/* s inside a PromQL string: backslashes and quotes escaped. */
-static int quote_into(struct pt_buf *out, const char *s, struct pt_error *err)
-{
-	int rc = PT_OK;
-
-	for (; *s && rc == PT_OK; s++) {
-		if (*s == '\\' || *s == '"')
-			rc = pt_buf_append(out, "\\", 1, err);
-		if (rc == PT_OK)
-			rc = pt_buf_append(out, s, 1, err);
-	}
-	return rc;
-}
-
 /* A distinct selector: the first template's, with the label naming its node. */
 struct key {
 	const struct pt_pq_sel *sel;
 	const char *label;
 	size_t group;
-	bool absent;   /* its metric has no data in the batch's span (pt_raw_set_prune) */
+	bool absent;   /* its metric has no data in the batch's span (pt_raw_set_survey) */
 };
 
 /* Selectors fetched together in union mode: same node label, same use of
@@ -300,7 +286,7 @@ int pt_raw_set_survey(struct pt_raw_set *set, struct pt_ctx *ctx, int64_t a_ms, 
 			continue;
 		pt_buf_reset(&q);
 		pt_buf_reset(&quoted);
-		if ((rc = quote_into(&quoted, gr->names.data ? gr->names.data : "", err)) != PT_OK ||
+		if ((rc = pt_pq_escape(&quoted, gr->names.data ? gr->names.data : "", err)) != PT_OK ||
 				(rc = pt_buf_printf(&q, err, "count by (%s) ({__name__=~\"%s\",%s=~\".+\"})",
 					gr->label, quoted.data ? quoted.data : "", gr->label)) != PT_OK ||
 				(rc = pt_prom_query_form(&forms[nreq], q.data, b_ms, err)) != PT_OK)
@@ -384,7 +370,7 @@ struct pt_raw {
 	struct kidx *k;                /* per key */
 	struct ent *ent;
 	size_t nent, entcap;
-	size_t samples, series, requests;
+	size_t samples, requests;
 	struct pt_buf warnings;
 	bool failed;                   /* a request of it failed: incomplete */
 };
@@ -412,11 +398,6 @@ void pt_raw_free(struct pt_raw *raw)
 size_t pt_raw_samples(const struct pt_raw *raw)
 {
 	return raw->samples;
-}
-
-size_t pt_raw_series(const struct pt_raw *raw)
-{
-	return raw->series;
 }
 
 size_t pt_raw_requests(const struct pt_raw *raw)
@@ -495,6 +476,8 @@ struct fetch {
 	struct pt_error err;
 };
 
+/* Keeps answer res in raw (freed with it, or here if it cannot be kept) and
+ * indexes its series under the keys they answer. */
 static int absorb(struct pt_raw *raw, const struct req *rq, struct pt_prom_result *res,
 		struct pt_error *err)
 {
@@ -505,8 +488,10 @@ static int absorb(struct pt_raw *raw, const struct req *rq, struct pt_prom_resul
 	if (raw->nres == raw->rescap) {
 		size_t cap = raw->rescap ? raw->rescap * 2 : 16;
 		struct pt_prom_result **r = realloc(raw->res, cap * sizeof(*r));
-		if (r == NULL)
+		if (r == NULL) {
+			pt_prom_result_free(res);
 			return pt_error_oom(err);
+		}
 		raw->res = r;
 		raw->rescap = cap;
 	}
@@ -515,7 +500,6 @@ static int absorb(struct pt_raw *raw, const struct req *rq, struct pt_prom_resul
 		const struct pt_series *s = &res->series[i];
 
 		raw->samples += s->nsamples;
-		raw->series++;
 		if (!rq->use_union) {
 			rc = index_series(raw, rq->key, s, err);
 			continue;
@@ -528,46 +512,42 @@ static int absorb(struct pt_raw *raw, const struct req *rq, struct pt_prom_resul
 	return rc;
 }
 
+/* A failed request: its store is incomplete; the first failure is the one told. */
+static void fetch_failed(struct fetch *f, const struct req *rq, int code, const char *msg)
+{
+	const struct pt_raw_set *set = rq->raw->set;
+
+	rq->raw->failed = true;
+	if (f->err.code != PT_OK && code != PT_ENOMEM)
+		return;
+	if (rq->use_union)
+		pt_error_set(&f->err, code, "raw samples by %s: %s", set->groups[rq->group].label, msg);
+	else
+		pt_error_set(&f->err, code, "raw samples of %.120s: %s",
+				set->keys[rq->key].sel->name ? set->keys[rq->key].sel->name : "a selector", msg);
+}
+
 static void fetch_done(struct pt_http_req *r, void *user)
 {
 	struct fetch *f = user;
 	const struct req *rq = r->user;
 	struct pt_prom_result *res = NULL;
 	struct pt_error e = {0, ""};
-	char what[160];
-	size_t i;
 
-	if (rq->use_union)
-		snprintf(what, sizeof(what), "raw samples by %s", rq->raw->set->groups[rq->group].label);
-	else
-		snprintf(what, sizeof(what), "raw samples of %.120s",
-				rq->raw->set->keys[rq->key].sel->name ? rq->raw->set->keys[rq->key].sel->name :
-				"a selector");
 	if (rq->raw->failed) {
 		/* its store is incomplete already */
 	} else if (r->err.code != PT_OK) {
-		rq->raw->failed = true;
-		if (f->err.code == PT_OK)
-			pt_error_set(&f->err, r->err.code, "%s: %s", what, r->err.msg);
+		fetch_failed(f, rq, r->err.code, r->err.msg);
 	} else if (pt_prom_decode(&res, r->body.data ? r->body.data : "", r->body.len, r->status,
 			&e) != PT_OK) {
-		rq->raw->failed = true;
-		if (f->err.code == PT_OK)
-			pt_error_set(&f->err, e.code, "%s: %s", what, e.msg);
+		fetch_failed(f, rq, e.code, e.msg);
+	} else if (pt_ctx_store_warnings(f->ctx, &rq->raw->warnings, res, &e) != PT_OK) {
+		fetch_failed(f, rq, e.code, e.msg);
 	} else {
-		for (i = 0; i < res->nwarnings && e.code == PT_OK; i++) {
-			bool added;
-			if (pt_prom_warning_join(&rq->raw->warnings, res->warnings[i], &added, &e) == PT_OK &&
-					added && f->ctx->on_store_warning)
-				f->ctx->on_store_warning(f->ctx->on_store_warning_user, res->warnings[i]);
-		}
-		if (e.code == PT_OK && absorb(rq->raw, rq, res, &e) == PT_OK)
-			res = NULL; /* the store keeps it */
-		if (e.code != PT_OK) {
-			rq->raw->failed = true;
-			if (f->err.code == PT_OK || e.code == PT_ENOMEM)
-				f->err = e;
-		}
+		/* The store owns the answer now, also when indexing it fails. */
+		if (absorb(rq->raw, rq, res, &e) != PT_OK)
+			fetch_failed(f, rq, e.code, e.msg);
+		res = NULL;
 	}
 	pt_prom_result_free(res);
 	pt_buf_free(&r->body);
@@ -586,7 +566,7 @@ static int request_promql(struct pt_buf *q, const struct pt_raw_set *set, const 
 	if (rq->use_union) {
 		rc = pt_buf_append(q, "{__name__=~\"", 12, err);
 		if (rc == PT_OK)
-			rc = quote_into(q, g->names.data ? g->names.data : "", err);
+			rc = pt_pq_escape(q, g->names.data ? g->names.data : "", err);
 		if (rc == PT_OK)
 			rc = pt_buf_append(q, "\",", 2, err);
 	} else {

@@ -58,9 +58,9 @@ int pt_raw_fetch(struct pt_raw **out, const struct pt_raw_set *set, struct pt_ct
 		const struct pt_raw_span *spans, size_t nspans, int concurrency, struct pt_error *err) PT_WUR;
 void pt_raw_free(struct pt_raw *raw);
 
-/* Samples it holds, requests it took, the store's warnings ("; "-joined, or NULL). */
+/* Samples it holds, requests it took, whether one failed, the store's
+ * warnings ("; "-joined, or NULL). */
 size_t pt_raw_samples(const struct pt_raw *raw);
-size_t pt_raw_series(const struct pt_raw *raw);
 size_t pt_raw_requests(const struct pt_raw *raw);
 bool pt_raw_failed(const struct pt_raw *raw);
 const char *pt_raw_warnings(const struct pt_raw *raw);

@@ -262,12 +262,8 @@ static int observe_one(void *user, const struct pt_query *q, const struct pt_pro
 
 	/* A partial answer (a store down behind Thanos or Mimir) is not whole:
 	 * the rows say so, never silently. */
-	for (size_t k = 0; k < res->nwarnings && ob->warnings && rc == PT_OK; k++) {
-		bool added;
-		if ((rc = pt_prom_warning_join(ob->warnings, res->warnings[k], &added, err)) == PT_OK &&
-				added && ctx->on_store_warning)
-			ctx->on_store_warning(ctx->on_store_warning_user, res->warnings[k]);
-	}
+	if (ob->warnings)
+		rc = pt_ctx_store_warnings(ctx, ob->warnings, res, err);
 	for (size_t k = 0; k < res->nseries && rc == PT_OK; k++)
 		rc = absorb(ob->set, q, &res->series[k], ctx->cfg, ob->w->nnodes > 0, err);
 	return rc;

@@ -366,16 +366,8 @@ static void fetch_done(struct pt_http_req *r, void *ctx)
 					pt_quantity_name(fr->q->quantity), e.msg);
 		} else if (absorb(f->s, fr->q, res, f->cfg, fr->m, fr->only, &e) != PT_OK) {
 			f->err = e;
-		} else {
-			size_t i;
-			bool added;
-
-			for (i = 0; i < res->nwarnings && f->err.code == PT_OK; i++) {
-				if (pt_prom_warning_join(&f->s->warnings, res->warnings[i], &added, &e) != PT_OK)
-					f->err = e;
-				else if (added && f->ctx->on_store_warning)
-					f->ctx->on_store_warning(f->ctx->on_store_warning_user, res->warnings[i]);
-			}
+		} else if (pt_ctx_store_warnings(f->ctx, &f->s->warnings, res, &e) != PT_OK) {
+			f->err = e;
 		}
 	}
 	pt_prom_result_free(res);
