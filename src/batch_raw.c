@@ -65,10 +65,21 @@ static double node_samples(const struct planner *pl, double nodes, int64_t a, in
 	return nodes * ((double)(b - a) / pl->scrape + 1.0);
 }
 
+/* Whether a fetch of ns node-samples asks by node label, every name at once. */
+static bool by_union(const struct planner *pl, double ns)
+{
+	return pl->union_req > 0 && ns < UNION_MAX;
+}
+
 static double fetch_cost(const struct planner *pl, double ns)
 {
-	double req = pl->union_req > 0 && ns < UNION_MAX ? pl->union_req : pl->exact_req;
-	return req * REQUEST_COST + ns * pl->per;
+	return (by_union(pl, ns) ? pl->union_req : pl->exact_req) * REQUEST_COST + ns * pl->per;
+}
+
+/* What piece p fetches, in node-samples. */
+static double piece_ns(const struct planner *pl, const struct piece *p)
+{
+	return node_samples(pl, p->all ? pl->all_nodes : (double)p->nodes.n, p->a, p->b);
 }
 
 static double job_nodes(const struct planner *pl, const struct bjob *bj)
@@ -176,9 +187,8 @@ static int run_wave(struct planner *pl, struct piece *p, size_t n, const struct 
 		spans[i].b_ms = p[i].b;
 		spans[i].nodes = p[i].all ? NULL : (const char *const *)p[i].nodes.keys;
 		spans[i].nnodes = p[i].all ? 0 : p[i].nodes.n;
-		spans[i].use_union = pl->union_req > 0 &&
-				node_samples(pl, p[i].all ? pl->all_nodes : (double)p[i].nodes.n, p[i].a, p[i].b) < UNION_MAX;
-		ns += node_samples(pl, p[i].all ? pl->all_nodes : (double)p[i].nodes.n, p[i].a, p[i].b);
+		spans[i].use_union = by_union(pl, piece_ns(pl, &p[i]));
+		ns += piece_ns(pl, &p[i]);
 	}
 	/* A failed fetch (PT_ENET) leaves the other stores whole: their jobs
 	 * are done before the failure is reported. */
@@ -261,7 +271,7 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 	struct pt_raw_set *set = NULL;
 	struct planner pl;
 	struct piece *pieces = NULL, *slices = NULL;
-	size_t *sorted = NULL, npieces = 0, cap = 0, nslices = 0, scap = 0, i, wave;
+	size_t npieces = 0, cap = 0, nslices = 0, scap = 0, i, wave;
 	struct pt_strmap named = {0};
 	struct pt_batch_key *bs = NULL;
 	unsigned sem;
@@ -310,8 +320,7 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 			}
 	pl.all_nodes = named.n > ALL_NODES_GUESS ? (double)named.n : ALL_NODES_GUESS;
 
-	if ((sorted = malloc((n ? n : 1) * sizeof(*sorted))) == NULL ||
-			(bs = malloc((n ? n : 1) * sizeof(*bs))) == NULL) {
+	if ((bs = malloc((n ? n : 1) * sizeof(*bs))) == NULL) {
 		rc = pt_error_oom(err);
 		goto out;
 	}
@@ -320,8 +329,6 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 		bs[i].i = order[i];
 	}
 	qsort(bs, n, sizeof(*bs), pt_batch_key_cmp);
-	for (i = 0; i < n; i++)
-		sorted[i] = bs[i].i;
 
 	/* The plan. First slices: jobs in start order join the open slice
 	 * while it holds the budget's node-samples (and --chunk); a job too
@@ -330,7 +337,7 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 	 * keep their slice, sparse ones (a month of short jobs) get a fetch of
 	 * their own window and nodes each. */
 	for (i = 0; i < n; i++) {
-		const struct bjob *bj = &run->b[sorted[i]];
+		const struct bjob *bj = &run->b[bs[i].i];
 		const struct pt_job *job = bj->job;
 		double alone = node_samples(&pl, job_nodes(&pl, bj), job->start_ms, job->end_ms);
 		struct piece *cur = nslices ? &slices[nslices - 1] : NULL;
@@ -342,7 +349,7 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 			int64_t b = job->end_ms > cur->b ? job->end_ms : cur->b;
 			double merged = node_samples(&pl, merged_nodes(&pl, cur, bj), cur->a, b);
 			if (merged <= pl.max_ns && (opts->chunk_ms <= 0 || b - cur->a <= opts->chunk_ms)) {
-				if ((rc = piece_add(cur, run, sorted[i], err)) != PT_OK)
+				if ((rc = piece_add(cur, run, bs[i].i, err)) != PT_OK)
 					goto out;
 				cur->cost = fetch_cost(&pl, merged);
 				cur->windows += fetch_cost(&pl, alone);
@@ -350,7 +357,7 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 			}
 		}
 		if ((cur = new_piece(&slices, &nslices, &scap, err)) == NULL ||
-				(rc = piece_add(cur, run, sorted[i], err)) != PT_OK) {
+				(rc = piece_add(cur, run, bs[i].i, err)) != PT_OK) {
 			rc = rc != PT_OK ? rc : pt_error_oom(err);
 			goto out;
 		}
@@ -383,13 +390,9 @@ int pt_batch_raw(struct run *run, const struct pt_batch_opts *opts, const size_t
 		double ns = 0;
 		size_t k = wave;
 
-		do {
-			const struct piece *p = &pieces[k];
-			ns += node_samples(&pl, p->all ? pl.all_nodes : (double)p->nodes.n, p->a, p->b);
-			k++;
-		} while (k < npieces && k - wave < MAX_SPANS &&
-				ns + node_samples(&pl, pieces[k].all ? pl.all_nodes : (double)pieces[k].nodes.n,
-					pieces[k].a, pieces[k].b) <= pl.max_ns);
+		do
+			ns += piece_ns(&pl, &pieces[k++]);
+		while (k < npieces && k - wave < MAX_SPANS && ns + piece_ns(&pl, &pieces[k]) <= pl.max_ns);
 		if ((rc = run_wave(&pl, &pieces[wave], k - wave, set, pt_slice_concurrency(opts->concurrency),
 				finished, err)) != PT_OK)
 			goto out;
@@ -408,7 +411,6 @@ out:
 		piece_clear(&slices[i]);
 	free(pieces);
 	free(slices);
-	free(sorted);
 	free(bs);
 	pt_strmap_free(&named);
 	pt_raw_set_free(set);
