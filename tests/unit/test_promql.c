@@ -639,6 +639,11 @@ static void test_promql__node_label_and_selectors(void **state)
 	pt_buf_reset(&b);
 	assert_int_equal(pt_pq_sel_format(&b, s, &err), PT_OK);
 	assert_string_equal(b.data, "{__name__=\"y\",cpu!=\"1\",a=~\"b|c\",d!~\"e\\\"f\",");
+	/* The one escaper of PromQL strings (also raw.c's regexes of names):
+	 * backslash, quote and line break, nothing else. */
+	pt_buf_reset(&b);
+	assert_int_equal(pt_pq_escape(&b, "a\\b\"c\nd\te|f", &err), PT_OK);
+	assert_string_equal(b.data, "a\\\\b\\\"c\\nd\te|f");
 	pt_buf_free(&b);
 	pt_pq_free(q);
 
