@@ -117,11 +117,14 @@ fi
 # own version says nothing of its PromQL semantics.
 assert_exit 0 pt -c "$PT_TMP/mimir-targets.yaml" -v batch "$PT_TMP/jobs.csv" -o "$PT_TMP/bfront.csv"
 assert_contains "$ERR" "batch plan: 2 jobs from raw samples" "through the front: raw samples"
+# (Against direct range queries: on these live 10 s windows a grid and raw
+# samples may differ by a sample at an edge, over 1%.)
+assert_exit 0 pt -c "$PT_TMP/direct.yaml" batch "$PT_TMP/jobs.csv" --fetch range -o "$PT_TMP/brange.csv"
 touch "$PT_TMP/mimir-version"
 assert_exit 0 pt -c "$PT_TMP/mimir-targets.yaml" -v batch "$PT_TMP/jobs.csv" -o "$PT_TMP/bfront.csv"
 assert_contains "$ERR" "raw samples not used: the store's version 'Grafana Mimir 2.17.1' is not a Prometheus one" \
 	"Mimir's buildinfo: range queries, and why"
-if python3 "$TOOLS/rowsdiff.py" "$PT_TMP/bdirect.csv" "$PT_TMP/bfront.csv" 0.01 >"$PT_TMP/cmp" 2>&1; then
+if python3 "$TOOLS/rowsdiff.py" "$PT_TMP/brange.csv" "$PT_TMP/bfront.csv" 0.01 >"$PT_TMP/cmp" 2>&1; then
 	ok "Mimir's buildinfo: batch rows equal direct ($(tail -1 "$PT_TMP/cmp"))"
 else
 	fail "Mimir's buildinfo: batch rows differ"; cat "$PT_TMP/cmp"
